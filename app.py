@@ -1,0 +1,40 @@
+"""cnnviz: the Streamlit entry point. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from cnnviz import system
+
+st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon="🧮", layout="wide")
+
+
+@st.cache_resource
+def describe_machine() -> tuple[str, str, dict[str, str]]:
+    """Return device, Keras backend and package versions, looked up once per server."""
+    return system.describe_device(), system.keras_backend(), system.package_versions()
+
+
+def show_home() -> None:
+    """The home page: what cnnviz teaches and what it runs on."""
+    device, backend, versions = describe_machine()
+    st.title("cnnviz: convolutional neural networks, by doing")
+    st.markdown(
+        "Each page lets you *do* one idea of a convnet instead of reading about it:\n\n"
+        "- **Convolution**: slide a kernel over a grid, one multiply-and-add at a time, then over a real photo.\n"
+        "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n\n"
+        "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
+    )
+    st.subheader("This machine")
+    st.markdown(f"**Device:** {device}  \n**Keras backend:** {backend}")
+    st.table({"package": list(versions), "version": list(versions.values())})
+
+
+PAGES = [
+    st.Page(show_home, title="Home", icon="🏠", default=True),
+    st.Page("pages/convolution.py", title="Convolution", icon="🔳"),
+    st.Page("pages/pooling.py", title="Pooling", icon="🔽"),
+]
+
+navigation = st.navigation(PAGES)
+device, backend, versions = describe_machine()
+st.sidebar.caption(f"🖥️ {device} · Keras {versions.get('keras', '?')} ({backend}) · Streamlit {versions.get('streamlit', '?')}")
+navigation.run()

@@ -1,0 +1,63 @@
+"""Streamlit helpers the pages share: typed grids that keep their last good value, step players."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import errors, ops
+
+PLAY_INTERVAL_SECONDS = 0.8
+
+
+def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> np.ndarray:
+    """Return the grid typed in text area `key`; on a bad edit show why and keep the last good grid."""
+    last_good_key = f"{key}_last_good"
+    st.session_state.setdefault(last_good_key, default)
+    try:
+        values = ops.parse_grid(st.session_state[key], name, max_size)
+    except errors.CnnvizError as error:
+        st.error(f"{error} Still using the last good {name}; fix the text to update it.")
+        return st.session_state[last_good_key]
+    st.session_state[last_good_key] = values
+    return values
+
+
+def toggle_play(page: str) -> None:
+    """Start or pause the animation; starting at the last step begins again from step 1."""
+    playing_key, step_key = f"{page}_playing", f"{page}_step"
+    st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+    if st.session_state[playing_key] and st.session_state.get(step_key, 1) >= st.session_state.get(f"{page}_steps", 1):
+        st.session_state[step_key] = 1
+
+
+def is_playing(page: str) -> bool:
+    """Return whether the step animation of `page` is running."""
+    return st.session_state.get(f"{page}_playing", False)
+
+
+def play_button(page: str, num_steps: int) -> None:
+    """Draw the Play/Pause button that animates the steps of `page`."""
+    st.session_state[f"{page}_steps"] = num_steps
+    label = "⏸ Pause" if is_playing(page) else "▶ Play"
+    st.button(label, key=f"{page}_play", on_click=toggle_play, args=(page,), disabled=num_steps < 2)
+
+
+def play_interval(page: str) -> float | None:
+    """Return the fragment refresh interval: a tick while playing, none while paused."""
+    return PLAY_INTERVAL_SECONDS if is_playing(page) else None
+
+
+def step_slider(page: str, num_steps: int) -> int:
+    """Draw the step slider (advancing it one step per tick while playing) and return the 0-based step."""
+    step_key = f"{page}_step"
+    step = min(max(int(st.session_state.get(step_key, 1)), 1), num_steps)
+    if is_playing(page):
+        if step >= num_steps:
+            st.session_state[f"{page}_playing"] = False
+            st.rerun()  # a full rerun, so the page redraws the Play button and stops ticking
+        step += 1
+    st.session_state[step_key] = step
+    if num_steps > 1:
+        st.slider("Step", 1, num_steps, key=step_key)
+    return st.session_state[step_key] - 1
