@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnviz import system
 
-st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon="🧮", layout="wide")
+st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":material/grid_on:", layout="wide")
 
 
 @st.cache_resource
@@ -29,12 +29,14 @@ def show_home() -> None:
 
 
 PAGES = [
-    st.Page(show_home, title="Home", icon="🏠", default=True),
-    st.Page("pages/convolution.py", title="Convolution", icon="🔳"),
-    st.Page("pages/pooling.py", title="Pooling", icon="🔽"),
+    st.Page(show_home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:"),
+    st.Page("pages/pooling.py", title="Pooling", icon=":material/compress:"),
 ]
 
 navigation = st.navigation(PAGES)
 device, backend, versions = describe_machine()
-st.sidebar.caption(f"🖥️ {device} · Keras {versions.get('keras', '?')} ({backend}) · Streamlit {versions.get('streamlit', '?')}")
+st.sidebar.caption(
+    f"{device} · Keras {versions.get('keras', '?')} ({backend}) · Streamlit {versions.get('streamlit', '?')}"
+)
 navigation.run()

@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnnviz.errors import CnnvizError, InvalidGrid
 
-Padding = Union[str, int]
+Padding = str | int
 
 POOLING_MODES = ("max", "average")
 MAX_ABS_VALUE = 1_000_000
@@ -232,9 +231,7 @@ def parse_grid(text: str, name: str = "grid", max_size: int = 10) -> np.ndarray:
         rows.append([parse_cell(token, name, row_number, column) for column, token in enumerate(tokens, start=1)])
     widths = {len(row) for row in rows}
     if len(widths) != 1:
-        raise InvalidGrid(
-            f"Every row of the {name} needs the same number of values; the rows have {sorted(widths)}."
-        )
+        raise InvalidGrid(f"Every row of the {name} needs the same number of values; the rows have {sorted(widths)}.")
     if len(rows) > max_size or len(rows[0]) > max_size:
         raise InvalidGrid(f"The {name} is {len(rows)}×{len(rows[0])}; at most {max_size}×{max_size} fits on screen.")
     return np.array(rows, dtype=float)

@@ -30,8 +30,10 @@ def grid_figure(
     (top_pad, bottom_pad), (left_pad, right_pad) = padding
     is_padding[:top_pad, :] = is_padding[rows - bottom_pad :, :] = True
     is_padding[:, :left_pad] = is_padding[:, columns - right_pad :] = True
-    hover = [["padding (zero)" if pad else f"row {r + 1}, column {c + 1}" for c, pad in enumerate(row)]
-             for r, row in enumerate(is_padding)]
+    hover = [
+        ["padding (zero)" if pad else f"row {r + 1}, column {c + 1}" for c, pad in enumerate(row)]
+        for r, row in enumerate(is_padding)
+    ]
     figure = go.Figure(
         go.Heatmap(
             z=np.where(is_padding, np.nan, values),
@@ -47,14 +49,24 @@ def grid_figure(
     )
     figure.add_trace(
         go.Heatmap(  # padding cells in light grey, still showing their zeros
-            z=np.where(is_padding, 0.0, np.nan), text=np.where(is_padding, text, ""), texttemplate="%{text}",
-            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], showscale=False, hoverinfo="skip", xgap=2, ygap=2,
+            z=np.where(is_padding, 0.0, np.nan),
+            text=np.where(is_padding, text, ""),
+            texttemplate="%{text}",
+            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
+            showscale=False,
+            hoverinfo="skip",
+            xgap=2,
+            ygap=2,
         )
     )
     if window is not None:
         top, left, height, width = window
         figure.add_shape(
-            type="rect", x0=left - 0.5, x1=left + width - 0.5, y0=top - 0.5, y1=top + height - 0.5,
+            type="rect",
+            x0=left - 0.5,
+            x1=left + width - 0.5,
+            y0=top - 0.5,
+            y1=top + height - 0.5,
             line=dict(color=LIT_COLOUR, width=4),
         )
     figure.update_xaxes(visible=False, range=[-0.5, columns - 0.5])

@@ -18,7 +18,10 @@ def describe_device() -> str:
     try:
         result = subprocess.run(
             [nvidia_smi, "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return "CPU"

@@ -43,13 +43,21 @@ with grid_column:
     st.text_area("Input grid: one row per line", key="convolution_grid", height=150)
 with kernel_column:
     st.number_input("Kernel size", 1, 5, 3, key="convolution_kernel_size", on_change=apply_preset)
-    st.selectbox("Preset", list(ops.kernel_presets(st.session_state.convolution_kernel_size)),
-                 key="convolution_preset", on_change=apply_preset)
+    st.selectbox(
+        "Preset",
+        list(ops.kernel_presets(st.session_state.convolution_kernel_size)),
+        key="convolution_preset",
+        on_change=apply_preset,
+    )
     st.text_area("Kernel: one row per line", key="convolution_kernel", height=110)
 with settings_column:
     stride = st.number_input("Stride", 1, 3, 1, key="convolution_stride")
-    padding_choice = st.selectbox("Padding", PADDINGS, key="convolution_padding",
-                                  help="valid: no zeros; same: Keras pads so output = ⌈n / stride⌉; a number: that many zeros on each side")
+    padding_choice = st.selectbox(
+        "Padding",
+        PADDINGS,
+        key="convolution_padding",
+        help="valid: no zeros; same: Keras pads so output = ⌈n / stride⌉; a number: that many zeros on each side",
+    )
 padding = padding_choice if padding_choice in ("valid", "same") else int(padding_choice)
 
 grid = ui.read_grid("convolution_grid", "input grid", ops.counting_grid(5))
@@ -76,13 +84,19 @@ def show_step(trace: ops.Trace) -> None:
     st.code(step.arithmetic(), language=None, wrap_lines=True)
     input_column, kernel_column, output_column = st.columns([3, 2, 2])
     window = (step.top, step.left, *trace.window_shape)
-    input_column.plotly_chart(plots.grid_figure(trace.padded_input, "input (padding in grey)", window, trace.padding),
-                              key="convolution_input_figure")
-    kernel_column.plotly_chart(plots.grid_figure(trace.weights, "kernel", colorscale="Oranges"),
-                               key="convolution_kernel_figure")
-    output_column.plotly_chart(plots.grid_figure(trace.partial_output(step.index + 1), "feature map",
-                                                 (step.row, step.column, 1, 1), colorscale="Greens"),
-                               key="convolution_output_figure")
+    input_column.plotly_chart(
+        plots.grid_figure(trace.padded_input, "input (padding in grey)", window, trace.padding),
+        key="convolution_input_figure",
+    )
+    kernel_column.plotly_chart(
+        plots.grid_figure(trace.weights, "kernel", colorscale="Oranges"), key="convolution_kernel_figure"
+    )
+    output_column.plotly_chart(
+        plots.grid_figure(
+            trace.partial_output(step.index + 1), "feature map", (step.row, step.column, 1, 1), colorscale="Greens"
+        ),
+        key="convolution_output_figure",
+    )
 
 
 show_step(trace)
@@ -100,6 +114,8 @@ except errors.CnnvizError as error:
 feature_map = ops.relu(feature_map) if use_relu else feature_map
 before, after = st.columns(2)
 before.image(images.to_display(photo), caption=f"input, grayscale: {photo.shape[0]}×{photo.shape[1]}")
-after.image(images.to_display(feature_map),
-            caption=f"feature map{' after ReLU' if use_relu else ''}: {feature_map.shape[0]}×{feature_map.shape[1]} "
-                    "(stretched to black…white)")
+after.image(
+    images.to_display(feature_map),
+    caption=f"feature map{' after ReLU' if use_relu else ''}: {feature_map.shape[0]}×{feature_map.shape[1]} "
+    "(stretched to black…white)",
+)

@@ -59,9 +59,15 @@ def show_step(traces: dict[str, ops.Trace]) -> None:
             st.code(step.arithmetic(), language=None, wrap_lines=True)
             window = (step.top, step.left, *trace.window_shape)
             st.plotly_chart(plots.grid_figure(trace.padded_input, "feature map", window), key=f"pooling_{mode}_input")
-            st.plotly_chart(plots.grid_figure(trace.partial_output(index + 1), f"{mode} pooled",
-                                              (step.row, step.column, 1, 1), colorscale="Greens"),
-                            key=f"pooling_{mode}_output")
+            st.plotly_chart(
+                plots.grid_figure(
+                    trace.partial_output(index + 1),
+                    f"{mode} pooled",
+                    (step.row, step.column, 1, 1),
+                    colorscale="Greens",
+                ),
+                key=f"pooling_{mode}_output",
+            )
 
 
 show_step(traces)
@@ -82,8 +88,15 @@ except errors.CnnvizError as error:
     st.stop()
 for column, (caption, values) in zip(
     st.columns(4),
-    [("photo", photo), ("feature map", feature_map), ("max pooled", pooled["max"]), ("average pooled", pooled["average"])],
+    [
+        ("photo", photo),
+        ("feature map", feature_map),
+        ("max pooled", pooled["max"]),
+        ("average pooled", pooled["average"]),
+    ],
 ):
     # Nearest-neighbour upscaling keeps the pixels square, so the sizes can be compared by eye.
-    column.image(np.kron(images.to_display(values), np.ones((8, 8), dtype=np.uint8)),
-                 caption=f"{caption}: {values.shape[0]}×{values.shape[1]}")
+    column.image(
+        np.kron(images.to_display(values), np.ones((8, 8), dtype=np.uint8)),
+        caption=f"{caption}: {values.shape[0]}×{values.shape[1]}",
+    )
