@@ -20,7 +20,8 @@ def show_home() -> None:
     st.markdown(
         "Each page lets you *do* one idea of a convnet instead of reading about it:\n\n"
         "- **Convolution**: slide a kernel over a grid, one multiply-and-add at a time, then over a real photo.\n"
-        "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n\n"
+        "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n"
+        "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n\n"
         "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
     )
     st.subheader("This machine")
@@ -32,6 +33,7 @@ PAGES = [
     st.Page(show_home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:"),
     st.Page("pages/pooling.py", title="Pooling", icon=":material/compress:"),
+    st.Page("pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from importlib import resources
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cnnviz.errors import CnnvizError
+from cnnviz.errors import CnnvizError, InvalidImage
+
+# Formats a browser or camera produces (Pillow reads multi-picture MPO files as JPEG).
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
+# 40 megapixels is a large camera photo; a bigger "image" is more likely a decompression bomb.
+MAX_PIXELS = 40_000_000
+NEXT_STEP = "Choose a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
 
 # Real photos that ship inside scikit-image, so the app works offline. They are read straight from
 # the package with Pillow: skimage.data would import skimage.io and scipy (0.4 s) to do the same.
@@ -27,6 +36,53 @@ def load_sample_photo(name: str) -> np.ndarray:
     with resources.as_file(resources.files("skimage") / "data" / SAMPLE_PHOTOS[name]) as path:
         with Image.open(path) as picture:
             return ensure_rgb(np.asarray(picture.convert("RGB")))
+
+
+def load_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode an uploaded file to a uint8 (H, W, 3) array, or raise InvalidImage saying why."""
+    if not data:
+        raise InvalidImage(f"The file is empty (0 bytes). {NEXT_STEP}")
+    Image.init()  # registers every Pillow plugin, so `formats` below can name WebP and TIFF
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as picture:
+                width, height = picture.size
+                if width * height > max_pixels:
+                    raise InvalidImage(
+                        f"The image is {width:,}×{height:,} pixels, more than the {max_pixels:,} cnnviz accepts "
+                        f"(it could be a decompression bomb). Resize it below {max_pixels // 1_000_000} megapixels."
+                    )
+                picture.seek(0)  # the first frame of an animated GIF or a multi-page TIFF
+                return convert_to_rgb(ImageOps.exif_transpose(picture))
+    except InvalidImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage(
+            f"The image declares far more pixels than the {max_pixels:,} cnnviz accepts (a decompression bomb). "
+            f"Resize it below {max_pixels // 1_000_000} megapixels."
+        ) from None
+    except UnidentifiedImageError as error:
+        raise InvalidImage(f"This file is not an image cnnviz can read ({type(error).__name__}). {NEXT_STEP}") from None
+    except Exception as error:  # noqa: BLE001 - Pillow's decoders raise many types on damaged files
+        raise InvalidImage(
+            f"The image could not be decoded; it may be truncated or damaged ({error}). {NEXT_STEP}"
+        ) from None
+
+
+def convert_to_rgb(picture: Image.Image) -> np.ndarray:
+    """Return any Pillow image as uint8 RGB: alpha composited on white, 16-bit scaled, CMYK converted."""
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(picture, dtype=np.float64)
+        # 16-bit (and 32-bit integer) grey spans 0..65535; 8 bits keep the top byte.
+        values = values / 257 if picture.mode != "F" else values
+        return ensure_rgb(np.clip(np.round(values), 0, 255))
+    has_alpha = picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info
+    if has_alpha:
+        rgba = picture.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+    return np.asarray(picture.convert("RGB"))
 
 
 def ensure_rgb(image: np.ndarray) -> np.ndarray:

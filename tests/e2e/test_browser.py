@@ -5,13 +5,20 @@ import re
 import shutil
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
+from cnnviz import images
 from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-PAGES = {"": "cnnviz: convolutional neural networks, by doing", "convolution": "Convolution", "pooling": "Pooling"}
+PAGES = {
+    "": "cnnviz: convolutional neural networks, by doing",
+    "convolution": "Convolution",
+    "pooling": "Pooling",
+    "augmentation": "Augmentation",
+}
 
 
 def open_page(page: Page, url: str, title: str) -> None:
@@ -56,4 +63,20 @@ def test_a_bad_grid_cell_is_a_message_not_a_crash(page, server_url):
     grid.press("Control+Enter")
     expect(page.get_by_text("is 'oops', which is not a number")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Step 1 of 9")).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_augmentation_upload_in_the_browser(page, server_url, tmp_path):
+    open_page(page, f"{server_url}/augmentation", "Augmentation")
+    expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=60_000)
+    not_an_image = tmp_path / "homework.png"
+    not_an_image.write_text("this is my homework, not a picture")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(not_an_image))
+    expect(page.get_by_text("homework.png: This file is not an image cnnviz can read")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("original: 300×451")).to_be_visible()
+    assert_no_exception(page)
+    photo = tmp_path / "rocket.jpg"
+    Image.fromarray(images.load_sample_photo("rocket")).save(photo)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+    expect(page.get_by_text("original: 400×600")).to_be_visible(timeout=30_000)  # shrunk to 600 px
     assert_no_exception(page)

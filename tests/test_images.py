@@ -1,0 +1,171 @@
+"""load_image on good and bad files made here: every good kind decodes right, every bad one is InvalidImage."""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnviz import images
+from cnnviz.errors import InvalidImage
+
+
+def encode(picture: Image.Image, file_format: str, **options) -> bytes:
+    """Return a Pillow image saved to bytes in the given format."""
+    buffer = io.BytesIO()
+    picture.save(buffer, format=file_format, **options)
+    return buffer.getvalue()
+
+
+def gradient(width: int = 40, height: int = 30) -> Image.Image:
+    """Return an RGB test picture with a distinct colour in each corner."""
+    x, y = np.meshgrid(np.linspace(0, 255, width), np.linspace(0, 255, height))
+    return Image.fromarray(np.stack([x, y, 255 - x], axis=-1).astype(np.uint8))
+
+
+def exif_rotated_jpeg() -> bytes:
+    """Return a 40×30 JPEG whose EXIF says 'rotate 90° clockwise to display' (orientation 6)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(gradient(), "JPEG", exif=exif)
+
+
+def sixteen_bit_grey() -> bytes:
+    """Return a 16-bit greyscale PNG holding 0, 32896 and 65535."""
+    values = np.array([[0, 32896, 65535]], dtype=np.uint16)
+    return encode(Image.fromarray(values), "PNG")
+
+
+def palette_with_transparency() -> bytes:
+    """Return a palette PNG whose index 0 is transparent."""
+    picture = Image.new("P", (4, 4), 0)
+    picture.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    picture.putpixel((1, 1), 1)
+    return encode(picture, "PNG", transparency=0)
+
+
+def animated_gif() -> bytes:
+    """Return a two-frame GIF: a red frame, then a blue one."""
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def multipage_tiff() -> bytes:
+    """Return a two-page TIFF: a green page, then a black one."""
+    pages = [Image.new("RGB", (6, 6), colour) for colour in ((0, 255, 0), (0, 0, 0))]
+    return encode(pages[0], "TIFF", save_all=True, append_images=pages[1:])
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """Return a tiny PNG whose header claims width×height: a decompression bomb's calling card."""
+    data = bytearray(encode(Image.new("1", (1, 1)), "PNG"))
+    header = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+GOOD_FILES = {
+    "jpeg": (lambda: encode(gradient(), "JPEG", quality=95), (30, 40)),
+    "png": (lambda: encode(gradient(), "PNG"), (30, 40)),
+    "webp": (lambda: encode(gradient(), "WEBP", lossless=True), (30, 40)),
+    "bmp": (lambda: encode(gradient(), "BMP"), (30, 40)),
+    "tiff": (lambda: encode(gradient(), "TIFF"), (30, 40)),
+    "grey png": (lambda: encode(gradient().convert("L"), "PNG"), (30, 40)),
+    "bilevel png": (lambda: encode(gradient().convert("1"), "PNG"), (30, 40)),
+    "palette png": (lambda: encode(gradient().convert("P"), "PNG"), (30, 40)),
+    "grey with alpha": (lambda: encode(gradient().convert("LA"), "PNG"), (30, 40)),
+    "cmyk jpeg": (lambda: encode(gradient().convert("CMYK"), "JPEG", quality=95), (30, 40)),
+    "cmyk tiff": (lambda: encode(gradient().convert("CMYK"), "TIFF"), (30, 40)),
+    "one pixel": (lambda: encode(Image.new("RGB", (1, 1), (9, 8, 7)), "PNG"), (1, 1)),
+    "exif rotated": (exif_rotated_jpeg, (40, 30)),
+    "16-bit grey": (sixteen_bit_grey, (1, 3)),
+    "palette with transparency": (palette_with_transparency, (4, 4)),
+    "animated gif": (animated_gif, (8, 8)),
+    "multipage tiff": (multipage_tiff, (6, 6)),
+}
+
+
+@pytest.mark.parametrize("kind", list(GOOD_FILES))
+def test_good_files_decode_to_uint8_rgb(kind):
+    make, (height, width) = GOOD_FILES[kind]
+    image = images.load_image(make())
+    assert image.shape == (height, width, 3) and image.dtype == np.uint8
+
+
+def test_lossless_formats_keep_every_pixel():
+    expected = np.asarray(gradient())
+    for file_format in ("PNG", "BMP", "TIFF"):
+        np.testing.assert_array_equal(images.load_image(encode(gradient(), file_format)), expected)
+
+
+def test_rgba_is_composited_on_white():
+    picture = Image.new("RGBA", (2, 1), (0, 0, 0, 0))
+    picture.putpixel((1, 0), (10, 20, 30, 255))
+    image = images.load_image(encode(picture, "PNG"))
+    assert image[0, 0].tolist() == [255, 255, 255] and image[0, 1].tolist() == [10, 20, 30]
+
+
+def test_palette_transparency_becomes_white_and_opaque_stays():
+    image = images.load_image(palette_with_transparency())
+    assert image[0, 0].tolist() == [255, 255, 255] and image[1, 1].tolist() == [0, 0, 255]
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped():
+    assert images.load_image(sixteen_bit_grey())[0, :, 0].tolist() == [0, 128, 255]
+
+
+def test_exif_orientation_is_applied():
+    image = images.load_image(exif_rotated_jpeg())
+    # Rotated 90° clockwise: the original top-left corner (dark red channel, x=0) is now top-right.
+    original = np.asarray(gradient())
+    assert image.shape == (40, 30, 3)
+    assert np.abs(image.astype(int)[0, -1] - original[0, 0]).max() < 30
+
+
+def test_first_frame_of_an_animated_gif_and_first_page_of_a_tiff():
+    assert images.load_image(animated_gif())[0, 0].tolist() == [255, 0, 0]
+    assert images.load_image(multipage_tiff())[0, 0].tolist() == [0, 255, 0]
+
+
+def test_cmyk_is_converted_to_rgb_colours():
+    original = np.asarray(gradient()).astype(int)
+    converted = images.load_image(encode(gradient().convert("CMYK"), "TIFF")).astype(int)
+    assert np.abs(converted - original).max() <= 2
+
+
+def ico_file() -> bytes:
+    return encode(Image.new("RGB", (16, 16)), "ICO")
+
+
+BAD_FILES = {
+    "empty": (b"", "empty"),
+    "text renamed png": (b"this is not an image, just text\n" * 10, "not an image"),
+    "svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not an image"),
+    "pdf": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "not an image"),
+    "random bytes": (np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes(), "not an image"),
+    "truncated jpeg": (encode(gradient(400, 300), "JPEG")[:700], "truncated"),
+    "truncated png": (encode(gradient(400, 300), "PNG")[:500], "truncated"),
+    "png bomb 20000x20000": (png_declaring(20_000, 20_000), "decompression bomb"),
+    "png bomb beyond pillow": (png_declaring(60_000, 60_000), "decompression bomb"),
+    "ico (unsupported format)": (ico_file(), "not an image"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_bad_files_raise_invalid_image_with_a_next_step(kind):
+    data, message = BAD_FILES[kind]
+    with pytest.raises(InvalidImage, match=message) as caught:
+        images.load_image(data)
+    assert "Choose a JPEG, PNG" in str(caught.value) or "Resize it" in str(caught.value)
+
+
+def test_shrink_to_fit_and_display_helpers():
+    photo = images.load_sample_photo("rocket")
+    assert max(images.shrink_to_fit(photo, 100).shape[:2]) == 100
+    assert images.shrink_to_fit(photo, 10_000) is photo
+    assert images.to_display(np.array([[-1.0, 1.0]])).tolist() == [[0, 255]]
+    assert images.to_display(np.zeros((2, 2))).tolist() == [[128, 128], [128, 128]]
+    assert images.to_grayscale(photo, size=(28, 28)).shape == (28, 28)

@@ -1,0 +1,85 @@
+"""The Augmentation page through AppTest: defaults, sliders, seeds, uploads good and bad."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.apptest_helpers import assert_no_errors, open_page
+
+PAGE = "pages/augmentation.py"
+
+
+@pytest.fixture(scope="module")
+def page():
+    """One AppTest of the page (importing Keras once), reused with fresh settings per test."""
+    return open_page(PAGE, timeout=120)
+
+
+def captions(app) -> list[str]:
+    return [caption for image in app.get("image") for caption in image.captions]
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((height, width, 3), 200, dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_defaults_show_the_original_and_eight_copies_with_parameters(page):
+    assert_no_errors(page)
+    shown = captions(page)
+    assert shown[0] == "original: 300×451" and len(shown) == 9
+    assert all("θ" in caption and "zoom" in caption for caption in shown[1:])
+    assert any("0.2 degrees" in info.value for info in page.info), "the shear surprise is pointed out"
+    legacy_code, layers_code = (code.value for code in page.code)
+    assert "rotation_range=40" in legacy_code and "horizontal_flip=True" in legacy_code
+    assert "RandomRotation" in layers_code
+
+
+def test_sliders_change_the_copies_and_the_code(page):
+    page.slider(key="augmentation_count").set_value(4).run()
+    page.slider(key="augmentation_shear").set_value(20.0).run()
+    page.slider(key="augmentation_rotation").set_value(0).run()
+    assert len(captions(page)) == 5
+    assert all(caption.startswith("θ +0.0°") for caption in captions(page)[1:])
+    assert not page.info, "no shear warning at 20 degrees"
+    assert "shear_range=20.0" in page.code[0].value and "rotation_range" not in page.code[0].value
+    page.checkbox(key="augmentation_use_brightness").check().run()
+    assert all("brightness ×" in caption for caption in captions(page)[1:])
+    page.selectbox(key="augmentation_fill_mode").select("constant").run()
+    page.slider(key="augmentation_cval").set_value(255).run()
+    assert "fill_mode='constant'" in page.code[0].value and "cval=255.0" in page.code[0].value
+    assert_no_errors(page)
+
+
+def test_fixed_seed_repeats_and_new_samples_changes(page):
+    page.checkbox(key="augmentation_fixed").check().run()
+    first = captions(page)
+    page.run()
+    assert captions(page) == first, "a fixed seed draws the same copies"
+    page.checkbox(key="augmentation_fixed").uncheck().run()
+    before = captions(page)
+    page.button(key="augmentation_new").click().run()
+    assert captions(page) != before, "New samples draws new parameters"
+
+
+def test_an_uploaded_image_is_used(page):
+    page.file_uploader(key="augmentation_upload").upload("square.png", png_bytes(64, 48), "image/png").run()
+    assert_no_errors(page)
+    assert captions(page)[0] == "original: 48×64"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.png", b""), ("notes.png", b"just some text\n" * 20), ("half.png", png_bytes(300, 200)[:300])],
+)
+def test_a_bad_upload_is_a_message_and_the_sample_photo_stays(name, content):
+    app = open_page(PAGE, timeout=120)
+    app.file_uploader(key="augmentation_upload").upload(name, content, "image/png").run()
+    assert not app.exception
+    assert (
+        len(app.error) == 1 and name in app.error[0].value and "Showing the sample photo instead" in app.error[0].value
+    )
+    assert captions(app)[0] == "original: 300×451" and len(captions(app)) == 9, "the sample photo stays"
