@@ -1,0 +1,307 @@
+"""Every dataset of the tutorials behind one Dataset shape: splits, class names, image shape, source.
+
+Images are kept and served as raw pixel values (0..255); the models scale them themselves.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from cnnviz import images
+from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
+
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+FASHION_FILES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+SCALINGS = ("none", "unit", "standardize")
+TFDS_NAMES = {"cats_vs_dogs": "cats_vs_dogs", "malaria": "malaria", "caltech101": "caltech101"}
+
+DATASETS = {
+    "fashion_mnist": "Fashion-MNIST: 70,000 28×28 grey photos of clothes in 10 classes (55,000 / 5,000 / 10,000)",
+    "lfw_faces": "LFW faces subset: 200 real 25×25 grey images, faces vs not faces; tiny, so it overfits fast",
+    "folder": "A folder of class subfolders, or train/ validation/ test/ each with class subfolders",
+    "cats_vs_dogs": "Dogs vs cats through tensorflow-datasets (needs the package and the internet)",
+    "malaria": "NIH malaria cell images through tensorflow-datasets (needs the package and the internet)",
+    "caltech101": "Caltech 101 through tensorflow-datasets (needs the package and the internet)",
+}
+
+
+@dataclass
+class Split:
+    """One split of a dataset: images in memory or as files, decoded and resized batch by batch."""
+
+    name: str
+    labels: np.ndarray
+    image_shape: tuple[int, int, int]
+    images: np.ndarray | None = None
+    paths: list[Path] | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def load(self, indices: np.ndarray | list[int], image_shape: tuple[int, int, int] | None = None) -> np.ndarray:
+        """Return the images at `indices` as float32 (n, H, W, C), resized and re-channelled if asked."""
+        target = tuple(image_shape or self.image_shape)
+        if self.images is not None:
+            batch = self.images[np.asarray(indices, dtype=int)]
+            if batch.shape[1:] == target:
+                return batch.astype("float32")
+            return np.stack([fit_image(image, target) for image in batch])
+        return np.stack([fit_image(read_image_file(self.paths[i]), target) for i in indices])
+
+    def to_numpy(self, image_shape: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return every image and label of the split as numpy arrays (for small splits)."""
+        return self.load(np.arange(len(self)), image_shape), self.labels
+
+    def batches(
+        self, batch_size: int, image_shape: tuple[int, int, int] | None = None, shuffle: bool = False, seed: int = 0
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (images, labels) batches once through the split."""
+        order = np.random.default_rng(seed).permutation(len(self)) if shuffle else np.arange(len(self))
+        for start in range(0, len(self), batch_size):
+            indices = order[start : start + batch_size]
+            yield self.load(indices, image_shape), self.labels[indices]
+
+    def as_py_dataset(
+        self, batch_size: int, image_shape: tuple[int, int, int] | None = None, shuffle: bool = False, seed: int = 0
+    ):
+        """Return a keras.utils.PyDataset over the split that never holds more than one batch in memory."""
+        from cnnviz.feeding import SplitSequence
+
+        return SplitSequence(self, batch_size, image_shape, shuffle, seed)
+
+    def limited(self, limit: int | None) -> Split:
+        """Return the first `limit` images of the split (all of them when limit is None)."""
+        if limit is None or limit >= len(self):
+            return self
+        return Split(
+            self.name,
+            self.labels[:limit],
+            self.image_shape,
+            None if self.images is None else self.images[:limit],
+            None if self.paths is None else self.paths[:limit],
+        )
+
+
+@dataclass
+class Dataset:
+    """Train, validation and optional test splits with their class names and where they came from."""
+
+    name: str
+    class_names: list[str]
+    image_shape: tuple[int, int, int]
+    train: Split
+    validation: Split
+    test: Split | None
+    source: str
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def splits(self) -> dict[str, Split]:
+        """Return the splits that exist, by name."""
+        return {split.name: split for split in (self.train, self.validation, self.test) if split is not None}
+
+    def counts(self) -> list[dict]:
+        """Return one row per split and class: how many images it has."""
+        return [
+            {"split": split.name, "class": class_name, "images": int(np.sum(split.labels == index))}
+            for split in self.splits().values()
+            for index, class_name in enumerate(self.class_names)
+        ]
+
+    def samples(self, per_class: int = 4, split: str = "train") -> list[tuple[str, np.ndarray]]:
+        """Return up to `per_class` (class name, uint8 image) pairs of each class, for a sample grid."""
+        chosen = self.splits()[split]
+        pairs = []
+        for index, class_name in enumerate(self.class_names):
+            indices = np.flatnonzero(chosen.labels == index)[:per_class]
+            if len(indices):
+                pairs += [(class_name, np.clip(image, 0, 255).astype(np.uint8)) for image in chosen.load(indices)]
+        return pairs
+
+
+def fit_image(image: np.ndarray, target: tuple[int, int, int]) -> np.ndarray:
+    """Return one image resized to target = (H, W, C) and converted to C channels, float32 0..255."""
+    height, width, channels = target
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    picture = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+    picture = picture.convert("L" if channels == 1 else "RGB")
+    if picture.size != (width, height):
+        picture = picture.resize((width, height), Image.Resampling.BILINEAR)
+    array = np.asarray(picture, dtype="float32")
+    return array[..., None] if channels == 1 else array
+
+
+def read_image_file(path: Path) -> np.ndarray:
+    """Return an image file decoded to uint8 RGB, or raise InvalidDataset naming the file."""
+    try:
+        return images.load_image(Path(path).read_bytes())
+    except (OSError, CnnvizError) as error:
+        raise InvalidDataset(f"{Path(path).name} could not be read: {error}") from None
+
+
+def keras_cache_dir() -> Path:
+    """Return the Keras cache folder (KERAS_HOME, else ~/.keras), without importing Keras."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+
+
+def fashion_mnist_dirs() -> list[Path]:
+    """Return where Fashion-MNIST's four files are looked for, in order."""
+    return [keras_cache_dir() / "datasets" / "fashion-mnist", DEBIAN_FASHION_DIR]
+
+
+def download_fashion_mnist() -> Path:
+    """Download Fashion-MNIST into the Keras cache with Keras's own loader, and return the folder."""
+    import keras
+
+    keras.datasets.fashion_mnist.load_data()
+    return fashion_mnist_dirs()[0]
+
+
+def find_fashion_mnist() -> Path:
+    """Return a folder holding the four Fashion-MNIST files, downloading them as a last resort."""
+    for folder in fashion_mnist_dirs():
+        if all((folder / name).is_file() for name in FASHION_FILES.values()):
+            return folder
+    try:
+        return download_fashion_mnist()
+    except Exception as error:  # noqa: BLE001 - offline, a download fails in many ways
+        raise DatasetUnavailable(
+            f"Fashion-MNIST is not in {fashion_mnist_dirs()[0]} nor in {DEBIAN_FASHION_DIR}, and the download failed "
+            f"({type(error).__name__}). Install Debian's copy (apt-get install dataset-fashion-mnist) or put the four "
+            f"files ({', '.join(FASHION_FILES.values())}) in {fashion_mnist_dirs()[0]}."
+        ) from None
+
+
+def read_idx(path: Path, magic: int) -> np.ndarray:
+    """Read one gzipped IDX file (the MNIST format): a magic number, the sizes, then bytes."""
+    with gzip.open(path, "rb") as stream:
+        data = stream.read()
+    if len(data) < 8 or int.from_bytes(data[:4], "big") != magic:
+        raise InvalidDataset(f"{path} is not a Fashion-MNIST file (wrong header). Reinstall dataset-fashion-mnist.")
+    dimensions = data[3]
+    sizes = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dimensions).reshape(sizes)
+
+
+def load_fashion_mnist(limit: int | None = None, scaling: str = "none") -> Dataset:
+    """Return Fashion-MNIST split 55,000 / 5,000 / 10,000 as the tutorial did (first 55,000 train)."""
+    if scaling not in SCALINGS:
+        raise CnnvizError(f"scaling must be one of {', '.join(SCALINGS)}; got {scaling!r}.")
+    folder = find_fashion_mnist()
+    train_images = read_idx(folder / FASHION_FILES["train_images"], 2051)[..., None]
+    train_labels = read_idx(folder / FASHION_FILES["train_labels"], 2049).astype(np.int64)
+    test_images = read_idx(folder / FASHION_FILES["test_images"], 2051)[..., None]
+    test_labels = read_idx(folder / FASHION_FILES["test_labels"], 2049).astype(np.int64)
+    if scaling != "none":
+        train_float = train_images[:55_000].astype("float32")
+        # StandardScaler as the tutorial used it: per-pixel mean and deviation of the training split.
+        mean = train_float.mean(axis=0) if scaling == "standardize" else 0.0
+        deviation = np.maximum(train_float.std(axis=0), 1e-6) if scaling == "standardize" else 255.0
+        train_images = (train_images.astype("float32") - mean) / deviation
+        test_images = (test_images.astype("float32") - mean) / deviation
+    shape = (28, 28, 1)
+    small = None if limit is None else max(1, limit // 5)
+    return Dataset(
+        "fashion_mnist",
+        list(FASHION_CLASSES),
+        shape,
+        Split("train", train_labels[:55_000], shape, train_images[:55_000]).limited(limit),
+        Split("validation", train_labels[55_000:], shape, train_images[55_000:]).limited(small),
+        Split("test", test_labels, shape, test_images).limited(small),
+        source=f"Fashion-MNIST from {folder}" + (f" (scaled: {scaling})" if scaling != "none" else ""),
+    )
+
+
+def load_lfw_faces(seed: int = 0) -> Dataset:
+    """Return scikit-image's 200 LFW images, 100 faces then 100 not faces, split 60/20/20 per class."""
+    from skimage import data
+
+    pictures = (data.lfw_subset() * 255).astype("float32")[..., None]
+    labels = np.array([0] * 100 + [1] * 100)
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[int]] = {"train": [], "validation": [], "test": []}
+    for label in (0, 1):
+        indices = rng.permutation(np.flatnonzero(labels == label))
+        parts["train"] += list(indices[:60])
+        parts["validation"] += list(indices[60:80])
+        parts["test"] += list(indices[80:])
+    shape = (25, 25, 1)
+    splits = {name: Split(name, labels[idx], shape, pictures[idx]) for name, idx in parts.items()}
+    return Dataset(
+        "lfw_faces",
+        ["face", "not face"],
+        shape,
+        splits["train"],
+        splits["validation"],
+        splits["test"],
+        source="scikit-image lfw_subset (Labeled Faces in the Wild), fixed stratified split, seed 0",
+    )
+
+
+def load_tfds(name: str, limit: int | None = None, image_size: tuple[int, int] = (150, 150)) -> Dataset:
+    """Return a tensorflow-datasets dataset split 80/10/10 and resized, or raise DatasetUnavailable."""
+    next_step = (
+        "Bring the images as a folder or a zip of class subfolders instead (Datasets page: folder or zip upload)."
+    )
+    if importlib.util.find_spec("tensorflow_datasets") is None:
+        raise DatasetUnavailable(f"{name} needs tensorflow-datasets, which is not installed. {next_step}")
+    import tensorflow_datasets as tfds
+
+    try:
+        parts, info = tfds.load(
+            TFDS_NAMES[name], split=["train[:80%]", "train[80%:90%]", "train[90%:]"], as_supervised=True, with_info=True
+        )
+        splits = []
+        for split_name, part in zip(("train", "validation", "test"), parts):
+            pairs = list(tfds.as_numpy(part.take(limit) if limit else part))
+            pictures = np.stack([fit_image(image, (*image_size, 3)) for image, _ in pairs])
+            splits.append(Split(split_name, np.array([label for _, label in pairs]), (*image_size, 3), pictures))
+        class_names = list(info.features["label"].names)
+    except Exception as error:  # noqa: BLE001 - offline, tfds fails in many ways
+        raise DatasetUnavailable(f"tensorflow-datasets could not load {name} ({error}). {next_step}") from None
+    return Dataset(name, class_names, (*image_size, 3), *splits, source=f"tensorflow-datasets {name}")
+
+
+def load(name: str, **options) -> Dataset:
+    """Load dataset `name` (see DATASETS) with its options, e.g. load("fashion_mnist", limit=2000)."""
+    if name == "fashion_mnist":
+        return load_fashion_mnist(**options)
+    if name == "lfw_faces":
+        return load_lfw_faces(**options)
+    if name == "folder":
+        from cnnviz import folders
+
+        return folders.load_user_folder(**options)
+    if name in TFDS_NAMES:
+        return load_tfds(name, **options)
+    raise CnnvizError(f"There is no dataset called {name!r}; choose one of {', '.join(DATASETS)}.")

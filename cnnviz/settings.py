@@ -1,0 +1,47 @@
+"""The environment settings of DESIGN.md, read when asked (so tests can change them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cnnviz.errors import CnnvizError
+
+
+def read_int(name: str, default: int, minimum: int = 1) -> int:
+    """Return an integer setting, refusing a value that is not a whole number >= minimum."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise CnnvizError(f"{name} must be a whole number; it is {text!r}.") from None
+    if value < minimum:
+        raise CnnvizError(f"{name} must be at least {minimum}; it is {value}.")
+    return value
+
+
+def runs_dir() -> Path:
+    """Return where training runs are stored (CNNVIZ_RUNS_DIR, else ./runs)."""
+    return Path(os.environ.get("CNNVIZ_RUNS_DIR") or "runs").resolve()
+
+
+def datasets_dir() -> Path:
+    """Return the folder cnnviz owns for extracted uploads and prepared splits (CNNVIZ_DATASETS_DIR)."""
+    return Path(os.environ.get("CNNVIZ_DATASETS_DIR") or "datasets").resolve()
+
+
+def max_jobs() -> int:
+    """Return how many trainings may run at once (CNNVIZ_MAX_JOBS, default 1)."""
+    return read_int("CNNVIZ_MAX_JOBS", 1)
+
+
+def allow_server_paths() -> bool:
+    """Return whether pages may read a folder path typed by a user (CNNVIZ_ALLOW_SERVER_PATHS, default 1)."""
+    return os.environ.get("CNNVIZ_ALLOW_SERVER_PATHS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def max_upload_mb() -> int:
+    """Return the largest upload accepted, in MB (CNNVIZ_MAX_UPLOAD_MB, default 200)."""
+    return read_int("CNNVIZ_MAX_UPLOAD_MB", 200)
