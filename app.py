@@ -21,7 +21,9 @@ def show_home() -> None:
         "Each page lets you *do* one idea of a convnet instead of reading about it:\n\n"
         "- **Convolution**: slide a kernel over a grid, one multiply-and-add at a time, then over a real photo.\n"
         "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n"
-        "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n\n"
+        "- **Layers**: every network of the tutorials, layer by layer, with each parameter count worked out.\n"
+        "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n"
+        "- **Datasets**: Fashion-MNIST, LFW faces, or your own folder or zip: classes, splits and samples.\n\n"
         "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
     )
     st.subheader("This machine")
@@ -33,7 +35,9 @@ PAGES = [
     st.Page(show_home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:"),
     st.Page("pages/pooling.py", title="Pooling", icon=":material/compress:"),
+    st.Page("pages/layers.py", title="Layers", icon=":material/stacks:"),
     st.Page("pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
+    st.Page("pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
 ]
 
 navigation = st.navigation(PAGES)

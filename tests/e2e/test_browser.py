@@ -17,7 +17,9 @@ PAGES = {
     "": "cnnviz: convolutional neural networks, by doing",
     "convolution": "Convolution",
     "pooling": "Pooling",
+    "layers": "Layers",
     "augmentation": "Augmentation",
+    "datasets": "Datasets",
 }
 
 
