@@ -1,0 +1,114 @@
+"""The command line: `python -m cnnviz train | runs | stop`, the same code the app runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cnnviz import runs, settings
+from cnnviz.errors import CnnvizError
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the parsed command line."""
+    parser = argparse.ArgumentParser(prog="python -m cnnviz", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a recipe on a dataset and write a run folder")
+    train.add_argument(
+        "--recipe", help="a name from cnnviz.models.RECIPES (omit with --run-dir to resume a queued run)"
+    )
+    train.add_argument("--dataset", help="fashion_mnist, lfw_faces, folder, cats_vs_dogs, malaria, caltech101")
+    train.add_argument("--dataset-path", help="the folder, for --dataset folder")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"])
+    train.add_argument("--limit", type=int, help="at most this many training images (a fifth for validation)")
+    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
+    train.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=None)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--weights", help="VGG16: imagenet (default), a local .h5 path, or random")
+    train.add_argument("--run-dir", type=Path, help="the run folder to write (or to run, when it holds a config)")
+    for command in (
+        train,
+        commands.add_parser("runs", help="list the runs"),
+        stop := commands.add_parser("stop", help="ask a run to stop"),
+    ):
+        command.add_argument("--runs-dir", type=Path, help="default: CNNVIZ_RUNS_DIR, else ./runs")
+    stop.add_argument("run_id")
+    return parser.parse_args(argv)
+
+
+def command_train(arguments: argparse.Namespace) -> int:
+    """Train in this process with a progress bar; return 0 unless the run failed."""
+    from cnnviz import jobs, training
+
+    if arguments.recipe is None:
+        if arguments.run_dir is None or not (arguments.run_dir / "config.json").is_file():
+            raise CnnvizError("Give --recipe and --dataset, or --run-dir of a run that holds a config.json.")
+        folder = arguments.run_dir
+    else:
+        if arguments.dataset is None:
+            raise CnnvizError("Give --dataset too (e.g. --dataset fashion_mnist).")
+        config = training.default_config(
+            arguments.recipe,
+            arguments.dataset,
+            dataset_path=arguments.dataset_path,
+            epochs=arguments.epochs,
+            batch_size=arguments.batch_size,
+            learning_rate=arguments.learning_rate,
+            optimizer=arguments.optimizer,
+            limit=arguments.limit,
+            augment=arguments.augment,
+            dropout=arguments.dropout,
+            seed=arguments.seed,
+            weights=arguments.weights,
+        )
+        if arguments.run_dir is not None:
+            arguments.run_dir.mkdir(parents=True, exist_ok=True)
+            runs.write_json(arguments.run_dir / "config.json", {**config, "run_id": arguments.run_dir.name})
+            runs.set_status(arguments.run_dir, "queued", "starting")
+            folder = arguments.run_dir
+        else:
+            folder = runs.create_run(config, arguments.runs_dir)
+        print(f"run {folder.name} in {folder}", file=sys.stderr)
+    status = training.train(folder, progress=training.ProgressLine())
+    print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
+    if arguments.recipe is None:
+        jobs.schedule(folder.parent)  # this worker's slot is free: start the next queued run
+    return 1 if status["state"] == "failed" else 0
+
+
+def command_runs(arguments: argparse.Namespace) -> int:
+    """Print the runs as a table."""
+    rows = [summary.as_row() for summary in runs.list_runs(arguments.runs_dir)]
+    if not rows:
+        print(f"no runs in {arguments.runs_dir or settings.runs_dir()}")
+        return 0
+    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in rows[0]}
+    print("  ".join(key.ljust(width) for key, width in widths.items()))
+    for row in rows:
+        print("  ".join(str(row[key]).ljust(width) for key, width in widths.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; an expected failure prints its message and exits 2."""
+    arguments = parse_arguments(argv)
+    try:
+        if arguments.command == "train":
+            return command_train(arguments)
+        if arguments.command == "runs":
+            return command_runs(arguments)
+        from cnnviz import jobs
+
+        print(jobs.stop(arguments.run_id, arguments.runs_dir))
+        return 0
+    except CnnvizError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Training runs as child processes: start, queue beyond CNNVIZ_MAX_JOBS, stop, and notice the dead."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from cnnviz import runs, settings
+from cnnviz.errors import CnnvizError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def scheduler_lock(root: Path):
+    """Hold an exclusive lock on the run store, so two sessions never launch the same queued run."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".scheduler.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def start(config: dict, runs_dir: Path | None = None) -> str:
+    """Queue a new run and start it at once when a training slot is free; return its id."""
+    root = runs_dir or settings.runs_dir()
+    folder = runs.create_run(config, root)
+    schedule(root)
+    return folder.name
+
+
+def is_alive(pid: int | None, run_id: str) -> bool:
+    """Return whether `pid` is still this run's worker (not dead, not a zombie, not a reused pid)."""
+    if not pid:
+        return False
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap our own finished child, so it does not linger as a zombie
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            if stat_file.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return False
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return run_id.encode() in cmdline.read()
+    except (OSError, IndexError):
+        return False
+
+
+def refresh(runs_dir: Path | None = None) -> None:
+    """Mark runs whose worker died (kill -9, out of memory) as failed, then start queued runs."""
+    root = runs_dir or settings.runs_dir()
+    with scheduler_lock(root):
+        mark_dead_workers(root)
+        launch_queued(root)
+
+
+def schedule(runs_dir: Path | None = None) -> None:
+    """Start queued runs, oldest first, while fewer than CNNVIZ_MAX_JOBS are running."""
+    refresh(runs_dir)
+
+
+def mark_dead_workers(root: Path) -> None:
+    """Fail every running run whose process is gone, keeping the epochs it finished."""
+    for summary in runs.list_runs(root):
+        if summary.state not in ("running", "stopping"):
+            continue
+        folder = root / summary.run_id
+        status = runs.read_json(folder / "status.json")
+        if not is_alive(status.get("pid"), summary.run_id):
+            runs.set_status(
+                folder,
+                "failed",
+                f"The training process ended without a word (killed, or out of memory). "
+                f"The {summary.epochs_done} finished epoch(s) are kept.",
+            )
+
+
+def launch_queued(root: Path) -> None:
+    """Launch queued runs in the order they were made, up to the job limit."""
+    summaries = runs.list_runs(root)
+    active = sum(summary.state in ("running", "stopping") for summary in summaries)
+    for summary in sorted((s for s in summaries if s.state == "queued"), key=lambda s: s.run_id):
+        if active >= settings.max_jobs():
+            break
+        launch(root / summary.run_id)
+        active += 1
+
+
+def launch(folder: Path) -> int:
+    """Start the worker process for a run folder and record its pid."""
+    log = open(folder / "worker.log", "ab")  # noqa: SIM115 - the child keeps writing after we return
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cnnviz", "train", "--run-dir", str(folder)],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        },
+    )
+    log.close()
+    runs.set_status(folder, "running", "starting the worker", pid=process.pid)
+    return process.pid
+
+
+def stop(run_id: str, runs_dir: Path | None = None) -> str:
+    """Ask a run to stop (honoured within one batch); a queued run is stopped before it starts."""
+    root = runs_dir or settings.runs_dir()
+    folder = runs.run_dir(run_id, root)
+    with scheduler_lock(root):
+        state = runs.read_json(folder / "status.json").get("state")
+        if state == "queued":
+            runs.set_status(folder, "stopped", "stopped before it started")
+            return "stopped"
+        if state not in ("running", "stopping"):
+            raise CnnvizError(f"Run {run_id} is {state}; only a queued or running run can be stopped.")
+        (folder / runs.STOP_FILE).touch()
+        runs.set_status(folder, "stopping", "stopping after this batch; the model and history are saved")
+        return "stopping"

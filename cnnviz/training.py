@@ -1,0 +1,302 @@
+"""The training worker: one run folder in, a trained model and its streamed curves out.
+
+`python -m cnnviz train` and the Train page run exactly this code, always in a process of its
+own (jobs.py starts it), so nothing a browser does can interrupt `fit`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from cnnviz import runs, system
+from cnnviz.errors import CnnvizError
+
+BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
+
+
+def default_config(recipe: str, dataset: str, **overrides) -> dict:
+    """Return a run config with the recipe's own settings, overridden where given (None means default)."""
+    from cnnviz.models import get_recipe
+
+    chosen = get_recipe(recipe)
+    config = {
+        "recipe": recipe,
+        "dataset": dataset,
+        "dataset_path": None,
+        "epochs": chosen.epochs,
+        "batch_size": chosen.batch_size,
+        "learning_rate": chosen.learning_rate,
+        "optimizer": chosen.optimizer,
+        "limit": None,
+        "augment": chosen.augmentation is not None,
+        "dropout": chosen.dropout_rate is not None,
+        "seed": 0,
+        "weights": "imagenet" if chosen.uses_vgg16 else None,
+    }
+    config.update({key: value for key, value in overrides.items() if value is not None})
+    return config
+
+
+def prepare_backend() -> None:
+    """Let a GPU's memory grow as needed, before any framework starts (set by environment, so it applies)."""
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class ProgressLine:
+    """The CLI's progress bar: epoch, batches, images/s and ETA on one line."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+
+    def show(self, record: dict) -> None:
+        """Redraw the line for a batch record."""
+        done = record["batch"] / max(record["batches"], 1)
+        bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
+        eta = time.strftime("%M:%S", time.gmtime(record.get("eta_seconds") or 0))
+        self.stream.write(
+            f"\repoch {record['epoch']}/{record['epochs']} [{bar}] {record['batch']}/{record['batches']}"
+            f" · {record['images_per_second']:,.0f} images/s · ETA {eta}"
+            f" · loss {record.get('loss', float('nan')):.4f} acc {record.get('accuracy', float('nan')):.4f}"
+        )
+        self.stream.flush()
+
+    def end_epoch(self, record: dict) -> None:
+        """Finish the epoch's line with its validation results."""
+        self.stream.write(
+            f"\n  epoch {record['epoch']}: val_loss {record.get('val_loss', float('nan')):.4f}"
+            f" val_accuracy {record.get('val_accuracy', float('nan')):.4f} ({record['seconds']:.1f} s)\n"
+        )
+
+
+def make_streaming_callback(
+    folder: Path, epochs: int, batch_size: int, steps: int, progress: ProgressLine | None, epoch_offset: int = 0
+):
+    """Return the Keras callback that streams metrics to the run store and honours Stop within one batch."""
+    import keras
+
+    class StreamingCallback(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.stop_file = folder / runs.STOP_FILE
+            self.best = max((r.get("val_accuracy") or 0 for r in runs.history_rows(folder)), default=0)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch_offset + epoch + 1  # 1-based, counting on across fine-tuning stages
+            self.epoch_started = self.last_write = self.window_started = time.perf_counter()
+            self.window_images = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            now = time.perf_counter()
+            self.window_images += batch_size
+            if self.stop_file.exists():  # a stat per batch: microseconds
+                self.model.stop_training = True
+            if now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS and batch + 1 < steps:
+                return
+            rate = self.window_images / max(now - self.window_started, 1e-9)
+            remaining_batches = (steps - batch - 1) + steps * (epochs - self.epoch)
+            record = {
+                "time": time.time(),
+                "epoch": self.epoch,
+                "epochs": epochs,
+                "batch": batch + 1,
+                "batches": steps,
+                "images_per_second": rate,
+                "eta_seconds": remaining_batches * batch_size / rate,
+                **{key: float(value) for key, value in (logs or {}).items()},
+            }
+            runs.append_jsonl(folder / "batches.jsonl", record)
+            if progress:
+                progress.show(record)
+            self.last_write, self.window_started, self.window_images = now, now, 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+            record = {
+                "epoch": self.epoch,
+                "time": time.time(),
+                "seconds": time.perf_counter() - self.epoch_started,
+                "learning_rate": float(learning_rate),
+                **{key: float(value) for key, value in (logs or {}).items()},
+            }
+            # The model first, then the history line: a kill between the two loses only this epoch.
+            save_model(self.model, folder / "model.keras")
+            if (record.get("val_accuracy") or 0) > self.best:
+                self.best = record["val_accuracy"]
+                save_model(self.model, folder / "best.keras")
+            runs.append_jsonl(folder / "history.jsonl", record)
+            if progress:
+                progress.end_epoch(record)
+
+    return StreamingCallback()
+
+
+def save_model(model, path: Path) -> None:
+    """Save a model atomically (a temp file, then os.replace), so a reader never sees half a file."""
+    temporary = path.with_name(f".{path.stem}.partial.keras")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+def choose_input_shape(recipe_name: str, dataset) -> tuple[int, int, int]:
+    """Return the dataset's own shape when the network accepts it, else the recipe's size with its channels."""
+    from cnnviz import models
+
+    recipe = models.get_recipe(recipe_name)
+    if recipe.name == "vgg16_feature_extraction":
+        return recipe.extra["image_shape"]
+    try:
+        models.build(recipe_name, dataset.image_shape, dataset.num_classes, weights=None, augmentation=None)
+        return tuple(dataset.image_shape)
+    except CnnvizError:
+        return (recipe.input_shape[0], recipe.input_shape[1], dataset.image_shape[2])
+
+
+def load_dataset(config: dict):
+    """Load the run's dataset, sized for the recipe when it is a folder."""
+    from cnnviz import datasets, folders, models
+
+    if config["dataset"] == "folder":
+        height, width, _ = (
+            models.get_recipe(config["recipe"]).extra.get("image_shape")
+            or models.get_recipe(config["recipe"]).input_shape
+        )
+        return folders.load_folder(config["dataset_path"], image_size=(height, width))
+    options = {"limit": config.get("limit")} if config["dataset"] == "fashion_mnist" else {}
+    dataset = datasets.load(config["dataset"], **options)
+    if config.get("limit") and config["dataset"] != "fashion_mnist":
+        small = max(1, config["limit"] // 5)
+        dataset.train, dataset.validation = dataset.train.limited(config["limit"]), dataset.validation.limited(small)
+    return dataset
+
+
+def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int):
+    """Return what model.fit takes for a split: numpy arrays when they fit as they are, else a PyDataset."""
+    if split.images is not None and tuple(split.image_shape) == tuple(shape):
+        x, y = split.to_numpy()
+        return {"x": x, "y": y}
+    return {"x": split.as_py_dataset(batch_size, shape, shuffle=shuffle, seed=seed)}
+
+
+def train(folder: Path, progress: ProgressLine | None = None) -> dict:
+    """Train the run in `folder` to the end (or to a Stop); record finished, stopped or failed."""
+    prepare_backend()
+    config = runs.read_json(folder / "config.json")
+    runs.set_status(folder, "running", "loading the data and building the network", pid=os.getpid())
+    try:
+        result = train_stages(folder, config, progress)
+    except CnnvizError as error:
+        return runs.set_status(folder, "failed", str(error))
+    except BaseException as error:  # noqa: BLE001 - the worker must always leave a readable status
+        lines = traceback.format_exc().splitlines()[-30:]
+        message = f"Training crashed: {type(error).__name__}: {error}".strip()
+        if isinstance(error, MemoryError):
+            message = "Training ran out of memory. Try a smaller batch size or a dataset limit."
+        return runs.set_status(folder, "failed", message, traceback=lines)
+    stopped = (folder / runs.STOP_FILE).exists()
+    epochs = len(runs.history_rows(folder))
+    state = "stopped" if stopped else "finished"
+    return runs.set_status(folder, state, f"{state} after {epochs} epoch(s)", **result)
+
+
+def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> dict:
+    """Build, then fit each stage of the recipe (two for fine-tuning); return what to record."""
+    import keras
+
+    from cnnviz import models
+
+    keras.utils.set_random_seed(int(config.get("seed") or 0))
+    recipe = models.get_recipe(config["recipe"])
+    dataset = load_dataset(config)
+    shape = choose_input_shape(recipe.name, dataset)
+    weights = None if config.get("weights") in (None, "random") else config["weights"]
+    build_options = dict(
+        input_shape=shape,
+        num_classes=dataset.num_classes,
+        weights=weights,
+        dropout_rate=recipe.dropout_rate if config.get("dropout") else None,
+        augmentation=(recipe.augmentation or models.TUTORIAL_AUGMENTATION) if config.get("augment") else None,
+    )
+    runs.set_status(
+        folder,
+        "running",
+        "training",
+        pid=os.getpid(),
+        device=system.describe_device(),
+        backend=keras.backend.backend(),
+        input_shape=list(shape),
+        num_classes=dataset.num_classes,
+        class_names=dataset.class_names,
+    )
+    batch_size, epochs, seed = int(config["batch_size"]), int(config["epochs"]), int(config.get("seed") or 0)
+    train_split, validation_split = dataset.train, dataset.validation
+    if recipe.name == "vgg16_feature_extraction":
+        train_split, validation_split, shape = extract_features(dataset, weights, batch_size)
+        build_options["input_shape"] = shape
+    stages = [(build_options, epochs, float(config["learning_rate"]))]
+    if recipe.name == "vgg16_fine_tune":
+        first = max(1, round(epochs * 0.25)) if epochs > 1 else 1
+        stages = [
+            (build_options, first, recipe.extra["first_stage_learning_rate"]),
+            (build_options, max(epochs - first, 1), float(config["learning_rate"])),
+        ]
+    model, done = None, 0
+    for stage, (options, stage_epochs, learning_rate) in enumerate(stages):
+        if (folder / runs.STOP_FILE).exists():
+            break
+        if stage == 0:
+            model = models.build(recipe.name if len(stages) == 1 else "vgg16_frozen_augment", **options)
+            if recipe.name == "vgg16_fine_tune":
+                model.name = "vgg16_fine_tune"
+        else:
+            models.unfreeze_block5(model.get_layer("vgg16"))
+        models.compile_model(model, recipe, learning_rate, config.get("optimizer"))
+        training = fit_inputs(train_split, shape, batch_size, shuffle=True, seed=seed)
+        validation = fit_inputs(validation_split, shape, batch_size, shuffle=False, seed=seed)
+        steps = math.ceil(len(train_split) / batch_size)
+        callbacks = [make_streaming_callback(folder, done + stage_epochs, batch_size, steps, progress, done)]
+        callbacks += tensorboard_callbacks(folder)
+        model.fit(
+            **training,
+            validation_data=tuple(validation.values()) if "y" in validation else validation["x"],
+            batch_size=batch_size if "y" in training else None,
+            epochs=stage_epochs,
+            shuffle=True,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        done += stage_epochs
+    if model is not None:
+        save_model(model, folder / "model.keras")
+    return {"parameters": int(model.count_params()) if model is not None else 0}
+
+
+def extract_features(dataset, weights, batch_size: int):
+    """Run every train and validation image through VGG16's conv base once (the book's fast method)."""
+    import numpy as np
+
+    from cnnviz import models
+    from cnnviz.datasets import Split
+
+    extractor = models.build_feature_extractor(weights)
+    image_shape = tuple(extractor.input_shape[1:])
+    splits = []
+    for split in (dataset.train, dataset.validation):
+        features = [extractor.predict(x, verbose=0) for x, _ in split.batches(batch_size, image_shape)]
+        stacked = np.concatenate(features)
+        splits.append(Split(split.name, split.labels, stacked.shape[1:], stacked))
+    return splits[0], splits[1], splits[0].image_shape
+
+
+def tensorboard_callbacks(folder: Path) -> list:
+    """Return Keras's TensorBoard callback where TensorFlow is there to write the logs."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return []
+    return [keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard"), profile_batch=0)]
