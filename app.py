@@ -23,7 +23,8 @@ def show_home() -> None:
         "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n"
         "- **Layers**: every network of the tutorials, layer by layer, with each parameter count worked out.\n"
         "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n"
-        "- **Datasets**: Fashion-MNIST, LFW faces, or your own folder or zip: classes, splits and samples.\n\n"
+        "- **Datasets**: Fashion-MNIST, LFW faces, or your own folder or zip: classes, splits and samples.\n"
+        "- **Train**: train those networks live and watch the curves stream in; Stop at any batch.\n\n"
         "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
     )
     st.subheader("This machine")
@@ -38,6 +39,7 @@ PAGES = [
     st.Page("pages/layers.py", title="Layers", icon=":material/stacks:"),
     st.Page("pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
     st.Page("pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]
 
 navigation = st.navigation(PAGES)

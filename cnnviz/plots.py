@@ -78,3 +78,56 @@ def grid_figure(
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return figure
+
+
+def training_figure(batches: list[dict], history: list[dict], title: str = "") -> go.Figure:
+    """Return loss and accuracy side by side: training per batch (thin line), validation per epoch (dots)."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
+    # A batch record sits at its fraction of the epoch: batch 430 of 860 in epoch 3 is at x = 2.5.
+    batch_x = [record["epoch"] - 1 + record["batch"] / max(record["batches"], 1) for record in batches]
+    epoch_x = [record["epoch"] for record in history]
+    for column, metric in ((1, "loss"), (2, "accuracy")):
+        figure.add_trace(
+            go.Scatter(
+                x=batch_x,
+                y=[record.get(metric) for record in batches],
+                mode="lines",
+                name=f"training {metric} (batches)",
+                line=dict(color="#4c78a8", width=1),
+                opacity=0.6,
+                hovertemplate="epoch %{x:.2f}: %{y:.4f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=epoch_x,
+                y=[record.get(metric) for record in history],
+                mode="lines+markers",
+                name=f"training {metric} (epoch)",
+                line=dict(color="#4c78a8", dash="dot"),
+                hovertemplate="epoch %{x}: %{y:.4f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=epoch_x,
+                y=[record.get(f"val_{metric}") for record in history],
+                mode="lines+markers",
+                name=f"validation {metric}",
+                line=dict(color="#e45756", width=3),
+                hovertemplate="epoch %{x}: %{y:.4f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_layout(
+        title=title, height=380, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25)
+    )
+    return figure

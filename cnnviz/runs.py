@@ -175,3 +175,16 @@ def as_keras_history(records: list[dict]) -> dict[str, list[float]]:
     """Return epoch records as Keras's History.history: metric name -> one value per epoch."""
     metrics = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy") if any(key in r for r in records)]
     return {key: [record.get(key) for record in records] for key in metrics}
+
+
+def history_csv(records: list[dict]) -> str:
+    """Return epoch records as CSV text, one row per epoch, for download."""
+    import csv
+    import io
+
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()

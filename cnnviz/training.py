@@ -37,6 +37,9 @@ def default_config(recipe: str, dataset: str, **overrides) -> dict:
         "dropout": chosen.dropout_rate is not None,
         "seed": 0,
         "weights": "imagenet" if chosen.uses_vgg16 else None,
+        "backend": system.keras_backend(),
+        "device": system.describe_device(),
+        "versions": system.package_versions(),
     }
     config.update({key: value for key, value in overrides.items() if value is not None})
     return config
@@ -124,6 +127,8 @@ def make_streaming_callback(
                 "learning_rate": float(learning_rate),
                 **{key: float(value) for key, value in (logs or {}).items()},
             }
+            if self.model.stop_training:
+                record["partial"] = True  # stopped mid-epoch: Keras still validates and ends the epoch
             # The model first, then the history line: a kill between the two loses only this epoch.
             save_model(self.model, folder / "model.keras")
             if (record.get("val_accuracy") or 0) > self.best:

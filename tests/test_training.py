@@ -1,0 +1,167 @@
+"""Real training through the worker: the callback, the CLI, the queue, Stop, and kill -9."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz import jobs, runs, training
+from tests.apptest_helpers import ROOT
+
+keras = pytest.importorskip("keras")
+
+
+def wait_for(condition, timeout: float = 180, interval: float = 0.2):
+    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"gave up waiting after {timeout} s")
+
+
+def state_of(folder):
+    return runs.read_json(folder / "status.json").get("state")
+
+
+def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypatch):
+    monkeypatch.setattr(training, "BATCH_WRITE_INTERVAL_SECONDS", 0.0)  # every batch, to count them
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).normal(size=(40, 4)).astype("float32"), np.arange(40) % 2
+    callback = training.make_streaming_callback(tmp_path, epochs=2, batch_size=8, steps=5, progress=None)
+    model.fit(x, y, batch_size=8, epochs=2, validation_data=(x, y), callbacks=[callback], verbose=0)
+    batches, history = runs.read_jsonl(tmp_path / "batches.jsonl"), runs.history_rows(tmp_path)
+    assert len(batches) == 10 and batches[-1]["batch"] == 5 and batches[-1]["epoch"] == 2
+    assert {"loss", "accuracy", "images_per_second", "eta_seconds", "time"} <= set(batches[0])
+    assert [record["epoch"] for record in history] == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate"} <= set(history[0])
+    assert history[0]["learning_rate"] == pytest.approx(0.001)
+    assert (tmp_path / "model.keras").is_file() and (tmp_path / "best.keras").is_file()
+
+
+def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    callback = training.make_streaming_callback(tmp_path, epochs=1, batch_size=1, steps=100, progress=None)
+    seen = []
+
+    class RequestStopAtBatch3(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+            if batch == 3:
+                (tmp_path / runs.STOP_FILE).touch()
+
+    x, y = np.zeros((100, 4), dtype="float32"), np.zeros(100)
+    model.fit(x, y, batch_size=1, epochs=1, callbacks=[RequestStopAtBatch3(), callback], verbose=0)
+    assert seen == [0, 1, 2, 3], "the batch that saw the request was the last one"
+    assert runs.history_rows(tmp_path)[0]["partial"] is True
+
+
+def run_cli(*arguments, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "cnnviz", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_one_real_epoch_through_the_cli(tmp_path):
+    result = run_cli(
+        "train",
+        "--recipe",
+        "fashion_separable",
+        "--dataset",
+        "fashion_mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "512",
+        "--runs-dir",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "images/s" in result.stderr and "ETA" in result.stderr and "finished" in result.stderr
+    (folder,) = tmp_path.iterdir()
+    assert runs.RUN_ID_PATTERN.fullmatch(folder.name)
+    for name in ("config.json", "status.json", "history.jsonl", "batches.jsonl", "model.keras", "tensorboard"):
+        assert (folder / name).exists(), name
+    config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
+    assert config["batch_size"] == 64 and config["backend"] == "tensorflow" and "keras" in config["versions"]
+    assert status["state"] == "finished" and status["parameters"] == 265_290
+    (epoch,) = runs.history_rows(folder)
+    assert 0 <= epoch["val_accuracy"] <= 1 and epoch["seconds"] > 0
+    model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
+    assert model.count_params() == 265_290
+    listing = run_cli("runs", "--runs-dir", str(tmp_path))
+    assert folder.name in listing.stdout and "finished" in listing.stdout
+
+
+def test_a_failure_is_a_readable_message_and_a_bad_command_exits_2(tmp_path):
+    result = run_cli(
+        "train",
+        "--recipe",
+        "catsdogs_baseline",
+        "--dataset",
+        "folder",
+        "--dataset-path",
+        str(tmp_path / "missing"),
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    )
+    assert result.returncode == 1
+    (folder,) = (tmp_path / "runs").iterdir()
+    status = runs.read_json(folder / "status.json")
+    assert status["state"] == "failed" and "There is no folder" in status["message"]
+    assert run_cli("train", "--recipe", "resnet", "--dataset", "lfw_faces", "--runs-dir", str(tmp_path)).returncode == 2
+    assert run_cli("stop", "../../etc", "--runs-dir", str(tmp_path)).returncode == 2
+
+
+def quick_config(**overrides):
+    return training.default_config("fashion_separable", "fashion_mnist", epochs=1, limit=256, **overrides)
+
+
+def test_the_queue_runs_one_at_a_time_in_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_JOBS", "1")
+    first, second = jobs.start(quick_config(), tmp_path), jobs.start(quick_config(), tmp_path)
+    assert state_of(tmp_path / first) == "running" and state_of(tmp_path / second) == "queued"
+    # The first worker starts the second when it ends; refresh() only reaps here.
+    wait_for(lambda: state_of(tmp_path / first) == "finished" and (jobs.refresh(tmp_path) or True))
+    wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(tmp_path / second) == "finished")
+    first_end = runs.history_rows(tmp_path / first)[-1]["time"]
+    second_batches = runs.read_jsonl(tmp_path / second / "batches.jsonl")
+    assert second_batches[0]["time"] > first_end, "the second run trained only after the first ended"
+
+
+def test_stop_saves_the_model_and_history(tmp_path):
+    run_id = jobs.start(
+        training.default_config("fashion_separable", "fashion_mnist", epochs=20, limit=20_000, batch_size=32), tmp_path
+    )
+    folder = tmp_path / run_id
+    wait_for(lambda: runs.read_jsonl(folder / "batches.jsonl"))
+    assert jobs.stop(run_id, tmp_path) == "stopping"
+    wait_for(lambda: state_of(folder) == "stopped", timeout=120)
+    history = runs.history_rows(folder)
+    assert len(history) == 1 and history[0].get("partial"), "stopped inside the first epoch"
+    assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
+
+
+def test_kill_9_marks_the_run_failed_and_keeps_finished_epochs(tmp_path):
+    run_id = jobs.start(training.default_config("fashion_separable", "fashion_mnist", epochs=50, limit=1000), tmp_path)
+    folder = tmp_path / run_id
+    wait_for(lambda: len(runs.history_rows(folder)) >= 1)
+    os.kill(runs.read_json(folder / "status.json")["pid"], signal.SIGKILL)
+    wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(folder) == "failed", timeout=30)
+    status = runs.read_json(folder / "status.json")
+    assert "ended without a word" in status["message"] and "finished epoch(s) are kept" in status["message"]
+    assert len(runs.history_rows(folder)) >= 1
+    assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
