@@ -264,8 +264,7 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
         training = fit_inputs(train_split, shape, batch_size, shuffle=True, seed=seed)
         validation = fit_inputs(validation_split, shape, batch_size, shuffle=False, seed=seed)
         steps = math.ceil(len(train_split) / batch_size)
-        callbacks = [make_streaming_callback(folder, done + stage_epochs, batch_size, steps, progress, done)]
-        callbacks += tensorboard_callbacks(folder)
+        callbacks = worker_callbacks(folder, done + stage_epochs, batch_size, steps, progress, done)
         model.fit(
             **training,
             validation_data=tuple(validation.values()) if "y" in validation else validation["x"],
@@ -296,6 +295,14 @@ def extract_features(dataset, weights, batch_size: int):
         stacked = np.concatenate(features)
         splits.append(Split(split.name, split.labels, stacked.shape[1:], stacked))
     return splits[0], splits[1], splits[0].image_shape
+
+
+def worker_callbacks(
+    folder: Path, epochs: int, batch_size: int, steps: int, progress: ProgressLine | None = None, epoch_offset: int = 0
+) -> list:
+    """Return every callback the worker trains with: the run-store stream and TensorBoard."""
+    streaming = make_streaming_callback(folder, epochs, batch_size, steps, progress, epoch_offset)
+    return [streaming, *tensorboard_callbacks(folder)]
 
 
 def tensorboard_callbacks(folder: Path) -> list:

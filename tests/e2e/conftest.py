@@ -47,10 +47,19 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90)
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def server_runs_dir(tmp_path_factory) -> Path:
+    """The run store the test server uses."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def server_url(server_runs_dir, tmp_path_factory):
     """Start the app exactly as the README does and yield its base URL."""
     port = find_free_port()
-    environment = os.environ | {"CNNVIZ_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    environment = os.environ | {
+        "CNNVIZ_RUNS_DIR": str(server_runs_dir),
+        "CNNVIZ_DATASETS_DIR": str(tmp_path_factory.mktemp("datasets")),
+    }
     process = subprocess.Popen(
         [
             sys.executable,

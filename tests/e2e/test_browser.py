@@ -20,6 +20,7 @@ PAGES = {
     "layers": "Layers",
     "augmentation": "Augmentation",
     "datasets": "Datasets",
+    "train": "Train",
 }
 
 

@@ -1,0 +1,79 @@
+"""The Train page through AppTest: Start a real run, watch it, Stop another; re-attach on return."""
+
+import time
+
+import pytest
+from PIL import Image
+
+from cnnviz import runs
+from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("CNNVIZ_DATASETS_DIR", str(tmp_path / "datasets"))
+    return tmp_path / "runs"
+
+
+def poll(app, until, timeout: float = 240):
+    """Rerun the page (AppTest never fires run_every) until `until(app)` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.run()
+        if until(app):
+            return app
+        time.sleep(0.5)
+    pytest.fail("the page never reached the expected state")
+
+
+def status_text(app) -> str:
+    return " ".join(element.value for kind in (app.success, app.info, app.warning, app.error) for element in kind)
+
+
+def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
+    app = open_page("pages/train.py", timeout=120)
+    assert "No runs yet" in status_text(app)
+    app.selectbox(key="train_dataset").select("LFW faces (200 images: watch it overfit)").run()
+    app.number_input(key="train_epochs").set_value(2).run()
+    app.button(key="train_start").click().run()
+    assert_no_errors(app)
+    poll(app, lambda page: "finished" in status_text(page))
+    assert "CPU · backend tensorflow" in status_text(app)
+    figure = plotly_specs(app)[0]
+    validation = [trace for trace in figure["data"] if trace["name"] == "validation accuracy"][0]
+    assert len(validation["x"]) == 2, "one validation point per epoch"
+    labels = [str(element.proto.label) for element in app.get("download_button")]
+    assert labels == ["Download model.keras", "Download history (CSV)"]
+    (summary,) = runs.list_runs(runs_dir)
+    assert summary.state == "finished" and summary.epochs_done == 2
+    rows = app.dataframe[0].value
+    assert list(rows["status"]) == ["finished"]
+
+
+def test_stop_from_the_page_and_re_attach_from_a_new_session(runs_dir):
+    app = open_page("pages/train.py", timeout=120)
+    app.number_input(key="train_limit").set_value(20_000).run()
+    app.button(key="train_start").click().run()
+    poll(app, lambda page: "epoch 1/10" in " ".join(p.proto.text for p in page.get("progress")))
+    other_browser = open_page("pages/train.py", timeout=120)  # a second session re-attaches to the active run
+    assert "running" in status_text(other_browser)
+    app.button(key="train_stop").click().run()
+    poll(app, lambda page: "stopped" in status_text(page), timeout=120)
+    (summary,) = runs.list_runs(runs_dir)
+    assert summary.state == "stopped" and summary.epochs_done == 1
+    assert_no_errors(app)
+
+
+def test_a_failed_run_shows_its_message_not_a_traceback(runs_dir, tmp_path):
+    one_class = tmp_path / "pets" / "cats"
+    one_class.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(one_class / "cat.png")
+    app = open_page("pages/train.py", timeout=120)
+    app.selectbox(key="train_recipe").select("catsdogs_baseline").run()
+    app.selectbox(key="train_dataset").select("folder path on this server").run()
+    app.text_input(key="train_dataset_path").input(str(tmp_path / "pets")).run()
+    app.button(key="train_start").click().run()
+    poll(app, lambda page: "failed" in status_text(page))
+    assert not app.exception
+    assert "Only one class (cats)" in app.error[0].value
