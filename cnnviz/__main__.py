@@ -30,6 +30,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     train.add_argument("--seed", type=int)
     train.add_argument("--weights", help="VGG16: imagenet (default), a local .h5 path, or random")
     train.add_argument("--run-dir", type=Path, help="the run folder to write (or to run, when it holds a config)")
+    evaluate = commands.add_parser("evaluate", help="evaluate a run's model on its test split")
+    evaluate.add_argument("--run-dir", type=Path, required=True)
     for command in (
         train,
         commands.add_parser("runs", help="list the runs"),
@@ -101,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
             return command_train(arguments)
         if arguments.command == "runs":
             return command_runs(arguments)
+        if arguments.command == "evaluate":
+            from cnnviz import training
+
+            result = training.evaluate(arguments.run_dir)
+            print(result)
+            return 0 if result["state"] == "finished" else 1
         from cnnviz import jobs
 
         print(jobs.stop(arguments.run_id, arguments.runs_dir))

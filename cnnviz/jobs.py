@@ -93,24 +93,32 @@ def launch_queued(root: Path) -> None:
         active += 1
 
 
+def worker_environment() -> dict[str, str]:
+    """Return the environment of a worker: this one, with the project importable."""
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def spawn(arguments: list[str], folder: Path) -> int:
+    """Start `python -m cnnviz ARGUMENTS` detached, its output in the run's worker.log; return its pid."""
+    with open(folder / "worker.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cnnviz", *arguments],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=worker_environment(),
+        )
+    return process.pid
+
+
 def launch(folder: Path) -> int:
     """Start the worker process for a run folder and record its pid."""
-    log = open(folder / "worker.log", "ab")  # noqa: SIM115 - the child keeps writing after we return
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cnnviz", "train", "--run-dir", str(folder)],
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-        },
-    )
-    log.close()
-    runs.set_status(folder, "running", "starting the worker", pid=process.pid)
-    return process.pid
+    pid = spawn(["train", "--run-dir", str(folder)], folder)
+    runs.set_status(folder, "running", "starting the worker", pid=pid)
+    return pid
 
 
 def stop(run_id: str, runs_dir: Path | None = None) -> str:
@@ -127,3 +135,12 @@ def stop(run_id: str, runs_dir: Path | None = None) -> str:
         (folder / runs.STOP_FILE).touch()
         runs.set_status(folder, "stopping", "stopping after this batch; the model and history are saved")
         return "stopping"
+
+
+def evaluate(run_id: str, runs_dir: Path | None = None) -> None:
+    """Evaluate a finished run on its test split in a worker process (never in the page's own)."""
+    folder = runs.run_dir(run_id, runs_dir)
+    if not (folder / "model.keras").is_file():
+        raise CnnvizError(f"Run {run_id} has no model.keras yet; evaluate it when it has trained an epoch.")
+    runs.write_json(folder / "evaluation.json", {"state": "running"})
+    spawn(["evaluate", "--run-dir", str(folder)], folder)

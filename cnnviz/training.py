@@ -312,3 +312,37 @@ def tensorboard_callbacks(folder: Path) -> list:
     if keras.backend.backend() != "tensorflow":
         return []
     return [keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard"), profile_batch=0)]
+
+
+def evaluate(folder: Path) -> dict:
+    """Evaluate a run's final model on its dataset's test split and write evaluation.json."""
+    prepare_backend()
+    from cnnviz import explain
+
+    config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
+    runs.write_json(folder / "evaluation.json", {"state": "running", "started": time.time()})
+    try:
+        if config.get("recipe") == "vgg16_feature_extraction":
+            raise CnnvizError(
+                "This classifier takes VGG16 features, not images; evaluate it by re-extracting "
+                "features (not offered here)."
+            )
+        dataset = load_dataset(config)
+        if dataset.test is None or len(dataset.test) == 0:
+            raise CnnvizError("This dataset has no test split; give the folder a test/ subfolder to evaluate.")
+        model = explain.load_run_model(folder / "model.keras")
+        shape = tuple(status.get("input_shape") or model.input_shape[1:])
+        inputs = fit_inputs(dataset.test, shape, int(config.get("batch_size") or 32), shuffle=False, seed=0)
+        results = model.evaluate(**inputs, return_dict=True, verbose=0)
+        evaluation = {
+            "state": "finished",
+            "images": len(dataset.test),
+            "finished": time.time(),
+            **{key: float(value) for key, value in results.items()},
+        }
+    except CnnvizError as error:
+        evaluation = {"state": "failed", "message": str(error)}
+    except Exception as error:  # noqa: BLE001 - the page must get a readable message, not nothing
+        evaluation = {"state": "failed", "message": f"Evaluation crashed: {type(error).__name__}: {error}"}
+    runs.write_json(folder / "evaluation.json", evaluation)
+    return evaluation

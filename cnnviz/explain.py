@@ -1,0 +1,180 @@
+"""Why a model said what it said: predictions, Grad-CAM heatmaps and intermediate feature maps.
+
+The networks here are chains of layers (Sequential, possibly with VGG16's functional base nested
+inside), so the forward pass is split at the layer of interest: the head gives its activations,
+the tail goes from them to the prediction, and the gradient flows through the tail alone. That
+works the same on TensorFlow, JAX and PyTorch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+from PIL import Image
+
+from cnnviz import datasets
+from cnnviz.errors import CnnvizError
+
+SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
+
+
+def chain_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """Return the model's layers in order with nested models opened up (InputLayers dropped)."""
+    chain = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            chain += chain_layers(layer)
+        elif type(layer).__name__ != "InputLayer":
+            chain.append(layer)
+    return chain
+
+
+def spatial_layer_names(model: keras.Model) -> list[str]:
+    """Return the convolution and pooling layers, the ones whose outputs are feature maps."""
+    return [layer.name for layer in chain_layers(model) if type(layer).__name__ in SPATIAL_LAYERS]
+
+
+def last_conv_layer_name(model: keras.Model) -> str:
+    """Return the last convolution layer, the one Grad-CAM looks at by default."""
+    convolutions = [layer.name for layer in chain_layers(model) if "Conv" in type(layer).__name__]
+    if not convolutions:
+        raise CnnvizError("This model has no convolution layer, so there is nothing for Grad-CAM to look at.")
+    return convolutions[-1]
+
+
+def run_chain(layers: list, x):
+    """Run x through a list of layers at inference (augmentation and dropout off)."""
+    for layer in layers:
+        x = layer(x, training=False)
+    return x
+
+
+def split_at(model: keras.Model, layer_name: str) -> tuple[list, list]:
+    """Return (layers up to and including layer_name, the layers after it)."""
+    chain = chain_layers(model)
+    names = [layer.name for layer in chain]
+    if layer_name not in names:
+        raise CnnvizError(f"The model has no layer called {layer_name!r}.")
+    index = names.index(layer_name)
+    return chain[: index + 1], chain[index + 1 :]
+
+
+def prepare_image(image: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    """Return a uint8 RGB image as the model sees it: resized, grey if it takes one channel, raw 0..255."""
+    return datasets.fit_image(image, tuple(input_shape))[None]
+
+
+def probabilities(model: keras.Model, batch: np.ndarray) -> np.ndarray:
+    """Return class probabilities; a single sigmoid unit becomes [1 - p, p]."""
+    output = ops.convert_to_numpy(model(batch, training=False))[0]
+    return np.array([1 - output[0], output[0]]) if output.shape[-1] == 1 else output
+
+
+def activations(model: keras.Model, batch: np.ndarray, layer_name: str) -> np.ndarray:
+    """Return one layer's output for the first image, shape (H, W, channels)."""
+    head, _ = split_at(model, layer_name)
+    return ops.convert_to_numpy(run_chain(head, ops.convert_to_tensor(batch)))[0]
+
+
+def class_score(output, class_index: int):
+    """Return the score Grad-CAM differentiates: the class's probability (1 - p for a sigmoid's class 0)."""
+    if output.shape[-1] == 1:
+        return output[:, 0] if class_index == 1 else 1 - output[:, 0]
+    return output[:, class_index]
+
+
+def gradients_of_score(tail: list, feature_maps, class_index: int):
+    """Return d(score)/d(feature_maps) through the tail of the network, on the active backend."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(feature_maps)
+            score = ops.sum(class_score(run_chain(tail, feature_maps), class_index))
+        return tape.gradient(score, feature_maps)
+    if backend == "jax":
+        import jax
+
+        return jax.grad(lambda maps: ops.sum(class_score(run_chain(tail, maps), class_index)))(feature_maps)
+    if backend == "torch":
+        maps = feature_maps.detach().requires_grad_(True)
+        ops.sum(class_score(run_chain(tail, maps), class_index)).backward()
+        return maps.grad
+    raise CnnvizError(f"Grad-CAM is not available on the {backend} backend.")
+
+
+def grad_cam(
+    model: keras.Model, image: np.ndarray, class_index: int | None = None, layer_name: str | None = None
+) -> np.ndarray:
+    """Return a Grad-CAM heatmap in [0, 1] at the layer's spatial size (the last conv layer by default).
+
+    `image` is a batch of one as the model takes it (see prepare_image). Each channel of the layer's
+    output is weighted by the mean gradient of the class score over it; negatives are dropped.
+    """
+    layer_name = layer_name or last_conv_layer_name(model)
+    head, tail = split_at(model, layer_name)
+    feature_maps = run_chain(head, ops.convert_to_tensor(image))
+    if class_index is None:
+        class_index = int(np.argmax(probabilities(model, image)))
+    gradients = ops.convert_to_numpy(gradients_of_score(tail, feature_maps, class_index))[0]
+    maps = ops.convert_to_numpy(feature_maps)[0]
+    weights = gradients.mean(axis=(0, 1))
+    heatmap = np.maximum((maps * weights).sum(axis=-1), 0)
+    return heatmap / heatmap.max() if heatmap.max() > 0 else heatmap
+
+
+def colorize(heatmap: np.ndarray) -> np.ndarray:
+    """Return a heatmap in [0, 1] as uint8 RGB: dark blue, cyan, yellow, red."""
+    stops = np.array([0.0, 0.35, 0.7, 1.0])
+    colours = np.array([[20, 20, 120], [0, 200, 220], [250, 220, 0], [220, 20, 20]])
+    return np.stack([np.interp(heatmap, stops, colours[:, c]) for c in range(3)], axis=-1).astype(np.uint8)
+
+
+def overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5) -> np.ndarray:
+    """Return the heatmap, resized to the image, blended over it with the given opacity."""
+    height, width = image.shape[:2]
+    resized = (
+        np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize((width, height), Image.Resampling.BILINEAR))
+        / 255
+    )
+    rgb = image if image.ndim == 3 and image.shape[-1] == 3 else np.repeat(image.reshape(height, width, 1), 3, -1)
+    blended = (1 - opacity) * rgb.astype(float) + opacity * colorize(resized).astype(float)
+    return np.clip(blended, 0, 255).astype(np.uint8)
+
+
+def feature_grid(maps: np.ndarray, count: int = 16, columns: int = 8) -> np.ndarray:
+    """Return the first `count` channels of (H, W, C) activations as one uint8 mosaic, each channel stretched."""
+    channels = min(count, maps.shape[-1])
+    rows = -(-channels // columns)
+    height, width = maps.shape[:2]
+    mosaic = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), 255, dtype=np.uint8)
+    for channel in range(channels):
+        values = maps[..., channel]
+        spread = values.max() - values.min()
+        scaled = np.zeros_like(values) if spread == 0 else (values - values.min()) / spread
+        row, column = divmod(channel, columns)
+        mosaic[
+            row * (height + 1) : row * (height + 1) + height, column * (width + 1) : column * (width + 1) + width
+        ] = (scaled * 255).astype(np.uint8)
+    return mosaic
+
+
+def load_run_model(path: Path) -> keras.Model:
+    """Load a model file with safe_mode=True, refusing anything that needs unsafe deserialization."""
+    from cnnviz import augment  # noqa: F401 - registers the augmentation layer for deserialization
+
+    if Path(path).suffix != ".keras":
+        raise CnnvizError("Only .keras model files are accepted (Keras 3's safe format).")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - a hostile or broken file fails in many ways
+        if "safe_mode" in str(error) or "lambda" in str(error).lower():
+            raise CnnvizError(
+                "This model needs unsafe deserialization (it holds Python code, e.g. a Lambda layer); "
+                "cnnviz refuses to load it."
+            ) from None
+        raise CnnvizError(f"The model file could not be loaded ({type(error).__name__}: {error}).") from None
