@@ -24,7 +24,9 @@ def show_home() -> None:
         "- **Layers**: every network of the tutorials, layer by layer, with each parameter count worked out.\n"
         "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n"
         "- **Datasets**: Fashion-MNIST, LFW faces, or your own folder or zip: classes, splits and samples.\n"
-        "- **Train**: train those networks live and watch the curves stream in; Stop at any batch.\n\n"
+        "- **Train**: train those networks live and watch the curves stream in; Stop at any batch.\n"
+        "- **Compare**: overlay runs, see where each starts to overfit, and evaluate on the test set.\n"
+        "- **Predict**: drop an image on a trained model: its probabilities, Grad-CAM and feature maps.\n\n"
         "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
     )
     st.subheader("This machine")
@@ -40,6 +42,8 @@ PAGES = [
     st.Page("pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
     st.Page("pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -131,3 +131,73 @@ def training_figure(batches: list[dict], history: list[dict], title: str = "") -
         title=title, height=380, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25)
     )
     return figure
+
+
+RUN_COLOURS = ["#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#72b7b2", "#eeca3b", "#9d755d"]
+
+
+def compare_figure(
+    histories: dict[str, list[dict]],
+    metric: str,
+    smoothed: dict[str, dict[str, list]],
+    references: dict[str, float] | None = None,
+) -> go.Figure:
+    """Return one metric of several runs: each run its colour, training dotted, validation solid.
+
+    `smoothed` holds, per run, the (optionally smoothed) values of metric and val_metric;
+    `references` are the book's reported accuracies, drawn as labelled horizontal lines.
+    """
+    figure = go.Figure()
+    for index, (run, records) in enumerate(histories.items()):
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        epochs = [record["epoch"] for record in records]
+        for key, dash, label in ((metric, "dot", "training"), (f"val_{metric}", "solid", "validation")):
+            figure.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=smoothed[run][key],
+                    mode="lines+markers",
+                    name=f"{run} {label}",
+                    line=dict(color=colour, dash=dash, width=2 if dash == "dot" else 3),
+                    hovertemplate=f"{run} {label}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                )
+            )
+    for label, value in (references or {}).items():
+        figure.add_hline(
+            y=value,
+            line=dict(color="grey", dash="dash", width=1),
+            annotation_text=f"{label}: {value:.0%} (the book's figure, not a promise)",
+            annotation_position="bottom right",
+        )
+    figure.update_layout(
+        title=metric,
+        xaxis_title="epoch",
+        yaxis_title=metric,
+        height=420,
+        legend=dict(orientation="h", y=-0.2),
+        margin=dict(l=10, r=10, t=50, b=10),
+    )
+    return figure
+
+
+def probability_figure(class_names: list[str], probabilities: list[float]) -> go.Figure:
+    """Return class probabilities as horizontal bars, the predicted class highlighted."""
+    best = max(range(len(probabilities)), key=lambda i: probabilities[i])
+    figure = go.Figure(
+        go.Bar(
+            x=list(probabilities),
+            y=list(class_names),
+            orientation="h",
+            marker_color=[LIT_COLOUR if i == best else "#4c78a8" for i in range(len(probabilities))],
+            text=[f"{p:.1%}" for p in probabilities],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis=dict(range=[0, 1], tickformat=".0%"),
+        yaxis=dict(autorange="reversed"),
+        height=60 + 28 * len(class_names),
+        margin=dict(l=10, r=10, t=10, b=10),
+    )
+    return figure

@@ -1,0 +1,139 @@
+"""Predict: drop an image on a trained model, see what it predicts and where it looked."""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import errors, explain, images, plots, runs, settings
+
+st.title("Predict")
+st.markdown(
+    "Give a trained model an image it has never seen. The bars are its probabilities; the heatmap (Grad-CAM) "
+    "shows which parts of the image pushed it towards its answer; the feature maps show what a layer sees."
+)
+
+
+@st.cache_resource(max_entries=4)
+def load_model(run_id: str, modified: float):
+    """Load a run's model once (safe mode); `modified` makes a retrained model load afresh."""
+    return explain.load_run_model(runs.run_dir(run_id) / "model.keras")
+
+
+@st.cache_data(max_entries=8)
+def decode(data: bytes) -> np.ndarray:
+    """Decode an upload to uint8 RGB."""
+    return images.load_image(data)
+
+
+@st.cache_resource(max_entries=2)
+def test_images(run_id: str):
+    """Return the run's dataset test split (or validation split) for picking an image."""
+    from cnnviz import training
+
+    dataset = training.load_dataset(runs.read_json(runs.run_dir(run_id) / "config.json"))
+    return dataset.test or dataset.validation
+
+
+@st.cache_resource(max_entries=2)
+def load_uploaded_model(data: bytes):
+    """Load an uploaded .keras file in safe mode, through a temporary file (Keras loads from paths)."""
+    with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
+        handle.write(data)
+        handle.flush()
+        return explain.load_run_model(Path(handle.name))
+
+
+trained = [
+    summary.run_id
+    for summary in runs.list_runs()
+    if (runs.run_dir(summary.run_id) / "model.keras").is_file() and summary.recipe != "vgg16_feature_extraction"
+]
+model_source = st.radio(
+    "Model", ["a run trained here", "upload a .keras file"], horizontal=True, key="predict_model_source"
+)
+run_id, class_names = None, None
+try:
+    if model_source == "a run trained here":
+        if not trained:
+            st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
+            st.stop()
+        run_id = st.selectbox("Trained run", trained, key="predict_run")
+        folder = runs.run_dir(run_id)
+        model = load_model(run_id, (folder / "model.keras").stat().st_mtime)
+        class_names = runs.read_json(folder / "status.json").get("class_names")
+    else:
+        limit_mb = settings.max_upload_mb()
+        model_file = st.file_uploader(
+            f"A Keras 3 model (.keras, at most {limit_mb} MB)", type=["keras"], key="predict_model_upload"
+        )
+        if model_file is None:
+            st.stop()
+        if model_file.size > limit_mb * 1_000_000:
+            raise errors.CnnvizError(
+                f"The model is {model_file.size / 1e6:,.0f} MB; the limit is {limit_mb} MB (CNNVIZ_MAX_UPLOAD_MB)."
+            )
+        model = load_uploaded_model(model_file.getvalue())
+except errors.CnnvizError as error:
+    st.error(str(error))
+    st.stop()
+class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
+
+source = st.radio(
+    "Image", ["upload", "sample photo", "test image from the run's dataset"], horizontal=True, key="predict_source"
+)
+image = None
+if source == "upload":
+    upload = st.file_uploader("Drop an image", type=images.UPLOAD_TYPES, key="predict_upload")
+    if upload is not None:
+        try:
+            image = decode(upload.getvalue())
+        except errors.CnnvizError as error:
+            st.error(f"{upload.name}: {error}")
+elif source == "sample photo":
+    image = images.load_sample_photo(st.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="predict_photo"))
+elif run_id is not None:
+    try:
+        split = test_images(run_id)
+        index = st.number_input(f"Image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index")
+        image = split.load([index])[0].astype(np.uint8)
+        st.caption(f"true class: {class_names[int(split.labels[index])]}")
+    except errors.CnnvizError as error:
+        st.error(str(error))
+if image is None:
+    st.stop()
+
+batch = explain.prepare_image(image, model.input_shape[1:])
+probabilities = explain.probabilities(model, batch)
+best = int(np.argmax(probabilities))
+seen = batch[0].astype(np.uint8)
+input_column, result_column = st.columns([1, 2])
+input_column.image(
+    seen[..., 0] if seen.shape[-1] == 1 else seen,
+    width="stretch",
+    caption=f"as the model sees it: {seen.shape[0]}×{seen.shape[1]}×{seen.shape[2]}",
+)
+result_column.markdown(f"### {class_names[best]} ({probabilities[best]:.1%})")
+result_column.plotly_chart(plots.probability_figure(class_names, list(probabilities)), key="predict_probabilities")
+
+st.subheader("Where it looked (Grad-CAM)")
+layer_names = explain.spatial_layer_names(model)
+cam_column, settings_column = st.columns([2, 1])
+explained = settings_column.selectbox("Explain class", class_names, index=best, key="predict_class")
+opacity = settings_column.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key="predict_opacity")
+heatmap = explain.grad_cam(model, batch, class_names.index(explained))
+settings_column.caption(
+    f"last convolution layer {explain.last_conv_layer_name(model)}: {heatmap.shape[0]}×{heatmap.shape[1]} heatmap"
+)
+cam_column.image(explain.overlay(seen, heatmap, opacity), width="stretch")
+
+st.subheader("Feature maps")
+layer_name = st.selectbox("Layer", layer_names, key="predict_layer")
+count = st.radio("Channels", [16, 32], horizontal=True, key="predict_channels")
+maps = explain.activations(model, batch, layer_name)
+st.image(
+    explain.feature_grid(maps, count),
+    width="stretch",
+    caption=f"{layer_name}: output {maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}, first {min(count, maps.shape[2])}",
+)

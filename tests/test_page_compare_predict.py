@@ -1,0 +1,145 @@
+"""Compare and Predict through AppTest, on runs made by real training in a temporary run store."""
+
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnviz import runs
+from tests.apptest_helpers import ROOT, assert_no_errors, open_page, plotly_specs
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tmp_path_factory):
+    """Two real runs: fashion_separable for 2 epochs and the cats-vs-dogs net on LFW faces for 1."""
+    root = tmp_path_factory.mktemp("runs")
+    for arguments in (
+        ["--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "512"],
+        ["--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "cnnviz", "train", *arguments, "--runs-dir", str(root)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    return root
+
+
+@pytest.fixture
+def runs_dir(trained_runs, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(trained_runs))
+    return trained_runs
+
+
+def run_ids(root, recipe):
+    return [summary.run_id for summary in runs.list_runs(root) if summary.recipe == recipe]
+
+
+def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
+    app = open_page("pages/compare.py", timeout=120)
+    assert_no_errors(app)
+    app.multiselect(key="compare_runs").set_value(
+        [*run_ids(runs_dir, "fashion_separable"), *run_ids(runs_dir, "catsdogs_baseline")]
+    ).run()
+    accuracy, loss = plotly_specs(app)[:2]
+    names = [trace["name"] for trace in accuracy["data"]]
+    assert len(names) == 4 and sum(name.endswith("validation") for name in names) == 2
+    dotted = [trace for trace in accuracy["data"] if trace["name"].endswith("training")]
+    assert all(trace["line"]["dash"] == "dot" for trace in dotted)
+    assert any("the book's figure" in shape.get("text", "") for shape in accuracy["layout"].get("annotations", []))
+    table = app.dataframe[0].value
+    assert set(table["recipe"]) == {"fashion_separable", "catsdogs_baseline"}
+    assert any(
+        markdown.value.startswith(f"**{run_ids(runs_dir, 'fashion_separable')[0]}**") for markdown in app.markdown
+    )
+    app.slider(key="compare_smoothing").set_value(0.5).run()
+    assert_no_errors(app)
+
+
+def test_compare_evaluates_on_the_test_set_in_a_worker(runs_dir):
+    import time
+
+    app = open_page("pages/compare.py", timeout=120)
+    run_id = run_ids(runs_dir, "catsdogs_baseline")[0]
+    app.multiselect(key="compare_runs").set_value([run_id]).run()
+    app.button(key="compare_evaluate").click().run()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not app.success:
+        time.sleep(1)
+        app.run()
+    assert app.success and "test accuracy" in app.success[0].value and "40 images" in app.success[0].value
+    evaluation = runs.read_json(runs_dir / run_id / "evaluation.json")
+    assert evaluation["state"] == "finished" and 0 <= evaluation["accuracy"] <= 1
+
+
+def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir):
+    app = open_page("pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
+    app.file_uploader(key="predict_upload").upload("face.png", png(), "image/png").run()
+    assert_no_errors(app)
+    bars = plotly_specs(app)[0]["data"][0]
+    assert bars["y"] == ["face", "not face"] and sum(bars["x"]) == pytest.approx(1, abs=1e-5)
+    captions = [caption for image in app.get("image") for caption in image.captions]
+    assert "as the model sees it: 150×150×1" in captions
+    assert any(caption.endswith("output 148×148×32, first 16") for caption in captions), captions
+    assert any("15×15 heatmap" in caption.value for caption in app.caption)
+    app.selectbox(key="predict_layer").select(app.selectbox(key="predict_layer").options[0]).run()
+    app.radio(key="predict_channels").set_value(32).run()
+    assert_no_errors(app)
+
+
+def test_predict_fashion_test_image_and_sample_photo(runs_dir):
+    app = open_page("pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.radio(key="predict_source").set_value("test image from the run's dataset").run()
+    assert any(caption.value == "true class: Ankle boot" for caption in app.caption)
+    assert [c for image in app.get("image") for c in image.captions][0] == "as the model sees it: 28×28×1"
+    app.radio(key="predict_source").set_value("sample photo").run()
+    assert_no_errors(app)
+    assert plotly_specs(app)[0]["data"][0]["y"][9] == "Ankle boot"
+
+
+@pytest.mark.parametrize(("name", "data"), [("empty.jpg", b""), ("notes.png", b"hello"), ("cut.png", png()[:60])])
+def test_predict_bad_upload_is_a_message(runs_dir, name, data):
+    app = open_page("pages/predict.py", timeout=120)
+    app.file_uploader(key="predict_upload").upload(name, data, "image/png").run()
+    assert not app.exception and name in app.error[0].value
+
+
+def test_predict_refuses_an_unsafe_model_upload_and_accepts_a_safe_one(runs_dir, tmp_path):
+    unsafe = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Lambda(lambda x: x + 1),
+            keras.layers.Conv2D(2, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    unsafe.save(tmp_path / "unsafe.keras")
+    app = open_page("pages/predict.py", timeout=120)
+    app.radio(key="predict_model_source").set_value("upload a .keras file").run()
+    app.file_uploader(key="predict_model_upload").upload("unsafe.keras", (tmp_path / "unsafe.keras").read_bytes()).run()
+    assert not app.exception and "unsafe deserialization" in app.error[0].value
+    safe = runs_dir / run_ids(runs_dir, "fashion_separable")[0] / "model.keras"
+    app.file_uploader(key="predict_model_upload").set_value(("model.keras", safe.read_bytes(), "application/zip")).run()
+    app.radio(key="predict_source").set_value("sample photo").run()
+    assert_no_errors(app)
+    assert len(plotly_specs(app)[0]["data"][0]["y"]) == 10
+    assert np.isclose(sum(plotly_specs(app)[0]["data"][0]["x"]), 1, atol=1e-4)
