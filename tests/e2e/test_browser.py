@@ -21,6 +21,8 @@ PAGES = {
     "augmentation": "Augmentation",
     "datasets": "Datasets",
     "train": "Train",
+    "compare": "Compare",
+    "predict": "Predict",
 }
 
 

@@ -1,0 +1,84 @@
+"""How soon Predict answers an upload on the cats-vs-dogs net, Grad-CAM and feature maps included.
+
+Trains catsdogs_baseline for one epoch on LFW faces into a temporary run store (the model is what
+matters, not its accuracy), opens the Predict page in AppTest, loads the model once (cached, as in
+the app), then alternates: upload a new photo and time the rerun, and time an unchanged rerun.
+Target (issue: Compare and Predict): under 1 s after the upload on this CPU.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from cnnviz import images  # noqa: E402
+from tests.apptest_helpers import open_page  # noqa: E402
+
+
+def photo_bytes(name: str) -> bytes:
+    """Return a sample photo as PNG bytes, as a browser would upload it."""
+    buffer = io.BytesIO()
+    Image.fromarray(images.load_sample_photo(name)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def main() -> None:
+    """Measure upload-to-answer against unchanged reruns and print medians and their ratio."""
+    with tempfile.TemporaryDirectory() as root:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cnnviz",
+                "train",
+                "--recipe",
+                "catsdogs_baseline",
+                "--dataset",
+                "lfw_faces",
+                "--epochs",
+                "1",
+                "--runs-dir",
+                root,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        os.environ["CNNVIZ_RUNS_DIR"] = root
+        app = open_page("pages/predict.py", timeout=120)
+        uploads = [photo_bytes(name) for name in images.SAMPLE_PHOTOS]
+        app.file_uploader(key="predict_upload").upload("warm.png", uploads[0], "image/png").run()  # loads the model
+        answered, unchanged = [], []
+        for round_number in range(10):
+            started = time.perf_counter()
+            app.file_uploader(key="predict_upload").set_value(
+                (f"photo{round_number}.png", uploads[round_number % len(uploads)], "image/png")
+            ).run()
+            answered.append(time.perf_counter() - started)
+            assert not app.exception and not app.error, (app.exception, app.error)
+            started = time.perf_counter()
+            app.run()
+            unchanged.append(time.perf_counter() - started)
+    upload, rerun = statistics.median(answered), statistics.median(unchanged)
+    verdict = "ok" if upload < 1.0 else "OVER the 1 s target"
+    print(
+        f"Predict, cats-vs-dogs net (150×150): upload to answer {upload:.2f} s ({verdict}), "
+        f"max {max(answered):.2f} s; unchanged rerun {rerun:.2f} s"
+    )
+    print(f"ratio upload/unchanged rerun = {upload / rerun:.2f}")
+
+
+if __name__ == "__main__":
+    main()

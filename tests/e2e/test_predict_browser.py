@@ -1,0 +1,49 @@
+"""Predict in a real browser: upload a photo to a model trained by the CLI and read its probabilities."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from cnnviz import images
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_browser import assert_no_exception, open_page
+
+pytestmark = pytest.mark.e2e
+
+
+def test_upload_an_image_and_see_the_probabilities(page, server_url, server_runs_dir, tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cnnviz",
+            "train",
+            "--recipe",
+            "catsdogs_baseline",
+            "--dataset",
+            "lfw_faces",
+            "--epochs",
+            "1",
+            "--runs-dir",
+            str(server_runs_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    open_page(page, f"{server_url}/predict", "Predict")
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(images.load_sample_photo("astronaut")).save(photo)
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(photo))
+    expect(page.get_by_text("as the model sees it: 150×150×1")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="face")).to_be_visible()  # "face (…%)" or "not face (…%)"
+    expect(page.get_by_text("Where it looked (Grad-CAM)")).to_be_visible()
+    expect(page.get_by_text("15×15 heatmap")).to_be_visible()
+    assert_no_exception(page)
