@@ -118,6 +118,11 @@ def make_streaming_callback(
                 progress.show(record)
             self.last_write, self.window_started, self.window_images = now, now, 0
 
+        def on_test_batch_end(self, batch, logs=None):
+            if self.stop_file.exists():  # Stop during validation: end it now, not after the whole split
+                self.model.stop_evaluating = True
+                self.model.stop_training = True
+
         def on_epoch_end(self, epoch, logs=None):
             learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
             record = {

@@ -64,6 +64,42 @@ def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
     assert runs.history_rows(tmp_path)[0]["partial"] is True
 
 
+def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    callback = training.make_streaming_callback(tmp_path, epochs=3, batch_size=1, steps=10, progress=None)
+    validated = []
+
+    class RequestStopWhileValidating(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            validated.append(batch)
+            if batch == 2:
+                (tmp_path / runs.STOP_FILE).touch()
+
+    x, y = np.zeros((10, 4), dtype="float32"), np.zeros(10)
+    x_val, y_val = np.zeros((100, 4), dtype="float32"), np.zeros(100)
+    model.fit(
+        x,
+        y,
+        batch_size=1,
+        epochs=3,
+        validation_data=(x_val, y_val),
+        validation_batch_size=1,
+        callbacks=[RequestStopWhileValidating(), callback],
+        verbose=0,
+    )
+    assert validated == [0, 1, 2], "validation ended at the batch that saw the request"
+    history = runs.history_rows(tmp_path)
+    assert len(history) == 1 and history[0]["partial"] is True and (tmp_path / "model.keras").is_file()
+
+
+def test_stop_before_the_first_batch_leaves_a_clean_stopped_run(tmp_path):
+    run_id = jobs.start(quick_config(), tmp_path)
+    assert jobs.stop(run_id, tmp_path) == "stopping"
+    wait_for(lambda: state_of(tmp_path / run_id) == "stopped", timeout=120)
+    assert len(runs.history_rows(tmp_path / run_id)) <= 1
+
+
 def run_cli(*arguments, timeout=300):
     return subprocess.run(
         [sys.executable, "-m", "cnnviz", *arguments],

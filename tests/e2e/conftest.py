@@ -52,14 +52,10 @@ def server_runs_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("runs")
 
 
-@pytest.fixture(scope="session")
-def server_url(server_runs_dir, tmp_path_factory):
-    """Start the app exactly as the README does and yield its base URL."""
+def start_server(runs_dir: Path, datasets_dir: Path) -> tuple[subprocess.Popen, str]:
+    """Start the app exactly as the README does on a free port; return the process and its URL."""
     port = find_free_port()
-    environment = os.environ | {
-        "CNNVIZ_RUNS_DIR": str(server_runs_dir),
-        "CNNVIZ_DATASETS_DIR": str(tmp_path_factory.mktemp("datasets")),
-    }
+    environment = os.environ | {"CNNVIZ_RUNS_DIR": str(runs_dir), "CNNVIZ_DATASETS_DIR": str(datasets_dir)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -81,12 +77,24 @@ def server_url(server_runs_dir, tmp_path_factory):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(url, process)
+    return process, url
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server started by start_server."""
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server_url(server_runs_dir, tmp_path_factory):
+    """The app, served for the whole session."""
+    process, url = start_server(server_runs_dir, tmp_path_factory.mktemp("datasets"))
     try:
-        wait_until_healthy(url, process)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
