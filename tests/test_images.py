@@ -162,6 +162,13 @@ def test_bad_files_raise_invalid_image_with_a_next_step(kind):
     assert "Choose a JPEG, PNG" in str(caught.value) or "Resize it" in str(caught.value)
 
 
+def test_a_ten_megabyte_photo_decodes():
+    noise = np.random.default_rng(0).integers(0, 256, (1900, 1800, 3), dtype=np.uint8)
+    data = encode(Image.fromarray(noise), "PNG")
+    assert len(data) > 10_000_000
+    np.testing.assert_array_equal(images.load_image(data), noise)
+
+
 def test_shrink_to_fit_and_display_helpers():
     photo = images.load_sample_photo("rocket")
     assert max(images.shrink_to_fit(photo, 100).shape[:2]) == 100

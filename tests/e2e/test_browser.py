@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import urllib.request
 
 import pytest
 from PIL import Image
@@ -85,3 +86,5 @@ def test_augmentation_upload_in_the_browser(page, server_url, tmp_path):
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
     expect(page.get_by_text("original: 400×600")).to_be_visible(timeout=30_000)  # shrunk to 600 px
     assert_no_exception(page)
+    with urllib.request.urlopen(f"{server_url}/_stcore/health", timeout=10) as response:
+        assert response.read().decode().strip() == "ok", "the server still answers after the bad upload"

@@ -1,0 +1,112 @@
+"""A class at once: N real browser sessions on one `streamlit run` while one training runs.
+
+Each session opens Convolution, steps the kernel once, then opens Augmentation; every step is timed
+from the click (or navigation) to the page showing the result. Training images/s is read from the
+run's own batches.jsonl, with no load and under each load, in the same run.
+Goal (issue: Reliability): N = 10 with p95 under 5 s and training slowed by at most 30%.
+
+    python benchmarks/classroom_load.py --sessions 1 5 10 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.async_api import async_playwright, expect  # noqa: E402
+
+from cnnviz import jobs, runs, training  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+
+
+async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
+    """One student: open Convolution, step the kernel, open Augmentation; time each."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/convolution")
+        await expect(page.get_by_text("Step 1 of 9")).to_be_visible(timeout=120_000)
+        timings["open Convolution"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await page.get_by_role("slider").first.focus()
+        await page.keyboard.press("ArrowRight")
+        await expect(page.get_by_text("Step 2 of 9")).to_be_visible(timeout=120_000)
+        timings["step the kernel"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await page.goto(f"{url}/augmentation")
+        await expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=120_000)
+        timings["open Augmentation"].append(time.perf_counter() - started)
+    finally:
+        await context.close()
+
+
+def training_rate(folder: Path, since: float, until: float) -> float:
+    """Return the mean images/s the run reported between two wall-clock times."""
+    rates = [r["images_per_second"] for r in runs.read_jsonl(folder / "batches.jsonl") if since <= r["time"] <= until]
+    return statistics.mean(rates) if rates else float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the value below which `fraction` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
+
+
+async def measure(url: str, folder: Path, session_counts: list[int]) -> None:
+    """Run each class size in turn and print p50/p95 per step and the training slowdown."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        warm: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
+        await student(browser, url, warm)  # the first visit imports Keras in the server: reported apart
+        print(f"first visit ever (server imports Keras for Augmentation): {warm['open Augmentation'][0]:.1f} s")
+        quiet_start = time.time()
+        await asyncio.sleep(15)
+        baseline = training_rate(folder, quiet_start, time.time())
+        print(f"training alone: {baseline:,.0f} images/s")
+        print("| sessions | step | p50 s | p95 s | max s |\n|---|---|---|---|---|")
+        for count in session_counts:
+            timings: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
+            started = time.time()
+            await asyncio.gather(*(student(browser, url, timings) for _ in range(count)))
+            loaded = training_rate(folder, started, time.time())
+            for step, values in timings.items():
+                print(
+                    f"| {count} | {step} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} | "
+                    f"{max(values):.2f} |"
+                )
+            print(f"| {count} | training images/s | {loaded:,.0f} | slowed by {1 - loaded / baseline:.0%} | |")
+        await browser.close()
+
+
+def main() -> None:
+    """Start the server and a training run, then measure each class size."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as root:
+        runs_dir = Path(root) / "runs"
+        process, url = start_server(runs_dir, Path(root) / "datasets")
+        run_id = jobs.start(
+            training.default_config("fashion_separable", "fashion_mnist", epochs=100, limit=20_000), runs_dir
+        )
+        try:
+            deadline = time.time() + 120
+            while not runs.read_jsonl(runs_dir / run_id / "batches.jsonl") and time.time() < deadline:
+                time.sleep(0.5)
+            asyncio.run(measure(url, runs_dir / run_id, arguments.sessions))
+        finally:
+            jobs.stop(run_id, runs_dir)
+            stop_server(process)
+
+
+if __name__ == "__main__":
+    main()
