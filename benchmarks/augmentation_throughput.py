@@ -23,15 +23,7 @@ from PIL import Image  # noqa: E402
 
 from cnnviz import augment, images  # noqa: E402
 
-TUTORIAL = dict(
-    rotation_range=40,
-    width_shift_range=0.2,
-    height_shift_range=0.2,
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-    fill_mode="nearest",
-)
+TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # ImageDataGenerator takes the same keyword arguments
 BATCH_SIZE, NUM_IMAGES, ROUNDS = 32, 320, 3
 
 

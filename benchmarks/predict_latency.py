@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from cnnviz import images  # noqa: E402
-from tests.apptest_helpers import open_page  # noqa: E402
+from tests.apptest_helpers import open_page, run_cnnviz  # noqa: E402
 
 
 def photo_bytes(name: str) -> bytes:
@@ -36,26 +35,10 @@ def photo_bytes(name: str) -> bytes:
 def main() -> None:
     """Measure upload-to-answer against unchanged reruns and print medians and their ratio."""
     with tempfile.TemporaryDirectory() as root:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cnnviz",
-                "train",
-                "--recipe",
-                "catsdogs_baseline",
-                "--dataset",
-                "lfw_faces",
-                "--epochs",
-                "1",
-                "--runs-dir",
-                root,
-            ],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        result = run_cnnviz(
+            "train", "--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1", "--runs-dir", root
         )
+        assert result.returncode == 0, result.stderr[-2000:]
         os.environ["CNNVIZ_RUNS_DIR"] = root
         app = open_page("pages/predict.py", timeout=120)
         uploads = [photo_bytes(name) for name in images.SAMPLE_PHOTOS]

@@ -152,6 +152,18 @@ class AugmentationSpec:
         return f"from keras import layers\n\naugmentation = keras.Sequential([\n{body}\n])"
 
 
+# The cats-vs-dogs tutorial's augmentation (listing 5.11), the Augmentation page's defaults.
+TUTORIAL_AUGMENTATION = AugmentationSpec(
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
+)
+
+
 def check_range(name: str, value: float, low: float, high: float, unit: str) -> None:
     """Refuse a parameter outside [low, high] with a message that names the allowed range."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

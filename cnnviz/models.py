@@ -14,19 +14,10 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from cnnviz.augment import AugmentationSpec
+from cnnviz.augment import TUTORIAL_AUGMENTATION, AugmentationSpec
 from cnnviz.errors import CnnvizError, WeightsUnavailable
 
 CHOLLET = "Chollet, Deep Learning with Python (1st ed.), 5.2-5.3: cats vs dogs"
-TUTORIAL_AUGMENTATION = AugmentationSpec(
-    rotation_range=40,
-    width_shift_range=0.2,
-    height_shift_range=0.2,
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-    fill_mode="nearest",
-)
 VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 DEFAULT = object()  # "use the recipe's own setting"
 

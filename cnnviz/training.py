@@ -219,6 +219,7 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
     import keras
 
     from cnnviz import models
+    from cnnviz.augment import TUTORIAL_AUGMENTATION
 
     keras.utils.set_random_seed(int(config.get("seed") or 0))
     recipe = models.get_recipe(config["recipe"])
@@ -230,7 +231,7 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
         num_classes=dataset.num_classes,
         weights=weights,
         dropout_rate=recipe.dropout_rate if config.get("dropout") else None,
-        augmentation=(recipe.augmentation or models.TUTORIAL_AUGMENTATION) if config.get("augment") else None,
+        augmentation=(recipe.augmentation or TUTORIAL_AUGMENTATION) if config.get("augment") else None,
     )
     runs.set_status(
         folder,

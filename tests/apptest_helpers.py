@@ -1,6 +1,9 @@
 """AppTest helpers: the real app, started from app.py like `streamlit run` does."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -28,3 +31,15 @@ def assert_no_errors(app: AppTest) -> None:
     """Fail if the page shows an exception or an error box."""
     assert not app.exception, [element.value for element in app.exception]
     assert not app.error, [element.value for element in app.error]
+
+
+def run_cnnviz(*arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `python -m cnnviz ARGUMENTS` from the project root, as a person would type it."""
+    return subprocess.run(
+        [sys.executable, "-m", "cnnviz", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )

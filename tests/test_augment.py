@@ -144,15 +144,7 @@ def test_zoom_range_float_and_pair():
     assert augment.AugmentationSpec(zoom_range=(0.5, 1.0)).zoom_bounds == (0.5, 1.0)
 
 
-TUTORIAL = dict(
-    rotation_range=40,
-    width_shift_range=0.2,
-    height_shift_range=0.2,
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-    fill_mode="nearest",
-)
+TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # rotation 40, shifts 0.2, shear 0.2, zoom 0.2, flip
 
 
 def test_layer_is_identity_at_inference_and_random_per_image_in_training():
@@ -184,7 +176,7 @@ def test_layer_survives_a_save_and_safe_mode_load(tmp_path):
     model = keras.Sequential(
         [
             keras.Input((32, 32, 3)),
-            augment.AugmentationSpec(**TUTORIAL, rescale=1 / 255).as_layer(),
+            augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255}).as_layer(),
             keras.layers.Conv2D(2, 3),
         ]
     )
@@ -204,7 +196,7 @@ def test_the_layer_trains_inside_fit():
     model = keras.Sequential(
         [
             keras.Input((24, 24, 3)),
-            augment.AugmentationSpec(**TUTORIAL, rescale=1 / 255).as_layer(),
+            augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255}).as_layer(),
             keras.layers.Flatten(),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
@@ -215,7 +207,7 @@ def test_the_layer_trains_inside_fit():
 
 
 def test_generated_code_names_the_tutorial_parameters():
-    spec = augment.AugmentationSpec(**TUTORIAL, rescale=1 / 255)
+    spec = augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255})
     code = spec.image_data_generator_code()
     assert "rotation_range=40" in code and "shear_range=0.2" in code and "horizontal_flip=True" in code
     assert "fill_mode" not in code  # "nearest" is the default, as in ImageDataGenerator

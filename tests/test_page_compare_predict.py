@@ -1,16 +1,13 @@
 """Compare and Predict through AppTest, on runs made by real training in a temporary run store."""
 
 import io
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from cnnviz import runs
-from tests.apptest_helpers import ROOT, assert_no_errors, open_page, plotly_specs
+from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs, run_cnnviz
 
 keras = pytest.importorskip("keras")
 
@@ -23,14 +20,7 @@ def trained_runs(tmp_path_factory):
         ["--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "512"],
         ["--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1"],
     ):
-        result = subprocess.run(
-            [sys.executable, "-m", "cnnviz", "train", *arguments, "--runs-dir", str(root)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+        result = run_cnnviz("train", *arguments, "--runs-dir", str(root))
         assert result.returncode == 0, result.stderr[-2000:]
     return root
 

@@ -2,15 +2,13 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
 from cnnviz import jobs, runs, training
-from tests.apptest_helpers import ROOT
+from tests.apptest_helpers import run_cnnviz
 
 keras = pytest.importorskip("keras")
 
@@ -100,19 +98,8 @@ def test_stop_before_the_first_batch_leaves_a_clean_stopped_run(tmp_path):
     assert len(runs.history_rows(tmp_path / run_id)) <= 1
 
 
-def run_cli(*arguments, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "cnnviz", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 def test_one_real_epoch_through_the_cli(tmp_path):
-    result = run_cli(
+    result = run_cnnviz(
         "train",
         "--recipe",
         "fashion_separable",
@@ -138,12 +125,12 @@ def test_one_real_epoch_through_the_cli(tmp_path):
     assert 0 <= epoch["val_accuracy"] <= 1 and epoch["seconds"] > 0
     model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
     assert model.count_params() == 265_290
-    listing = run_cli("runs", "--runs-dir", str(tmp_path))
+    listing = run_cnnviz("runs", "--runs-dir", str(tmp_path))
     assert folder.name in listing.stdout and "finished" in listing.stdout
 
 
 def test_a_failure_is_a_readable_message_and_a_bad_command_exits_2(tmp_path):
-    result = run_cli(
+    result = run_cnnviz(
         "train",
         "--recipe",
         "catsdogs_baseline",
@@ -158,8 +145,10 @@ def test_a_failure_is_a_readable_message_and_a_bad_command_exits_2(tmp_path):
     (folder,) = (tmp_path / "runs").iterdir()
     status = runs.read_json(folder / "status.json")
     assert status["state"] == "failed" and "There is no folder" in status["message"]
-    assert run_cli("train", "--recipe", "resnet", "--dataset", "lfw_faces", "--runs-dir", str(tmp_path)).returncode == 2
-    assert run_cli("stop", "../../etc", "--runs-dir", str(tmp_path)).returncode == 2
+    assert (
+        run_cnnviz("train", "--recipe", "resnet", "--dataset", "lfw_faces", "--runs-dir", str(tmp_path)).returncode == 2
+    )
+    assert run_cnnviz("stop", "../../etc", "--runs-dir", str(tmp_path)).returncode == 2
 
 
 def quick_config(**overrides):

@@ -1,41 +1,27 @@
 """Predict in a real browser: upload a photo to a model trained by the CLI and read its probabilities."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from cnnviz import images
-from tests.e2e.conftest import ROOT
+from tests.apptest_helpers import run_cnnviz
 from tests.e2e.test_browser import assert_no_exception, open_page
 
 pytestmark = pytest.mark.e2e
 
 
 def test_upload_an_image_and_see_the_probabilities(page, server_url, server_runs_dir, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cnnviz",
-            "train",
-            "--recipe",
-            "catsdogs_baseline",
-            "--dataset",
-            "lfw_faces",
-            "--epochs",
-            "1",
-            "--runs-dir",
-            str(server_runs_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    result = run_cnnviz(
+        "train",
+        "--recipe",
+        "catsdogs_baseline",
+        "--dataset",
+        "lfw_faces",
+        "--epochs",
+        "1",
+        "--runs-dir",
+        str(server_runs_dir),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     open_page(page, f"{server_url}/predict", "Predict")
