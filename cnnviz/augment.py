@@ -152,18 +152,6 @@ class AugmentationSpec:
         return f"from keras import layers\n\naugmentation = keras.Sequential([\n{body}\n])"
 
 
-# The cats-vs-dogs tutorial's augmentation (listing 5.11), the Augmentation page's defaults.
-TUTORIAL_AUGMENTATION = AugmentationSpec(
-    rotation_range=40,
-    width_shift_range=0.2,
-    height_shift_range=0.2,
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-    fill_mode="nearest",
-)
-
-
 def check_range(name: str, value: float, low: float, high: float, unit: str) -> None:
     """Refuse a parameter outside [low, high] with a message that names the allowed range."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -192,6 +180,18 @@ def resolve_zoom(zoom_range: float | tuple[float, float]) -> tuple[float, float]
     if not 0.05 <= low <= high <= 20:
         raise CnnvizError(f"zoom_range as a pair must satisfy 0.05 <= low <= high <= 20; got {low}, {high}.")
     return low, high
+
+
+# The cats-vs-dogs tutorial's augmentation (listing 5.11), the Augmentation page's defaults.
+TUTORIAL_AUGMENTATION = AugmentationSpec(
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
+)
 
 
 def build_transforms(theta, tx, ty, shear, zx, zy, flip_horizontal, flip_vertical, height: int, width: int):

@@ -122,6 +122,9 @@ def show_run(run_id: str) -> None:
     folder = runs.run_dir(run_id)
     status = runs.read_json(folder / "status.json")
     state, message = status.get("state", "?"), status.get("message", "")
+    if state in ("running", "stopping") and not jobs.is_alive(status.get("pid"), run_id):
+        jobs.refresh()  # the worker died (kill -9, out of memory): record it and start what waits
+        state = runs.read_json(folder / "status.json").get("state")
     if run_id in active and state not in runs.ACTIVE_STATES:
         st.rerun()  # it just ended: redraw the page once and stop polling
     batches, history = runs.read_jsonl(folder / "batches.jsonl"), runs.history_rows(folder)
