@@ -158,8 +158,9 @@ def choose_input_shape(recipe_name: str, dataset) -> tuple[int, int, int]:
     from cnnviz import models
 
     recipe = models.get_recipe(recipe_name)
-    if recipe.name == "vgg16_feature_extraction":
-        return recipe.extra["image_shape"]
+    if recipe.uses_vgg16:
+        # ImageNet's VGG16 takes colour images of at least 32×32: grey images are repeated into RGB.
+        return recipe.extra.get("image_shape") or recipe.input_shape
     try:
         models.build(recipe_name, dataset.image_shape, dataset.num_classes, weights=None, augmentation=None)
         return tuple(dataset.image_shape)
@@ -262,8 +263,6 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
             break
         if stage == 0:
             model = models.build(recipe.name if len(stages) == 1 else "vgg16_frozen_augment", **options)
-            if recipe.name == "vgg16_fine_tune":
-                model.name = "vgg16_fine_tune"
         else:
             models.unfreeze_block5(model.get_layer("vgg16"))
         models.compile_model(model, recipe, learning_rate, config.get("optimizer"))
