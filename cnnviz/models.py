@@ -218,7 +218,7 @@ RECIPES: dict[str, Recipe] = {
             10,
             "adam",
             1e-3,
-            64,
+            32,
             10,
             fashion_separable_body,
             dropout_rate=0.25,

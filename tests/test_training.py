@@ -119,7 +119,7 @@ def test_one_real_epoch_through_the_cli(tmp_path):
     for name in ("config.json", "status.json", "history.jsonl", "batches.jsonl", "model.keras", "tensorboard"):
         assert (folder / name).exists(), name
     config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
-    assert config["batch_size"] == 64 and config["backend"] == "tensorflow" and "keras" in config["versions"]
+    assert config["batch_size"] == 32 and config["backend"] == "tensorflow" and "keras" in config["versions"]
     assert status["state"] == "finished" and status["parameters"] == 265_290
     (epoch,) = runs.history_rows(folder)
     assert 0 <= epoch["val_accuracy"] <= 1 and epoch["seconds"] > 0
