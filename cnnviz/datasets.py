@@ -10,6 +10,7 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +96,18 @@ class Split:
         return SplitSequence(self, batch_size, image_shape, shuffle, seed)
 
     def limited(self, limit: int | None) -> Split:
-        """Return the first `limit` images of the split (all of them when limit is None)."""
+        """Return `limit` images of the split taking classes in turn, so every class stays (all when None)."""
         if limit is None or limit >= len(self):
             return self
+        # Round-robin over classes: splits made from folders are stored class by class.
+        per_class = [np.flatnonzero(self.labels == label) for label in np.unique(self.labels)]
+        chosen = np.sort([index for group in zip_longest(*per_class) for index in group if index is not None][:limit])
         return Split(
             self.name,
-            self.labels[:limit],
+            self.labels[chosen],
             self.image_shape,
-            None if self.images is None else self.images[:limit],
-            None if self.paths is None else self.paths[:limit],
+            None if self.images is None else self.images[chosen],
+            None if self.paths is None else [self.paths[index] for index in chosen],
         )
 
 
