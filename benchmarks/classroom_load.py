@@ -31,9 +31,10 @@ async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
     """One student: open Convolution, step the kernel, open Augmentation; time each."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    page.set_default_timeout(180_000)
     try:
         started = time.perf_counter()
-        await page.goto(f"{url}/convolution")
+        await page.goto(f"{url}/convolution", timeout=180_000)
         await expect(page.get_by_text("Step 1 of 9")).to_be_visible(timeout=120_000)
         timings["open Convolution"].append(time.perf_counter() - started)
         started = time.perf_counter()
@@ -42,7 +43,7 @@ async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
         await expect(page.get_by_text("Step 2 of 9")).to_be_visible(timeout=120_000)
         timings["step the kernel"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        await page.goto(f"{url}/augmentation")
+        await page.goto(f"{url}/augmentation", timeout=180_000)
         await expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=120_000)
         timings["open Augmentation"].append(time.perf_counter() - started)
     finally:
