@@ -34,16 +34,18 @@ def show_home() -> None:
     st.table({"package": list(versions), "version": list(versions.values())})
 
 
+# The page scripts live in app_pages/, not pages/: Streamlit still treats a folder named pages/ as a
+# legacy multipage app, and a first visit straight to /convolution then bypassed this navigation.
 PAGES = [
     st.Page(show_home, title="Home", icon=":material/home:", default=True),
-    st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:"),
-    st.Page("pages/pooling.py", title="Pooling", icon=":material/compress:"),
-    st.Page("pages/layers.py", title="Layers", icon=":material/stacks:"),
-    st.Page("pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
-    st.Page("pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
+    st.Page("app_pages/convolution.py", title="Convolution", icon=":material/grid_on:"),
+    st.Page("app_pages/pooling.py", title="Pooling", icon=":material/compress:"),
+    st.Page("app_pages/layers.py", title="Layers", icon=":material/stacks:"),
+    st.Page("app_pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
+    st.Page("app_pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
 ]
 
 navigation = st.navigation(PAGES)

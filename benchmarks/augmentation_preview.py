@@ -22,7 +22,7 @@ ROUNDS = 7
 
 def main() -> None:
     """Measure slider-change reruns against unchanged reruns and print medians and their ratio."""
-    app = open_page("pages/augmentation.py", timeout=120)
+    app = open_page("app_pages/augmentation.py", timeout=120)
     changed, unchanged = [], []
     for round_number in range(ROUNDS):
         started = time.perf_counter()

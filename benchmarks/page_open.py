@@ -41,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bare_app = Path(folder) / "bare.py"
         bare_app.write_text("import streamlit as st\nst.title('bare')\n")
-        pages = {"Convolution": "pages/convolution.py", "Pooling": "pages/pooling.py"}
+        pages = {"Convolution": "app_pages/convolution.py", "Pooling": "app_pages/pooling.py"}
         timings: dict[str, list[float]] = {"bare page": [], **{name: [] for name in pages}}
         for _ in range(REPEATS):
             timings["bare page"].append(time_page(str(bare_app), ""))

@@ -40,7 +40,7 @@ def main() -> None:
         )
         assert result.returncode == 0, result.stderr[-2000:]
         os.environ["CNNVIZ_RUNS_DIR"] = root
-        app = open_page("pages/predict.py", timeout=120)
+        app = open_page("app_pages/predict.py", timeout=120)
         uploads = [photo_bytes(name) for name in images.SAMPLE_PHOTOS]
         app.file_uploader(key="predict_upload").upload("warm.png", uploads[0], "image/png").run()  # loads the model
         answered, unchanged = [], []

@@ -13,7 +13,7 @@ APP = str(ROOT / "app.py")
 
 
 def open_page(page: str | None = None, timeout: float = 30) -> AppTest:
-    """Run app.py in AppTest and switch to `page` (a path under pages/), as a person clicking it would."""
+    """Run app.py in AppTest and switch to `page` (a path under app_pages/), as a person clicking it would."""
     app = AppTest.from_file(APP, default_timeout=timeout)
     app.run()
     if page is not None:

@@ -8,7 +8,7 @@ from PIL import Image
 
 from tests.apptest_helpers import assert_no_errors, open_page
 
-PAGE = "pages/augmentation.py"
+PAGE = "app_pages/augmentation.py"
 
 
 @pytest.fixture(scope="module")

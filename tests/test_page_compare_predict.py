@@ -36,7 +36,7 @@ def run_ids(root, recipe):
 
 
 def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
-    app = open_page("pages/compare.py", timeout=120)
+    app = open_page("app_pages/compare.py", timeout=120)
     assert_no_errors(app)
     app.multiselect(key="compare_runs").set_value(
         [*run_ids(runs_dir, "fashion_separable"), *run_ids(runs_dir, "catsdogs_baseline")]
@@ -59,7 +59,7 @@ def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
 def test_compare_evaluates_on_the_test_set_in_a_worker(runs_dir):
     import time
 
-    app = open_page("pages/compare.py", timeout=120)
+    app = open_page("app_pages/compare.py", timeout=120)
     run_id = run_ids(runs_dir, "catsdogs_baseline")[0]
     app.multiselect(key="compare_runs").set_value([run_id]).run()
     app.button(key="compare_evaluate").click().run()
@@ -79,7 +79,7 @@ def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
 
 
 def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir):
-    app = open_page("pages/predict.py", timeout=120)
+    app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
     app.file_uploader(key="predict_upload").upload("face.png", png(), "image/png").run()
     assert_no_errors(app)
@@ -95,7 +95,7 @@ def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir
 
 
 def test_predict_fashion_test_image_and_sample_photo(runs_dir):
-    app = open_page("pages/predict.py", timeout=120)
+    app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
     app.radio(key="predict_source").set_value("test image from the run's dataset").run()
     assert any(caption.value == "true class: Ankle boot" for caption in app.caption)
@@ -107,7 +107,7 @@ def test_predict_fashion_test_image_and_sample_photo(runs_dir):
 
 @pytest.mark.parametrize(("name", "data"), [("empty.jpg", b""), ("notes.png", b"hello"), ("cut.png", png()[:60])])
 def test_predict_bad_upload_is_a_message(runs_dir, name, data):
-    app = open_page("pages/predict.py", timeout=120)
+    app = open_page("app_pages/predict.py", timeout=120)
     app.file_uploader(key="predict_upload").upload(name, data, "image/png").run()
     assert not app.exception and name in app.error[0].value
 
@@ -123,7 +123,7 @@ def test_predict_refuses_an_unsafe_model_upload_and_accepts_a_safe_one(runs_dir,
         ]
     )
     unsafe.save(tmp_path / "unsafe.keras")
-    app = open_page("pages/predict.py", timeout=120)
+    app = open_page("app_pages/predict.py", timeout=120)
     app.radio(key="predict_model_source").set_value("upload a .keras file").run()
     app.file_uploader(key="predict_model_upload").upload("unsafe.keras", (tmp_path / "unsafe.keras").read_bytes()).run()
     assert not app.exception and "unsafe deserialization" in app.error[0].value

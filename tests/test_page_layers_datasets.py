@@ -19,7 +19,7 @@ EXPECTED_TOTALS = {
 
 @pytest.fixture(scope="module")
 def layers_page():
-    return open_page("pages/layers.py", timeout=120)
+    return open_page("app_pages/layers.py", timeout=120)
 
 
 def text_of(app) -> str:
@@ -54,7 +54,7 @@ def test_layers_standard_vs_separable_and_weight_sharing(layers_page):
 
 
 def test_datasets_page_shows_fashion_mnist_counts_by_default():
-    app = open_page("pages/datasets.py", timeout=120)
+    app = open_page("app_pages/datasets.py", timeout=120)
     assert_no_errors(app)
     counts = app.dataframe[0].value
     assert counts.loc["total"].tolist() == [55_000, 5_000, 10_000]
@@ -77,7 +77,7 @@ def zip_of_classes(classes=("cats", "dogs"), per_class=5, extra=None) -> bytes:
 @pytest.fixture
 def datasets_page(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_DATASETS_DIR", str(tmp_path / "owned"))
-    app = open_page("pages/datasets.py", timeout=120)
+    app = open_page("app_pages/datasets.py", timeout=120)
     app.selectbox(key="datasets_source").select("Zip upload").run()
     return app
 
@@ -107,13 +107,13 @@ def test_datasets_bad_zip_is_a_message(datasets_page, data, message):
 
 def test_datasets_folder_source_is_hidden_when_server_paths_are_off(monkeypatch):
     monkeypatch.setenv("CNNVIZ_ALLOW_SERVER_PATHS", "0")
-    app = open_page("pages/datasets.py", timeout=120)
+    app = open_page("app_pages/datasets.py", timeout=120)
     options = app.selectbox(key="datasets_source").options
     assert "Folder on this server" not in options and "Zip upload" in options
 
 
 def test_datasets_missing_folder_and_tfds_are_messages(tmp_path):
-    app = open_page("pages/datasets.py", timeout=120)
+    app = open_page("app_pages/datasets.py", timeout=120)
     app.selectbox(key="datasets_source").select("Folder on this server").run()
     app.text_input(key="datasets_path").input(str(tmp_path / "nothing here")).run()
     assert "There is no folder" in app.error[0].value

@@ -32,7 +32,7 @@ def status_text(app) -> str:
 
 
 def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
-    app = open_page("pages/train.py", timeout=120)
+    app = open_page("app_pages/train.py", timeout=120)
     assert "No runs yet" in status_text(app)
     app.selectbox(key="train_dataset").select("LFW faces (200 images: watch it overfit)").run()
     app.number_input(key="train_epochs").set_value(2).run()
@@ -52,11 +52,11 @@ def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
 
 
 def test_stop_from_the_page_and_re_attach_from_a_new_session(runs_dir):
-    app = open_page("pages/train.py", timeout=120)
+    app = open_page("app_pages/train.py", timeout=120)
     app.number_input(key="train_limit").set_value(20_000).run()
     app.button(key="train_start").click().run()
     poll(app, lambda page: "epoch 1/10" in " ".join(p.proto.text for p in page.get("progress")))
-    other_browser = open_page("pages/train.py", timeout=120)  # a second session re-attaches to the active run
+    other_browser = open_page("app_pages/train.py", timeout=120)  # a second session re-attaches to the active run
     assert "running" in status_text(other_browser)
     app.button(key="train_stop").click().run()
     poll(app, lambda page: "stopped" in status_text(page), timeout=120)
@@ -69,7 +69,7 @@ def test_a_failed_run_shows_its_message_not_a_traceback(runs_dir, tmp_path):
     one_class = tmp_path / "pets" / "cats"
     one_class.mkdir(parents=True)
     Image.new("RGB", (8, 8)).save(one_class / "cat.png")
-    app = open_page("pages/train.py", timeout=120)
+    app = open_page("app_pages/train.py", timeout=120)
     app.selectbox(key="train_recipe").select("catsdogs_baseline").run()
     app.selectbox(key="train_dataset").select("folder path on this server").run()
     app.text_input(key="train_dataset_path").input(str(tmp_path / "pets")).run()

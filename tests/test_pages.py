@@ -7,7 +7,7 @@ import pytest
 
 from tests.apptest_helpers import ROOT, assert_no_errors, open_page, plotly_specs
 
-PAGES = ["pages/convolution.py", "pages/pooling.py"]
+PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
 
 
 @pytest.mark.parametrize("page", [None, *PAGES])
@@ -37,7 +37,7 @@ def markdown_text(app) -> str:
 
 
 def test_convolution_defaults_show_the_tutorial_first_step():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     assert arithmetic(app) == ["1×1 + 0×2 + 1×3 + 0×6 + 1×7 + 0×8 + 1×11 + 0×12 + 1×13 = 35"]
     assert "**Output size: 3×3**" in markdown_text(app)
     assert any("⌊(5 − 3) / 1⌋ + 1 = 3" in caption.value for caption in app.caption)
@@ -47,14 +47,14 @@ def test_convolution_defaults_show_the_tutorial_first_step():
 
 
 def test_convolution_last_step_fills_the_whole_output():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.slider(key="convolution_step").set_value(9).run()
     assert arithmetic(app)[0].endswith("= 95")
     assert plotly_specs(app)[2]["data"][0]["text"] == [["35", "40", "45"], ["60", "65", "70"], ["85", "90", "95"]]
 
 
 def test_convolution_stride_and_padding_change_the_output_size():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.number_input(key="convolution_stride").set_value(2).run()
     assert "**Output size: 2×2**" in markdown_text(app)
     app.selectbox(key="convolution_padding").select("same").run()
@@ -68,7 +68,7 @@ def test_convolution_stride_and_padding_change_the_output_size():
 
 
 def test_convolution_preset_and_kernel_size_change_the_kernel():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.selectbox(key="convolution_preset").select("Sobel x").run()
     assert app.text_area(key="convolution_kernel").value == "−1 0 1\n−2 0 2\n−1 0 1"
     assert arithmetic(app)[0] == "(−1)×1 + 0×2 + 1×3 + (−2)×6 + 0×7 + 2×8 + (−1)×11 + 0×12 + 1×13 = 8"
@@ -79,7 +79,7 @@ def test_convolution_preset_and_kernel_size_change_the_kernel():
 
 
 def test_convolution_grid_size_resets_the_input():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.number_input(key="convolution_grid_size").set_value(7).run()
     assert app.text_area(key="convolution_grid").value.splitlines()[-1] == "43 44 45 46 47 48 49"
     assert "**Output size: 5×5**" in markdown_text(app)
@@ -87,7 +87,7 @@ def test_convolution_grid_size_resets_the_input():
 
 @pytest.mark.parametrize("bad_text", ["1 2 3\n4 five 6\n7 8 9", "", "1 2 nan", "1 2 1e99", "1 2\n3"])
 def test_convolution_bad_grid_is_refused_and_the_last_good_grid_stays(bad_text):
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.text_area(key="convolution_grid").input("2 2 2 2\n2 2 2 2\n2 2 2 2\n2 2 2 2").run()
     assert arithmetic(app)[0].endswith("= 10")
     app.text_area(key="convolution_grid").input(bad_text).run()
@@ -97,14 +97,14 @@ def test_convolution_bad_grid_is_refused_and_the_last_good_grid_stays(bad_text):
 
 
 def test_convolution_kernel_too_big_for_the_grid_is_a_message():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.text_area(key="convolution_grid").input("1 2\n3 4").run()
     assert not app.exception
     assert "does not fit" in app.error[0].value
 
 
 def test_convolution_play_advances_one_step_per_tick_and_pauses_at_the_end():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.button(key="convolution_play").click().run()
     assert app.slider(key="convolution_step").value == 2
     assert app.button(key="convolution_play").label == "⏸ Pause"
@@ -118,7 +118,7 @@ def test_convolution_play_advances_one_step_per_tick_and_pauses_at_the_end():
 
 
 def test_convolution_on_a_real_photo_with_and_without_relu():
-    app = open_page("pages/convolution.py")
+    app = open_page("app_pages/convolution.py")
     app.selectbox(key="convolution_preset").select("Sobel x").run()
     assert image_captions(app) == [
         "input, grayscale: 170×256",
@@ -130,13 +130,13 @@ def test_convolution_on_a_real_photo_with_and_without_relu():
 
 
 def test_pooling_defaults_show_max_and_average_side_by_side():
-    app = open_page("pages/pooling.py")
+    app = open_page("app_pages/pooling.py")
     assert arithmetic(app) == ["max(1, 3, 5, 6) = 6", "(1 + 3 + 5 + 6) / 4 = 3.75"]
     assert "no parameters to learn" in markdown_text(app)
 
 
 def test_pooling_size_stride_and_step():
-    app = open_page("pages/pooling.py")
+    app = open_page("app_pages/pooling.py")
     app.number_input(key="pooling_size").set_value(3).run()
     app.number_input(key="pooling_stride").set_value(1).run()
     assert "**Output size: 2×2**" in markdown_text(app)
@@ -146,7 +146,7 @@ def test_pooling_size_stride_and_step():
 
 
 def test_pooling_bad_grid_and_too_big_window_are_messages():
-    app = open_page("pages/pooling.py")
+    app = open_page("app_pages/pooling.py")
     app.text_area(key="pooling_grid").input("1 2\n3 x").run()
     assert "last good feature map" in app.error[0].value
     assert arithmetic(app)[0] == "max(1, 3, 5, 6) = 6"
@@ -156,7 +156,7 @@ def test_pooling_bad_grid_and_too_big_window_are_messages():
 
 
 def test_pooling_real_feature_map_halves_26_to_13():
-    app = open_page("pages/pooling.py")
+    app = open_page("app_pages/pooling.py")
     captions = image_captions(app)
     assert "feature map: 26×26" in captions
     assert "max pooled: 13×13" in captions and "average pooled: 13×13" in captions

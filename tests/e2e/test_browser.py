@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from cnnviz import images
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +88,16 @@ def test_augmentation_upload_in_the_browser(page, server_url, tmp_path):
     assert_no_exception(page)
     with urllib.request.urlopen(f"{server_url}/_stcore/health", timeout=10) as response:
         assert response.read().decode().strip() == "ok", "the server still answers after the bad upload"
+
+
+def test_a_first_visit_straight_to_a_page_still_gets_the_apps_navigation(page, tmp_path):
+    # A bookmarked /convolution on a fresh server must run app.py's navigation, not a legacy page list.
+    process, url = start_server(tmp_path / "runs", tmp_path / "datasets")
+    try:
+        open_page(page, f"{url}/convolution", "Convolution")
+        navigation = page.get_by_test_id("stSidebarNav")
+        expect(navigation.get_by_role("link", name="Home")).to_be_visible()
+        expect(navigation.get_by_role("link", name="app", exact=True)).to_have_count(0)
+        expect(page.get_by_text("Keras 3.15")).to_be_visible()  # the sidebar badge app.py draws
+    finally:
+        stop_server(process)
