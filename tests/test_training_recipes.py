@@ -1,0 +1,79 @@
+"""The multi-stage and feature-extraction recipes, and another Keras backend, trained for real."""
+
+import importlib.util
+import os
+
+import pytest
+
+from cnnviz import runs
+from tests.apptest_helpers import run_cnnviz
+
+
+def trained(tmp_path, *arguments, environment=None):
+    """Train through the CLI into tmp_path and return the run folder and its status."""
+    if environment:
+        os.environ.update(environment)
+    try:
+        result = run_cnnviz("train", *arguments, "--runs-dir", str(tmp_path))
+    finally:
+        for key in environment or {}:
+            os.environ.pop(key, None)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (folder,) = tmp_path.iterdir()
+    return folder, runs.read_json(folder / "status.json")
+
+
+def test_vgg16_feature_extraction_trains_on_features_computed_once(tmp_path):
+    folder, status = trained(
+        tmp_path,
+        "--recipe",
+        "vgg16_feature_extraction",
+        "--dataset",
+        "lfw_faces",
+        "--weights",
+        "random",
+        "--limit",
+        "8",
+        "--epochs",
+        "2",
+    )
+    assert status["state"] == "finished" and status["parameters"] == 2_097_665
+    assert [record["epoch"] for record in runs.history_rows(folder)] == [1, 2]
+
+
+def test_vgg16_fine_tune_runs_both_stages_with_their_learning_rates(tmp_path):
+    folder, status = trained(
+        tmp_path,
+        "--recipe",
+        "vgg16_fine_tune",
+        "--dataset",
+        "lfw_faces",
+        "--weights",
+        "random",
+        "--limit",
+        "4",
+        "--epochs",
+        "2",
+        "--no-augment",
+    )
+    history = runs.history_rows(folder)
+    assert status["state"] == "finished" and status["parameters"] == 16_812_353
+    assert [record["epoch"] for record in history] == [1, 2]
+    assert history[0]["learning_rate"] == pytest.approx(2e-5) and history[1]["learning_rate"] == pytest.approx(1e-5)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
+def test_the_same_recipe_trains_on_the_jax_backend(tmp_path):
+    folder, status = trained(
+        tmp_path,
+        "--recipe",
+        "catsdogs_dropout_augment",
+        "--dataset",
+        "lfw_faces",
+        "--limit",
+        "8",
+        "--epochs",
+        "1",
+        environment={"KERAS_BACKEND": "jax"},
+    )
+    assert status["state"] == "finished" and status["backend"] == "jax"
