@@ -30,6 +30,7 @@ def draw_new_samples() -> None:
     st.session_state.augmentation_draw = int(np.random.default_rng().integers(1_000_000))
 
 
+TUTORIAL = augment.TUTORIAL_AUGMENTATION  # the sliders start at the tutorial's values
 st.session_state.setdefault("augmentation_draw", 0)
 source_column, upload_column = st.columns([1, 2])
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
@@ -43,17 +44,31 @@ if upload is not None:
 
 geometry, more, output = st.columns(3)
 with geometry:
-    rotation_range = st.slider("rotation_range (degrees)", 0, 180, 40, key="augmentation_rotation")
+    rotation_range = st.slider(
+        "rotation_range (degrees)", 0, 180, int(TUTORIAL.rotation_range), key="augmentation_rotation"
+    )
     width_shift_range = st.slider(
-        "width_shift_range (fraction of width)", 0.0, 1.0, 0.2, 0.05, key="augmentation_width_shift"
+        "width_shift_range (fraction of width)",
+        0.0,
+        1.0,
+        TUTORIAL.width_shift_range,
+        0.05,
+        key="augmentation_width_shift",
     )
     height_shift_range = st.slider(
-        "height_shift_range (fraction of height)", 0.0, 1.0, 0.2, 0.05, key="augmentation_height_shift"
+        "height_shift_range (fraction of height)",
+        0.0,
+        1.0,
+        TUTORIAL.height_shift_range,
+        0.05,
+        key="augmentation_height_shift",
     )
-    shear_range = st.slider("shear_range (degrees!)", 0.0, 45.0, 0.2, 0.1, key="augmentation_shear")
-    zoom_range = st.slider("zoom_range (z → [1 − z, 1 + z])", 0.0, 0.9, 0.2, 0.05, key="augmentation_zoom")
+    shear_range = st.slider("shear_range (degrees!)", 0.0, 45.0, TUTORIAL.shear_range, 0.1, key="augmentation_shear")
+    zoom_range = st.slider(
+        "zoom_range (z → [1 − z, 1 + z])", 0.0, 0.9, TUTORIAL.zoom_range, 0.05, key="augmentation_zoom"
+    )
 with more:
-    horizontal_flip = st.checkbox("horizontal_flip", value=True, key="augmentation_horizontal_flip")
+    horizontal_flip = st.checkbox("horizontal_flip", value=TUTORIAL.horizontal_flip, key="augmentation_horizontal_flip")
     vertical_flip = st.checkbox("vertical_flip", value=False, key="augmentation_vertical_flip")
     fill_mode = st.selectbox("fill_mode", augment.FILL_MODES, key="augmentation_fill_mode")
     cval = st.slider(

@@ -23,8 +23,6 @@ name = titles[st.selectbox("Network", list(titles), key="layers_recipe")]
 recipe = models.RECIPES[name]
 model = build_model(name)
 st.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
-if recipe.notes:
-    st.caption(recipe.notes)
 
 rows = architecture.layer_rows(model)
 table = pd.DataFrame(rows)

@@ -78,7 +78,7 @@ def command_train(arguments: argparse.Namespace) -> int:
     status = training.train(folder, progress=training.ProgressLine())
     print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
     if arguments.recipe is None:
-        jobs.schedule(folder.parent)  # this worker's slot is free: start the next queued run
+        jobs.refresh(folder.parent)  # this worker's slot is free: start the next queued run
     return 1 if status["state"] == "failed" else 0
 
 

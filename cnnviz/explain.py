@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
-from cnnviz import datasets
+from cnnviz import datasets, images
 from cnnviz.errors import CnnvizError
 
 SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
@@ -141,8 +141,7 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5) -> np.
         np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize((width, height), Image.Resampling.BILINEAR))
         / 255
     )
-    rgb = image if image.ndim == 3 and image.shape[-1] == 3 else np.repeat(image.reshape(height, width, 1), 3, -1)
-    blended = (1 - opacity) * rgb.astype(float) + opacity * colorize(resized).astype(float)
+    blended = (1 - opacity) * images.ensure_rgb(image).astype(float) + opacity * colorize(resized).astype(float)
     return np.clip(blended, 0, 255).astype(np.uint8)
 
 

@@ -86,8 +86,10 @@ def convert_to_rgb(picture: Image.Image) -> np.ndarray:
 
 
 def ensure_rgb(image: np.ndarray) -> np.ndarray:
-    """Return a uint8 (H, W, 3) array, repeating a grey channel or dropping alpha."""
+    """Return a uint8 (H, W, 3) array, repeating a grey channel (2-D or one channel) or dropping alpha."""
     image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
     return np.ascontiguousarray(image[..., :3]).astype(np.uint8)

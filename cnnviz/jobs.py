@@ -31,7 +31,7 @@ def start(config: dict, runs_dir: Path | None = None) -> str:
     """Queue a new run and start it at once when a training slot is free; return its id."""
     root = runs_dir or settings.runs_dir()
     folder = runs.create_run(config, root)
-    schedule(root)
+    refresh(root)
     return folder.name
 
 
@@ -59,11 +59,6 @@ def refresh(runs_dir: Path | None = None) -> None:
     with scheduler_lock(root):
         mark_dead_workers(root)
         launch_queued(root)
-
-
-def schedule(runs_dir: Path | None = None) -> None:
-    """Start queued runs, oldest first, while fewer than CNNVIZ_MAX_JOBS are running."""
-    refresh(runs_dir)
 
 
 def mark_dead_workers(root: Path) -> None:

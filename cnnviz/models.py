@@ -42,7 +42,6 @@ class Recipe:
     dropout_rate: float | None = None
     uses_vgg16: bool = False
     book_accuracy: float | None = None
-    notes: str = ""
     extra: dict = field(default_factory=dict)
 
 
