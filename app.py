@@ -53,4 +53,7 @@ device, backend, versions = describe_machine()
 st.sidebar.caption(
     f"{device} · Keras {versions.get('keras', '?')} ({backend}) · Streamlit {versions.get('streamlit', '?')}"
 )
-navigation.run()
+try:
+    navigation.run()
+finally:
+    system.freeze_after_keras_import()  # once per server, on the run that first imported Keras

@@ -25,6 +25,15 @@ def decode_upload(data: bytes) -> np.ndarray:
     return images.shrink_to_fit(images.load_image(data), 600)
 
 
+@st.cache_data(max_entries=8)
+def preview_copies(
+    photo: np.ndarray, spec: augment.AugmentationSpec, count: int, seed: int
+) -> tuple[np.ndarray, list[dict]]:
+    """Return `count` augmented copies and their parameters, computed once for everyone with the same settings."""
+    # A class opening this page on the defaults shares one entry instead of each warping 8 copies.
+    return augment.preview(photo, spec, count, seed=seed)
+
+
 def draw_new_samples() -> None:
     """Pick a new random seed, so every copy gets new parameters."""
     st.session_state.augmentation_draw = int(np.random.default_rng().integers(1_000_000))
@@ -112,9 +121,7 @@ st.caption(
     "cnnviz follows the documentation. It also turns non-square photos about their true centre."
 )
 
-copies, params = augment.preview(
-    photo, spec, count, seed=int(seed) if fixed_seed else st.session_state.augmentation_draw
-)
+copies, params = preview_copies(photo, spec, count, int(seed) if fixed_seed else st.session_state.augmentation_draw)
 st.subheader("Original and augmented copies")
 per_row = 5
 cells = [(f"original: {photo.shape[0]}×{photo.shape[1]}", photo)] + [

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from cnnviz import errors, images, ops, plots
+from cnnviz import errors, grids, images, ops
 
 st.title("Convolution")
 st.markdown(
@@ -84,18 +84,12 @@ def show_step(trace: ops.Trace) -> None:
     st.code(step.arithmetic(), language=None, wrap_lines=True)
     input_column, kernel_column, output_column = st.columns([3, 2, 2])
     window = (step.top, step.left, *trace.window_shape)
-    input_column.plotly_chart(
-        plots.grid_figure(trace.padded_input, "input (padding in grey)", window, trace.padding),
-        key="convolution_input_figure",
-    )
-    kernel_column.plotly_chart(
-        plots.grid_figure(trace.weights, "kernel", colorscale="Oranges"), key="convolution_kernel_figure"
-    )
-    output_column.plotly_chart(
-        plots.grid_figure(
+    input_column.html(grids.grid_html(trace.padded_input, "input (padding in grey)", window, trace.padding))
+    kernel_column.html(grids.grid_html(trace.weights, "kernel", colorscale="Oranges"))
+    output_column.html(
+        grids.grid_html(
             trace.partial_output(step.index + 1), "feature map", (step.row, step.column, 1, 1), colorscale="Greens"
-        ),
-        key="convolution_output_figure",
+        )
     )
 
 

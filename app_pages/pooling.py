@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz import errors, images, ops, plots
+from cnnviz import errors, grids, images, ops
 
 st.title("Pooling")
 st.markdown(
@@ -58,15 +58,14 @@ def show_step(traces: dict[str, ops.Trace]) -> None:
             st.markdown(f"**{mode} pooling**, step {index + 1} of {trace.num_steps}")
             st.code(step.arithmetic(), language=None, wrap_lines=True)
             window = (step.top, step.left, *trace.window_shape)
-            st.plotly_chart(plots.grid_figure(trace.padded_input, "feature map", window), key=f"pooling_{mode}_input")
-            st.plotly_chart(
-                plots.grid_figure(
+            st.html(grids.grid_html(trace.padded_input, "feature map", window))
+            st.html(
+                grids.grid_html(
                     trace.partial_output(index + 1),
                     f"{mode} pooled",
                     (step.row, step.column, 1, 1),
                     colorscale="Greens",
-                ),
-                key=f"pooling_{mode}_output",
+                )
             )
 
 

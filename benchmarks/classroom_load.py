@@ -1,8 +1,9 @@
 """A class at once: N real browser sessions on one `streamlit run` while one training runs.
 
 Each session opens Convolution, steps the kernel once, then opens Augmentation; every step is timed
-from the click (or navigation) to the page showing the result. Training images/s is read from the
-run's own batches.jsonl, with no load and under each load, in the same run.
+from the click (or navigation) to the page showing the result (grids drawn, photos decoded).
+Training images/s is read from the run's own batches.jsonl, with no load and under each load, in
+the same run; the CPU each side used (server, training, browsers) is read from /proc.
 Goal (issue: Reliability): N = 10 with p95 under 5 s and training slowed by at most 30%.
 
     python benchmarks/classroom_load.py --sessions 1 5 10 20
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +28,12 @@ from playwright.async_api import async_playwright, expect  # noqa: E402
 from cnnviz import jobs, runs, training  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
+# The original and its 8 augmented copies, all downloaded and decoded by the browser.
+ALL_COPIES_DRAWN = """() => {
+    const pictures = [...document.querySelectorAll('[data-testid=stImageContainer] img')];
+    return pictures.length >= 9 && pictures.every(picture => picture.complete && picture.naturalWidth > 0);
+}"""
+
 
 async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
     """One student: open Convolution, step the kernel, open Augmentation; time each."""
@@ -36,18 +44,52 @@ async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
         started = time.perf_counter()
         await page.goto(f"{url}/convolution", timeout=180_000)
         await expect(page.get_by_text("Step 1 of 9")).to_be_visible(timeout=120_000)
+        await expect(page.locator("table.cnnviz-grid")).to_have_count(3, timeout=120_000)
+        await expect(page.get_by_text("feature map after ReLU")).to_be_visible(timeout=120_000)
         timings["open Convolution"].append(time.perf_counter() - started)
         started = time.perf_counter()
         await page.get_by_role("slider").first.focus()
         await page.keyboard.press("ArrowRight")
-        await expect(page.get_by_text("Step 2 of 9")).to_be_visible(timeout=120_000)
+        await expect(page.locator('td[title="row 1, column 2: 40"]')).to_be_visible(timeout=120_000)
         timings["step the kernel"].append(time.perf_counter() - started)
         started = time.perf_counter()
         await page.goto(f"{url}/augmentation", timeout=180_000)
         await expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=120_000)
+        await page.wait_for_function(ALL_COPIES_DRAWN, timeout=120_000)
         timings["open Augmentation"].append(time.perf_counter() - started)
     finally:
         await context.close()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """Return the busy CPU seconds of the whole machine so far (all cores, idle and iowait left out)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server_pid: int, worker_pid: int) -> dict[str, float]:
+    """Return CPU seconds used so far by the server, the training worker and the whole machine."""
+    return {
+        "server": process_cpu_seconds(server_pid),
+        "training": process_cpu_seconds(worker_pid),
+        "machine": machine_cpu_seconds(),
+    }
+
+
+def describe_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """Return where the CPU went between two snapshots, in cores used on average."""
+    used = {name: after[name] - before[name] for name in before}
+    browsers = used["machine"] - used["server"] - used["training"]
+    return (
+        f"cores used over {seconds:.0f} s: server {used['server'] / seconds:.2f}, "
+        f"training {used['training'] / seconds:.2f}, browsers and the rest {browsers / seconds:.2f}"
+    )
 
 
 def training_rate(folder: Path, since: float, until: float) -> float:
@@ -62,29 +104,35 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-async def measure(url: str, folder: Path, session_counts: list[int]) -> None:
+async def measure(url: str, folder: Path, session_counts: list[int], server_pid: int) -> None:
     """Run each class size in turn and print p50/p95 per step and the training slowdown."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         warm: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
         await student(browser, url, warm)  # the first visit imports Keras in the server: reported apart
         print(f"first visit ever (server imports Keras for Augmentation): {warm['open Augmentation'][0]:.1f} s")
-        quiet_start = time.time()
+        worker_pid = runs.read_json(folder / "status.json")["pid"]
+        quiet_start, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
         await asyncio.sleep(15)
         baseline = training_rate(folder, quiet_start, time.time())
-        print(f"training alone: {baseline:,.0f} images/s")
+        print(
+            f"training alone: {baseline:,.0f} images/s;",
+            describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - quiet_start),
+        )
         print("| sessions | step | p50 s | p95 s | max s |\n|---|---|---|---|---|")
         for count in session_counts:
             timings: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
-            started = time.time()
+            started, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
             await asyncio.gather(*(student(browser, url, timings) for _ in range(count)))
             loaded = training_rate(folder, started, time.time())
+            cpu_report = describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - started)
             for step, values in timings.items():
                 print(
                     f"| {count} | {step} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} | "
                     f"{max(values):.2f} |"
                 )
             print(f"| {count} | training images/s | {loaded:,.0f} | slowed by {1 - loaded / baseline:.0%} | |")
+            print(f"| {count} | {cpu_report} | | | |")
         await browser.close()
 
 
@@ -103,7 +151,7 @@ def main() -> None:
             deadline = time.time() + 120
             while not runs.read_jsonl(runs_dir / run_id / "batches.jsonl") and time.time() < deadline:
                 time.sleep(0.5)
-            asyncio.run(measure(url, runs_dir / run_id, arguments.sessions))
+            asyncio.run(measure(url, runs_dir / run_id, arguments.sessions, process.pid))
         finally:
             jobs.stop(run_id, runs_dir)
             stop_server(process)

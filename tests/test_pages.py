@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.apptest_helpers import ROOT, assert_no_errors, open_page, plotly_specs
+from tests.apptest_helpers import ROOT, assert_no_errors, open_page, page_grids
 
 PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
 
@@ -41,16 +41,21 @@ def test_convolution_defaults_show_the_tutorial_first_step():
     assert arithmetic(app) == ["1×1 + 0×2 + 1×3 + 0×6 + 1×7 + 0×8 + 1×11 + 0×12 + 1×13 = 35"]
     assert "**Output size: 3×3**" in markdown_text(app)
     assert any("⌊(5 − 3) / 1⌋ + 1 = 3" in caption.value for caption in app.caption)
-    input_figure, kernel_figure, output_figure = plotly_specs(app)[:3]
-    assert output_figure["data"][0]["text"] == [["35", "", ""], ["", "", ""], ["", "", ""]]
-    assert input_figure["layout"]["shapes"][0]["x0"] == -0.5  # the window is lit at the top-left
+    input_grid, kernel_grid, output_grid = page_grids(app)
+    assert input_grid["cells"][0] == ["1", "2", "3", "4", "5"]
+    assert input_grid["lit"] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1), (2, 2)]  # the 3×3 edge
+    assert kernel_grid["cells"] == [["1", "0", "1"], ["0", "1", "0"], ["1", "0", "1"]]
+    assert output_grid["cells"] == [["35", "", ""], ["", "", ""], ["", "", ""]]
+    assert output_grid["lit"] == [(0, 0)] and output_grid["titles"][0][0] == "row 1, column 1: 35"
 
 
 def test_convolution_last_step_fills_the_whole_output():
     app = open_page("app_pages/convolution.py")
     app.slider(key="convolution_step").set_value(9).run()
     assert arithmetic(app)[0].endswith("= 95")
-    assert plotly_specs(app)[2]["data"][0]["text"] == [["35", "40", "45"], ["60", "65", "70"], ["85", "90", "95"]]
+    output_grid = page_grids(app)[2]
+    assert output_grid["cells"] == [["35", "40", "45"], ["60", "65", "70"], ["85", "90", "95"]]
+    assert output_grid["lit"] == [(2, 2)] and (4, 4) in page_grids(app)[0]["lit"]
 
 
 def test_convolution_stride_and_padding_change_the_output_size():
@@ -59,8 +64,9 @@ def test_convolution_stride_and_padding_change_the_output_size():
     assert "**Output size: 2×2**" in markdown_text(app)
     app.selectbox(key="convolution_padding").select("same").run()
     assert "**Output size: 3×3**" in markdown_text(app)
-    input_figure = plotly_specs(app)[0]
-    assert len(input_figure["data"][0]["text"]) == 7  # 5 rows plus one zero row above and below
+    input_grid = page_grids(app)[0]
+    assert len(input_grid["cells"]) == 7  # 5 rows plus one zero row above and below
+    assert input_grid["titles"][0][0] == "padding (zero)" and input_grid["titles"][1][1] == "row 1, column 1: 1"
     app.selectbox(key="convolution_padding").select("1").run()
     app.number_input(key="convolution_stride").set_value(1).run()
     assert "**Output size: 5×5**" in markdown_text(app)
@@ -133,6 +139,9 @@ def test_pooling_defaults_show_max_and_average_side_by_side():
     app = open_page("app_pages/pooling.py")
     assert arithmetic(app) == ["max(1, 3, 5, 6) = 6", "(1 + 3 + 5 + 6) / 4 = 3.75"]
     assert "no parameters to learn" in markdown_text(app)
+    max_input, max_output, average_input, average_output = page_grids(app)
+    assert max_input["lit"] == average_input["lit"] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert max_output["cells"][0][0] == "6" and average_output["cells"][0][0] == "3.75"
 
 
 def test_pooling_size_stride_and_step():
@@ -172,6 +181,8 @@ app.run()
 assert not app.exception, app.exception
 heavy = sorted(name for name in ("tensorflow", "keras", "jax", "torch") if name in sys.modules)
 print("HEAVY", heavy)
+import gc
+print("FROZEN", gc.get_freeze_count())
 """
 
 
@@ -182,6 +193,24 @@ def test_mechanics_pages_do_not_import_tensorflow_or_keras(page):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
+    assert "FROZEN 0" in result.stdout  # nothing to freeze until Keras is imported
+
+
+def test_the_run_that_imports_keras_freezes_the_startup_objects():
+    # Streamlit calls keras.backend.clear_session(), and with it gc.collect(), after every script run once
+    # Keras is loaded; app.py freezes the objects alive then, so that collection stays cheap for a class.
+    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page="app_pages/augmentation.py")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "'keras'" in result.stdout.split("HEAVY", 1)[1].splitlines()[0]
+    frozen = int(result.stdout.split("FROZEN", 1)[1].split()[0])
+    assert frozen > 100_000  # TensorFlow and Keras alone leave some 400,000 objects
+
+
+def test_the_server_config_turns_source_watching_off():
+    # The watcher walked every module in sys.modules after each script run: a quarter of the server's CPU.
+    config = (ROOT / ".streamlit" / "config.toml").read_text()  # no tomllib: Python 3.10 is supported
+    assert '\nfileWatcherType = "none"\n' in config.split("[server]", 1)[1].split("\n[", 1)[0]
 
 
 def test_importing_cnnviz_never_imports_streamlit():
