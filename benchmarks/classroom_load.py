@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,8 @@ from playwright.async_api import async_playwright, expect  # noqa: E402
 
 from cnnviz import jobs, runs, training  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+
+STEPS = ["open Convolution", "step the kernel", "open Augmentation"]
 
 # The original and its 8 augmented copies, all downloaded and decoded by the browser.
 ALL_COPIES_DRAWN = """() => {
@@ -93,8 +96,11 @@ def describe_cpu(before: dict[str, float], after: dict[str, float], seconds: flo
 
 
 def training_rate(folder: Path, since: float, until: float) -> float:
-    """Return the mean images/s the run reported between two wall-clock times."""
-    rates = [r["images_per_second"] for r in runs.read_jsonl(folder / "batches.jsonl") if since <= r["time"] <= until]
+    """Return the mean images/s the run reported between two wall-clock times (and in the report just after)."""
+    records = runs.read_jsonl(folder / "batches.jsonl")
+    inside = [record for record in records if since <= record["time"] <= until]
+    after = [record for record in records if record["time"] > until][:1]  # it covers the window's last moments
+    rates = [record["images_per_second"] for record in inside + after]
     return statistics.mean(rates) if rates else float("nan")
 
 
@@ -104,43 +110,40 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-async def measure(url: str, folder: Path, session_counts: list[int], server_pid: int) -> None:
-    """Run each class size in turn and print p50/p95 per step and the training slowdown."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        warm: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
-        await student(browser, url, warm)  # the first visit imports Keras in the server: reported apart
-        print(f"first visit ever (server imports Keras for Augmentation): {warm['open Augmentation'][0]:.1f} s")
-        worker_pid = runs.read_json(folder / "status.json")["pid"]
-        quiet_start, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
-        await asyncio.sleep(15)
-        baseline = training_rate(folder, quiet_start, time.time())
-        print(
-            f"training alone: {baseline:,.0f} images/s;",
-            describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - quiet_start),
-        )
-        print("| sessions | step | p50 s | p95 s | max s |\n|---|---|---|---|---|")
-        for count in session_counts:
-            timings: dict[str, list[float]] = {"open Convolution": [], "step the kernel": [], "open Augmentation": []}
-            started, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
-            await asyncio.gather(*(student(browser, url, timings) for _ in range(count)))
-            loaded = training_rate(folder, started, time.time())
-            cpu_report = describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - started)
-            for step, values in timings.items():
-                print(
-                    f"| {count} | {step} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} | "
-                    f"{max(values):.2f} |"
-                )
-            print(f"| {count} | training images/s | {loaded:,.0f} | slowed by {1 - loaded / baseline:.0%} | |")
-            print(f"| {count} | {cpu_report} | | | |")
-        await browser.close()
+async def measure_classes(
+    folder: Path,
+    server_pid: int,
+    session_counts: list[int],
+    steps: list[str],
+    run_student: Callable[[dict[str, list[float]]], Awaitable[None]],
+) -> None:
+    """Time one student alone, the training alone, then each class size beside the training; print the table."""
+    warm: dict[str, list[float]] = {step: [] for step in steps}
+    await run_student(warm)  # the first visit imports Keras in the server: reported apart
+    print(f"first visit ever (server imports Keras for Augmentation): {warm['open Augmentation'][0]:.1f} s")
+    worker_pid = runs.read_json(folder / "status.json")["pid"]
+    quiet_start, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
+    await asyncio.sleep(15)
+    baseline = training_rate(folder, quiet_start, time.time())
+    quiet = describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - quiet_start)
+    print(f"training alone: {baseline:,.0f} images/s; {quiet}")
+    print("| sessions | step | p50 s | p95 s | max s |\n|---|---|---|---|---|")
+    for count in session_counts:
+        timings: dict[str, list[float]] = {step: [] for step in steps}
+        started, cpu_before = time.time(), cpu_snapshot(server_pid, worker_pid)
+        await asyncio.gather(*(run_student(timings) for _ in range(count)))
+        loaded = training_rate(folder, started, time.time())
+        cpu_report = describe_cpu(cpu_before, cpu_snapshot(server_pid, worker_pid), time.time() - started)
+        for step, values in timings.items():
+            median, p95 = statistics.median(values), percentile(values, 0.95)
+            print(f"| {count} | {step} | {median:.2f} | {p95:.2f} | {max(values):.2f} |")
+        print(f"| {count} | training images/s | {loaded:,.0f} | slowed by {1 - loaded / baseline:.0%} | |")
+        print(f"| {count} | {cpu_report} | | | |")
+        await asyncio.sleep(10)  # let the training settle before the next class size
 
 
-def main() -> None:
-    """Start the server and a training run, then measure each class size."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
-    arguments = parser.parse_args()
+def run_beside_training(measure: Callable[[str, Path, int], Awaitable[None]]) -> None:
+    """Start the app and one fashion_separable training, then await measure(url, run folder, server pid)."""
     with tempfile.TemporaryDirectory() as root:
         runs_dir = Path(root) / "runs"
         process, url = start_server(runs_dir, Path(root) / "datasets")
@@ -151,10 +154,32 @@ def main() -> None:
             deadline = time.time() + 120
             while not runs.read_jsonl(runs_dir / run_id / "batches.jsonl") and time.time() < deadline:
                 time.sleep(0.5)
-            asyncio.run(measure(url, runs_dir / run_id, arguments.sessions, process.pid))
+            asyncio.run(measure(url, runs_dir / run_id, process.pid))
         finally:
             jobs.stop(run_id, runs_dir)
             stop_server(process)
+
+
+def parse_session_counts() -> list[int]:
+    """Return the class sizes asked for on the command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    return parser.parse_args().sessions
+
+
+def main() -> None:
+    """Measure each class size with real Chromium sessions."""
+    session_counts = parse_session_counts()
+
+    async def measure(url: str, folder: Path, server_pid: int) -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            await measure_classes(
+                folder, server_pid, session_counts, STEPS, lambda timings: student(browser, url, timings)
+            )
+            await browser.close()
+
+    run_beside_training(measure)
 
 
 if __name__ == "__main__":
