@@ -6,6 +6,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cnnviz import runs, settings
 from cnnviz.errors import CnnvizError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEAD_WORKER_RECHECK_SECONDS = 0.5
 
 
 @contextmanager
@@ -35,10 +37,10 @@ def start(config: dict, runs_dir: Path | None = None) -> str:
     return folder.name
 
 
-def is_alive(pid: int | None, run_id: str) -> bool:
-    """Return whether `pid` is still this run's worker (not dead, not a zombie, not a reused pid)."""
+def worker_problem(pid: int | None, run_id: str) -> str | None:
+    """Return why `pid` is not this run's live worker (dead, a zombie, a reused pid), or None when it is."""
     if not pid:
-        return False
+        return "no worker pid recorded"
     try:
         os.waitpid(pid, os.WNOHANG)  # reap our own finished child, so it does not linger as a zombie
     except ChildProcessError:
@@ -46,11 +48,20 @@ def is_alive(pid: int | None, run_id: str) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat_file:
             if stat_file.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                return False
+                return f"process {pid} has exited"
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            return run_id.encode() in cmdline.read()
-    except (OSError, IndexError):
-        return False
+            if run_id.encode() not in cmdline.read():
+                return f"process {pid} is another program now"
+    except FileNotFoundError:
+        return f"process {pid} is gone"
+    except (OSError, IndexError) as error:
+        return f"process {pid} could not be checked: {error}"
+    return None
+
+
+def is_alive(pid: int | None, run_id: str) -> bool:
+    """Return whether `pid` is still this run's worker."""
+    return worker_problem(pid, run_id) is None
 
 
 def refresh(runs_dir: Path | None = None) -> None:
@@ -67,14 +78,30 @@ def mark_dead_workers(root: Path) -> None:
         if summary.state not in ("running", "stopping"):
             continue
         folder = root / summary.run_id
-        status = runs.read_json(folder / "status.json")
-        if not is_alive(status.get("pid"), summary.run_id):
+        problem = confirmed_worker_problem(folder, summary.run_id)
+        if problem is not None:
             runs.set_status(
                 folder,
                 "failed",
                 f"The training process ended without a word (killed, or out of memory). "
                 f"The {summary.epochs_done} finished epoch(s) are kept.",
+                worker_check=problem,
             )
+
+
+def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
+    """Return why an active run's worker is dead, seen twice a moment apart; None while it lives or has ended."""
+    # One look is not proof: a worker starting or ending rewrites status.json from its own process.
+    for attempt in range(2):
+        if attempt:
+            time.sleep(DEAD_WORKER_RECHECK_SECONDS)
+        status = runs.read_json(folder / "status.json")
+        if status.get("state") not in ("running", "stopping"):
+            return None
+        problem = worker_problem(status.get("pid"), run_id)
+        if problem is None:
+            return None
+    return problem
 
 
 def launch_queued(root: Path) -> None:

@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -188,5 +190,20 @@ def test_kill_9_marks_the_run_failed_and_keeps_finished_epochs(tmp_path):
     wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(folder) == "failed", timeout=30)
     status = runs.read_json(folder / "status.json")
     assert "ended without a word" in status["message"] and "finished epoch(s) are kept" in status["message"]
+    assert status["worker_check"] in (f"process {status['pid']} has exited", f"process {status['pid']} is gone")
     assert len(runs.history_rows(folder)) >= 1
     assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
+
+
+def test_a_worker_is_declared_dead_only_for_a_reason_seen_twice(tmp_path):
+    assert jobs.worker_problem(None, "run") == "no worker pid recorded"
+    assert jobs.worker_problem(os.getpid(), "not-in-my-command-line") == f"process {os.getpid()} is another program now"
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    assert jobs.worker_problem(finished.pid, "run") == f"process {finished.pid} is gone"
+    folder = tmp_path / "20261123-000000-fashion_separable-abcd"
+    folder.mkdir()
+    runs.write_json(folder / "status.json", {"state": "running", "pid": os.getpid()})
+    assert jobs.confirmed_worker_problem(folder, folder.name) == f"process {os.getpid()} is another program now"
+    runs.write_json(folder / "status.json", {"state": "finished", "pid": None})
+    assert jobs.confirmed_worker_problem(folder, folder.name) is None  # it ended and said so: not dead
