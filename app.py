@@ -8,6 +8,12 @@ st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":materia
 
 
 @st.cache_resource
+def speed_up_server_sockets() -> int:
+    """Turn Nagle's algorithm off on the server's sockets, once per server (see the function it calls)."""
+    return system.set_tcp_nodelay_on_all_sockets()
+
+
+@st.cache_resource
 def describe_machine() -> tuple[str, str, dict[str, str]]:
     """Return device, Keras backend and package versions, looked up once per server."""
     return system.describe_device(), system.keras_backend(), system.package_versions()
@@ -48,6 +54,7 @@ PAGES = [
     st.Page("app_pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
 ]
 
+speed_up_server_sockets()
 navigation = st.navigation(PAGES)
 device, backend, versions = describe_machine()
 st.sidebar.caption(

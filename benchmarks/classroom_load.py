@@ -142,6 +142,13 @@ async def measure_classes(
         await asyncio.sleep(10)  # let the training settle before the next class size
 
 
+def wait_for_worker_to_end(folder: Path, timeout: float = 120) -> None:
+    """Wait until the run's worker has stopped (it honours Stop within a batch, or a validation batch)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and jobs.is_alive(runs.read_json(folder / "status.json").get("pid"), folder.name):
+        time.sleep(0.5)
+
+
 def run_beside_training(measure: Callable[[str, Path, int], Awaitable[None]]) -> None:
     """Start the app and one fashion_separable training, then await measure(url, run folder, server pid)."""
     with tempfile.TemporaryDirectory() as root:
@@ -158,6 +165,7 @@ def run_beside_training(measure: Callable[[str, Path, int], Awaitable[None]]) ->
         finally:
             jobs.stop(run_id, runs_dir)
             stop_server(process)
+            wait_for_worker_to_end(runs_dir / run_id)  # a worker left running would skew the next benchmark
 
 
 def parse_session_counts() -> list[int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 from importlib import metadata
@@ -57,3 +59,26 @@ def freeze_after_keras_import() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+def set_tcp_nodelay_on_all_sockets() -> int:
+    """Turn Nagle's algorithm off on every TCP socket of this process (listeners pass it on); return how many."""
+    # Streamlit 1.67 creates its listening socket with proto 0, so asyncio's own TCP_NODELAY step skips every
+    # connection accepted from it. Nagle then holds each response body back until the browser's delayed ACK:
+    # 40 ms per file on a kept-alive connection, and opening a page fetches over a hundred files.
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc (not Linux): leave the sockets as they are
+        return 0
+    changed = 0
+    for descriptor in descriptors:
+        try:
+            if not stat.S_ISSOCK(os.fstat(descriptor).st_mode):
+                continue
+            with socket.socket(fileno=os.dup(descriptor)) as duplicate:  # closing the duplicate keeps the original
+                if duplicate.type == socket.SOCK_STREAM and duplicate.family in (socket.AF_INET, socket.AF_INET6):
+                    duplicate.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    changed += 1
+        except OSError:  # closed meanwhile, or not a TCP socket after all
+            continue
+    return changed
