@@ -22,9 +22,11 @@ SOURCES = {
 
 
 @st.cache_resource(max_entries=4, ttl=3600)
-def load_dataset(name: str, path: str = "") -> datasets.Dataset:
+def load_dataset(name: str, path: str = "", limit: int | None = None) -> datasets.Dataset:
     """Load a dataset once per server (Fashion-MNIST is 70,000 images)."""
-    return datasets.load(name, path=path) if name == "folder" else datasets.load(name)
+    if name == "folder":
+        return datasets.load(name, path=path)
+    return datasets.load(name, limit=limit) if limit else datasets.load(name)
 
 
 def show(dataset: datasets.Dataset) -> None:
@@ -80,6 +82,6 @@ try:
     else:
         name = st.selectbox("tensorflow-datasets name", list(datasets.TFDS_NAMES), key="datasets_tfds")
         if st.button("Load", key="datasets_tfds_load"):
-            show(datasets.load(name, limit=500))
+            show(load_dataset(name, limit=500))
 except errors.CnnvizError as error:
     st.error(str(error))

@@ -1,5 +1,6 @@
 """Predict: drop an image on a trained model, see what it predicts and where it looked."""
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -38,11 +39,33 @@ def test_images(run_id: str):
 
 @st.cache_resource(max_entries=2)
 def load_uploaded_model(data: bytes):
-    """Load an uploaded .keras file in safe mode, through a temporary file (Keras loads from paths)."""
+    """Load an uploaded .keras file in safe mode (Keras loads from paths); return it and its content hash."""
     with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
         handle.write(data)
         handle.flush()
-        return explain.load_run_model(Path(handle.name))
+        return explain.load_run_model(Path(handle.name)), hashlib.sha256(data).hexdigest()
+
+
+# Inference is cached per (model, image, choice): moving the opacity slider or picking a layer reruns the
+# page, and without these a forward and a backward pass would run again each time. `_model` is not hashed;
+# `model_key` (run and file time, or the upload's hash) stands for it.
+@st.cache_data(max_entries=16)
+def predict(model_key: str, _model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the image as the model's input batch and the model's probabilities for it."""
+    batch = explain.prepare_image(image, _model.input_shape[1:])
+    return batch, explain.probabilities(_model, batch)
+
+
+@st.cache_data(max_entries=16)
+def grad_cam(model_key: str, _model, batch: np.ndarray, class_index: int) -> np.ndarray:
+    """Return the Grad-CAM heatmap of one class for the batch."""
+    return explain.grad_cam(_model, batch, class_index)
+
+
+@st.cache_data(max_entries=16)
+def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> np.ndarray:
+    """Return one layer's feature maps for the batch."""
+    return explain.activations(_model, batch, layer_name)
 
 
 trained = [
@@ -61,7 +84,8 @@ try:
             st.stop()
         run_id = st.selectbox("Trained run", trained, key="predict_run")
         folder = runs.run_dir(run_id)
-        model = load_model(run_id, (folder / "model.keras").stat().st_mtime)
+        modified = (folder / "model.keras").stat().st_mtime
+        model, model_key = load_model(run_id, modified), f"{run_id}@{modified}"
         class_names = runs.read_json(folder / "status.json").get("class_names")
     else:
         limit_mb = settings.max_upload_mb()
@@ -74,7 +98,7 @@ try:
             raise errors.CnnvizError(
                 f"The model is {model_file.size / 1e6:,.0f} MB; the limit is {limit_mb} MB (CNNVIZ_MAX_UPLOAD_MB)."
             )
-        model = load_uploaded_model(model_file.getvalue())
+        model, model_key = load_uploaded_model(model_file.getvalue())
 except errors.CnnvizError as error:
     st.error(str(error))
     st.stop()
@@ -104,8 +128,7 @@ elif run_id is not None:
 if image is None:
     st.stop()
 
-batch = explain.prepare_image(image, model.input_shape[1:])
-probabilities = explain.probabilities(model, batch)
+batch, probabilities = predict(model_key, model, image)
 best = int(np.argmax(probabilities))
 seen = batch[0].astype(np.uint8)
 input_column, result_column = st.columns([1, 2])
@@ -122,7 +145,7 @@ layer_names = explain.spatial_layer_names(model)
 cam_column, settings_column = st.columns([2, 1])
 explained = settings_column.selectbox("Explain class", class_names, index=best, key="predict_class")
 opacity = settings_column.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key="predict_opacity")
-heatmap = explain.grad_cam(model, batch, class_names.index(explained))
+heatmap = grad_cam(model_key, model, batch, class_names.index(explained))
 settings_column.caption(
     f"last convolution layer {explain.last_conv_layer_name(model)}: {heatmap.shape[0]}×{heatmap.shape[1]} heatmap"
 )
@@ -131,7 +154,7 @@ cam_column.image(explain.overlay(seen, heatmap, opacity), width="stretch")
 st.subheader("Feature maps")
 layer_name = st.selectbox("Layer", layer_names, key="predict_layer")
 count = st.radio("Channels", [16, 32], horizontal=True, key="predict_channels")
-maps = explain.activations(model, batch, layer_name)
+maps = activations(model_key, model, batch, layer_name)
 st.image(
     explain.feature_grid(maps, count),
     width="stretch",

@@ -26,7 +26,6 @@ from keras import ops
 from cnnviz.errors import CnnvizError
 
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
-PARAMETER_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical", "brightness")
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,6 @@ class AugmentationSpec:
             and self.zoom_bounds == (1.0, 1.0)
             and not (self.horizontal_flip or self.vertical_flip or self.brightness_range)
         )
-
-    def random_transform(self, image_shape: tuple[int, ...], seed: int | None = None) -> dict:
-        """Return one image's random parameters, with ImageDataGenerator's keys and ranges."""
-        return self.random_transforms(image_shape, 1, seed)[0]
 
     def random_transforms(self, image_shape: tuple[int, ...], count: int, seed: int | None = None) -> list[dict]:
         """Return `count` parameter dicts drawn independently (reproducible when seed is given)."""

@@ -92,11 +92,6 @@ class Step:
     mode: str
     value: float
 
-    @property
-    def products(self) -> np.ndarray | None:
-        """Return the element-wise products kernel × window (convolution only)."""
-        return None if self.weights is None else self.weights * self.window
-
     def arithmetic(self) -> str:
         """Return this step written out, e.g. `1×1 + 0×2 + 1×3 + … = 35`."""
         values = [format_number(v) for v in self.window.ravel()]

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from cnnviz.errors import CnnvizError, RunNotFound
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
 ACTIVE_STATES = ("queued", "running", "stopping")
-FINAL_STATES = ("stopped", "finished", "failed")
 STOP_FILE = "stop-requested"
 
 
@@ -156,14 +154,6 @@ def list_runs(runs_dir: Path | None = None) -> list[RunSummary]:
         return []
     folders = [child for child in root.iterdir() if child.is_dir() and RUN_ID_PATTERN.fullmatch(child.name)]
     return sorted((summarize(folder) for folder in folders), key=lambda run: run.run_id, reverse=True)
-
-
-def delete_run(run_id: str, runs_dir: Path | None = None) -> None:
-    """Delete a finished, stopped or failed run and everything in its folder."""
-    folder = run_dir(run_id, runs_dir)
-    if read_json(folder / "status.json").get("state") in ACTIVE_STATES:
-        raise CnnvizError(f"Run {run_id} is still active; stop it before deleting it.")
-    shutil.rmtree(folder)
 
 
 def history_rows(folder: Path) -> list[dict]:

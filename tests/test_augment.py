@@ -101,14 +101,14 @@ def test_width_shift_moves_the_image_horizontally_and_height_shift_vertically():
     image = np.zeros((1, 40, 60, 1), dtype="float32")
     image[0, :, 30, 0] = 255  # a vertical line in column 30
     spec = augment.AugmentationSpec(width_shift_range=0.2, fill_mode="constant")
-    params = spec.random_transform(image.shape[1:], seed=3)
+    params = spec.random_transforms(image.shape[1:], 1, seed=3)[0]
     shifted = augment.apply_transform(image, [params], spec)[0, :, :, 0]
     assert params["ty"] == 0 and params["tx"] != 0
     new_column = int(np.argmax(shifted[20]))
     assert new_column != 30 and abs(new_column - (30 - params["tx"])) <= 1  # tx > 0 reads from the right
     assert np.all(shifted[:, new_column] > 100), "the line stays vertical: only columns moved"
     spec = augment.AugmentationSpec(height_shift_range=0.2, fill_mode="constant")
-    params = spec.random_transform(image.shape[1:], seed=3)
+    params = spec.random_transforms(image.shape[1:], 1, seed=3)[0]
     assert params["tx"] == 0 and params["ty"] != 0
     shifted = augment.apply_transform(image, [params], spec)[0, :, :, 0]
     assert int(np.argmax(shifted.max(axis=0))) == 30, "a vertical shift leaves the line in its column"
@@ -116,8 +116,8 @@ def test_width_shift_moves_the_image_horizontally_and_height_shift_vertically():
 
 def test_random_transform_is_reproducible_with_a_seed():
     spec = augment.AugmentationSpec(rotation_range=40, zoom_range=0.2)
-    assert spec.random_transform((10, 10, 3), seed=5) == spec.random_transform((10, 10, 3), seed=5)
-    assert spec.random_transform((10, 10, 3), seed=5) != spec.random_transform((10, 10, 3), seed=6)
+    assert spec.random_transforms((10, 10, 3), 1, seed=5) == spec.random_transforms((10, 10, 3), 1, seed=5)
+    assert spec.random_transforms((10, 10, 3), 1, seed=5) != spec.random_transforms((10, 10, 3), 1, seed=6)
 
 
 @pytest.mark.parametrize(

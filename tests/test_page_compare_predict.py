@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import runs
+from cnnviz import explain, runs
 from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs, run_cnnviz
 
 keras = pytest.importorskip("keras")
@@ -91,6 +91,25 @@ def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir
     assert any("15×15 heatmap" in caption.value for caption in app.caption)
     app.selectbox(key="predict_layer").select(app.selectbox(key="predict_layer").options[0]).run()
     app.radio(key="predict_channels").set_value(32).run()
+    assert_no_errors(app)
+
+
+def test_predict_reruns_reuse_the_models_answers(runs_dir, monkeypatch):
+    calls = []
+    for name in ("probabilities", "grad_cam", "activations"):
+        original = getattr(explain, name)
+        monkeypatch.setattr(
+            explain, name, lambda *args, _name=name, _original=original: calls.append(_name) or _original(*args)
+        )
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
+    app.file_uploader(key="predict_upload").upload("face.png", png(colour=(10, 120, 200)), "image/png").run()
+    assert sorted(calls) == ["activations", "grad_cam", "probabilities"]
+    app.slider(key="predict_opacity").set_value(0.8).run()  # only the overlay changes: no pass through the model
+    app.radio(key="predict_channels").set_value(32).run()
+    assert sorted(calls) == ["activations", "grad_cam", "probabilities"]
+    app.selectbox(key="predict_layer").select(app.selectbox(key="predict_layer").options[1]).run()
+    assert calls.count("activations") == 2 and calls.count("probabilities") == 1
     assert_no_errors(app)
 
 
