@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import system
+import server
+from cnnviz.runtime import system
 
 st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":material/grid_on:", layout="wide")
 
@@ -10,7 +11,7 @@ st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":materia
 @st.cache_resource
 def speed_up_server_sockets() -> int:
     """Turn Nagle's algorithm off on the server's sockets, once per server (see the function it calls)."""
-    return system.set_tcp_nodelay_on_all_sockets()
+    return server.set_tcp_nodelay_on_all_sockets()
 
 
 @st.cache_resource
@@ -63,4 +64,4 @@ st.sidebar.caption(
 try:
     navigation.run()
 finally:
-    system.freeze_after_keras_import()  # once per server, on the run that first imported Keras
+    server.freeze_after_keras_import()  # once per server, on the run that first imported Keras

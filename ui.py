@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import streamlit as st
 
-from cnnviz import errors, ops
+from cnnviz import errors
+from cnnviz.lesson import convolution
 
 PLAY_INTERVAL_SECONDS = 0.8
+
+
+@contextmanager
+def explained_errors(stop: bool = True, prefix: str = "", place=None) -> Iterator[None]:
+    """Show a CnnvizError raised in the block as an error box (its message says the next step); stop the page there.
+
+    With stop=False the page goes on after the box: the block's own results are then missing, so set defaults first.
+    """
+    try:
+        yield
+    except errors.CnnvizError as error:
+        (place or st).error(f"{prefix}{error}")
+        if stop:
+            st.stop()
 
 
 def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> np.ndarray:
@@ -15,7 +33,7 @@ def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> n
     last_good_key = f"{key}_last_good"
     st.session_state.setdefault(last_good_key, default)
     try:
-        values = ops.parse_grid(st.session_state[key], name, max_size)
+        values = convolution.parse_grid(st.session_state[key], name, max_size)
     except errors.CnnvizError as error:
         st.error(f"{error} Still using the last good {name}; fix the text to update it.")
         return st.session_state[last_good_key]

@@ -3,7 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import augment, errors, images
+import ui
+from cnnviz.data import images
+from cnnviz.learning import augment
 
 st.title("Augmentation")
 st.markdown(
@@ -46,10 +48,8 @@ photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS),
 upload = upload_column.file_uploader("…or your own image", type=images.UPLOAD_TYPES, key="augmentation_upload")
 photo = load_photo(photo_name)
 if upload is not None:
-    try:
+    with ui.explained_errors(stop=False, prefix=f"{upload.name}: Showing the sample photo instead. "):
         photo = decode_upload(upload.getvalue())
-    except errors.CnnvizError as error:
-        st.error(f"{upload.name}: {error} Showing the sample photo instead.")
 
 geometry, more, output = st.columns(3)
 with geometry:
@@ -93,7 +93,7 @@ with output:
     seed = st.number_input("Seed", 0, 1_000_000, 42, key="augmentation_seed", disabled=not fixed_seed)
     st.button("🎲 New samples", key="augmentation_new", on_click=draw_new_samples, disabled=fixed_seed)
 
-try:
+with ui.explained_errors():
     spec = augment.AugmentationSpec(
         rotation_range=rotation_range,
         width_shift_range=width_shift_range,
@@ -106,9 +106,6 @@ try:
         cval=float(cval),
         brightness_range=brightness_range if use_brightness else None,
     )
-except errors.CnnvizError as error:
-    st.error(str(error))
-    st.stop()
 
 if 0 < shear_range <= 1:
     st.info(

@@ -3,7 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz import analysis, errors, jobs, plots, runs
+from cnnviz import errors
+from cnnviz.learning import analysis
+from cnnviz.pictures import plots
+from cnnviz.runtime import jobs, runs
 
 st.title("Compare")
 st.markdown(

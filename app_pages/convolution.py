@@ -3,7 +3,9 @@
 import streamlit as st
 
 import ui
-from cnnviz import errors, grids, images, ops
+from cnnviz.data import images
+from cnnviz.lesson import convolution
+from cnnviz.pictures import grids
 
 st.title("Convolution")
 st.markdown(
@@ -17,15 +19,15 @@ PADDINGS = ["valid", "same", "1", "2"]
 def reset_grid() -> None:
     """Refill the input with 1, 2, 3, … at the chosen size."""
     size = st.session_state.convolution_grid_size
-    st.session_state.convolution_grid = ops.format_grid(ops.counting_grid(size))
+    st.session_state.convolution_grid = convolution.format_grid(convolution.counting_grid(size))
 
 
 def apply_preset() -> None:
     """Fill the kernel with the chosen preset at the chosen size."""
-    presets = ops.kernel_presets(st.session_state.convolution_kernel_size)
+    presets = convolution.kernel_presets(st.session_state.convolution_kernel_size)
     if st.session_state.convolution_preset not in presets:
         st.session_state.convolution_preset = "X kernel"
-    st.session_state.convolution_kernel = ops.format_grid(presets[st.session_state.convolution_preset])
+    st.session_state.convolution_kernel = convolution.format_grid(presets[st.session_state.convolution_preset])
 
 
 @st.cache_data(max_entries=8)
@@ -34,8 +36,8 @@ def load_gray_photo(name: str):
     return images.to_grayscale(images.shrink_to_fit(images.load_sample_photo(name), 256))
 
 
-st.session_state.setdefault("convolution_grid", ops.format_grid(ops.counting_grid(5)))
-st.session_state.setdefault("convolution_kernel", ops.format_grid(ops.kernel_presets(3)["X kernel"]))
+st.session_state.setdefault("convolution_grid", convolution.format_grid(convolution.counting_grid(5)))
+st.session_state.setdefault("convolution_kernel", convolution.format_grid(convolution.kernel_presets(3)["X kernel"]))
 
 grid_column, kernel_column, settings_column = st.columns(3)
 with grid_column:
@@ -45,7 +47,7 @@ with kernel_column:
     st.number_input("Kernel size", 1, 5, 3, key="convolution_kernel_size", on_change=apply_preset)
     st.selectbox(
         "Preset",
-        list(ops.kernel_presets(st.session_state.convolution_kernel_size)),
+        list(convolution.kernel_presets(st.session_state.convolution_kernel_size)),
         key="convolution_preset",
         on_change=apply_preset,
     )
@@ -60,24 +62,21 @@ with settings_column:
     )
 padding = padding_choice if padding_choice in ("valid", "same") else int(padding_choice)
 
-grid = ui.read_grid("convolution_grid", "input grid", ops.counting_grid(5))
-kernel = ui.read_grid("convolution_kernel", "kernel", ops.kernel_presets(3)["X kernel"], max_size=5)
-try:
-    trace = ops.trace_conv2d(grid, kernel, stride, padding)
-except errors.CnnvizError as error:
-    st.error(f"{error}")
-    st.stop()
+grid = ui.read_grid("convolution_grid", "input grid", convolution.counting_grid(5))
+kernel = ui.read_grid("convolution_kernel", "kernel", convolution.kernel_presets(3)["X kernel"], max_size=5)
+with ui.explained_errors():
+    trace = convolution.trace_conv2d(grid, kernel, stride, padding)
 
 rows, columns = trace.output.shape
 with settings_column:
     st.markdown(f"**Output size: {rows}×{columns}**")
-    st.caption(f"rows: {ops.output_size_formula(grid.shape[0], kernel.shape[0], stride, padding)}")
-    st.caption(f"columns: {ops.output_size_formula(grid.shape[1], kernel.shape[1], stride, padding)}")
+    st.caption(f"rows: {convolution.output_size_formula(grid.shape[0], kernel.shape[0], stride, padding)}")
+    st.caption(f"columns: {convolution.output_size_formula(grid.shape[1], kernel.shape[1], stride, padding)}")
     ui.play_button("convolution", trace.num_steps)
 
 
 @st.fragment(run_every=ui.play_interval("convolution"))
-def show_step(trace: ops.Trace) -> None:
+def show_step(trace: convolution.Trace) -> None:
     """Draw one step: the lit window, the kernel, the output so far and the arithmetic."""
     step = trace.step(ui.step_slider("convolution", trace.num_steps))
     st.markdown(f"**Step {step.index + 1} of {trace.num_steps}**: output row {step.row + 1}, column {step.column + 1}")
@@ -100,12 +99,9 @@ photo_column, relu_column = st.columns(2)
 photo_name = photo_column.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="convolution_photo")
 use_relu = relu_column.toggle("ReLU: set negative outputs to 0", value=True, key="convolution_relu")
 photo = load_gray_photo(photo_name)
-try:
-    feature_map = ops.conv2d(photo, kernel, stride, padding)
-except errors.CnnvizError as error:
-    st.error(f"{error}")
-    st.stop()
-feature_map = ops.relu(feature_map) if use_relu else feature_map
+with ui.explained_errors():
+    feature_map = convolution.conv2d(photo, kernel, stride, padding)
+feature_map = convolution.relu(feature_map) if use_relu else feature_map
 before, after = st.columns(2)
 before.image(images.to_display(photo), caption=f"input, grayscale: {photo.shape[0]}×{photo.shape[1]}")
 after.image(

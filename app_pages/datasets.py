@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz import datasets, errors, folders, settings
+import ui
+from cnnviz.data import datasets, folders
+from cnnviz.runtime import settings
 
 st.title("Datasets")
 st.markdown(
@@ -52,7 +54,7 @@ choices = [
     label for label, kind in SOURCES.items() if kind not in ("folder", "splitter") or settings.allow_server_paths()
 ]
 source = SOURCES[st.selectbox("Source", choices, key="datasets_source")]
-try:
+with ui.explained_errors(stop=False):
     if source in ("fashion_mnist", "lfw_faces"):
         show(load_dataset(source))
     elif source == "zip":
@@ -83,5 +85,3 @@ try:
         name = st.selectbox("tensorflow-datasets name", list(datasets.TFDS_NAMES), key="datasets_tfds")
         if st.button("Load", key="datasets_tfds_load"):
             show(load_dataset(name, limit=500))
-except errors.CnnvizError as error:
-    st.error(str(error))

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz import architecture, models
+from cnnviz.learning import models
+from cnnviz.lesson import architecture
 
 st.title("Layers")
 st.markdown(

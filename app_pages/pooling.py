@@ -4,7 +4,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz import errors, grids, images, ops
+from cnnviz.data import images
+from cnnviz.lesson import convolution
+from cnnviz.pictures import grids
 
 st.title("Pooling")
 st.markdown(
@@ -24,7 +26,7 @@ def load_small_photo(name: str) -> np.ndarray:
     return images.to_grayscale(images.load_sample_photo(name), size=(28, 28))
 
 
-st.session_state.setdefault("pooling_grid", ops.format_grid(DEFAULT_GRID))
+st.session_state.setdefault("pooling_grid", convolution.format_grid(DEFAULT_GRID))
 grid_column, settings_column = st.columns(2)
 with grid_column:
     st.text_area("Feature map: one row per line", key="pooling_grid", height=130)
@@ -33,23 +35,20 @@ with settings_column:
     stride = st.number_input("Stride (Keras defaults it to the pool size)", 1, 4, 2, key="pooling_stride")
 
 grid = ui.read_grid("pooling_grid", "feature map", DEFAULT_GRID)
-try:
-    traces = {mode: ops.trace_pool2d(grid, size, stride, mode) for mode in MODES}
-except errors.CnnvizError as error:
-    st.error(f"{error}")
-    st.stop()
+with ui.explained_errors():
+    traces = {mode: convolution.trace_pool2d(grid, size, stride, mode) for mode in MODES}
 
 num_steps = traces["max"].num_steps
 rows, columns = traces["max"].output.shape
 with settings_column:
     st.markdown(f"**Output size: {rows}×{columns}**")
-    st.caption(f"rows: {ops.output_size_formula(grid.shape[0], size, stride)}")
-    st.caption(f"columns: {ops.output_size_formula(grid.shape[1], size, stride)}")
+    st.caption(f"rows: {convolution.output_size_formula(grid.shape[0], size, stride)}")
+    st.caption(f"columns: {convolution.output_size_formula(grid.shape[1], size, stride)}")
     ui.play_button("pooling", num_steps)
 
 
 @st.fragment(run_every=ui.play_interval("pooling"))
-def show_step(traces: dict[str, ops.Trace]) -> None:
+def show_step(traces: dict[str, convolution.Trace]) -> None:
     """Draw the same step of max and average pooling side by side."""
     index = ui.step_slider("pooling", traces["max"].num_steps)
     for column, (mode, trace) in zip(st.columns(2), traces.items()):
@@ -79,12 +78,9 @@ st.markdown(
 photo_name = st.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="pooling_photo")
 edge_name = st.selectbox("Edge kernel", ["Sobel x", "Sobel y", "Laplacian"], key="pooling_edge")
 photo = load_small_photo(photo_name)
-feature_map = ops.relu(ops.conv2d(photo, ops.kernel_presets(3)[edge_name]))
-try:
-    pooled = {mode: ops.pool2d(feature_map, size, stride, mode) for mode in MODES}
-except errors.CnnvizError as error:
-    st.error(f"{error}")
-    st.stop()
+feature_map = convolution.relu(convolution.conv2d(photo, convolution.kernel_presets(3)[edge_name]))
+with ui.explained_errors():
+    pooled = {mode: convolution.pool2d(feature_map, size, stride, mode) for mode in MODES}
 for column, (caption, values) in zip(
     st.columns(4),
     [

@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnviz import errors, explain, images, plots, runs, settings
+import ui
+from cnnviz import errors
+from cnnviz.data import images
+from cnnviz.learning import explain
+from cnnviz.pictures import plots
+from cnnviz.runtime import runs, settings
 
 st.title("Predict")
 st.markdown(
@@ -31,7 +36,7 @@ def decode(data: bytes) -> np.ndarray:
 @st.cache_resource(max_entries=2)
 def test_images(run_id: str):
     """Return the run's dataset test split (or validation split) for picking an image."""
-    from cnnviz import training
+    from cnnviz.learning import training
 
     dataset = training.load_dataset(runs.read_json(runs.run_dir(run_id) / "config.json"))
     return dataset.test or dataset.validation
@@ -77,7 +82,7 @@ model_source = st.radio(
     "Model", ["a run trained here", "upload a .keras file"], horizontal=True, key="predict_model_source"
 )
 run_id, class_names = None, None
-try:
+with ui.explained_errors():
     if model_source == "a run trained here":
         if not trained:
             st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
@@ -99,9 +104,6 @@ try:
                 f"The model is {model_file.size / 1e6:,.0f} MB; the limit is {limit_mb} MB (CNNVIZ_MAX_UPLOAD_MB)."
             )
         model, model_key = load_uploaded_model(model_file.getvalue())
-except errors.CnnvizError as error:
-    st.error(str(error))
-    st.stop()
 class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
 
 source = st.radio(

@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from cnnviz import errors, jobs, models, plots, runs, settings, training
+import ui
+from cnnviz import errors
+from cnnviz.learning import models, training
+from cnnviz.pictures import plots
+from cnnviz.runtime import jobs, runs, settings
 
 st.title("Train")
 st.markdown(
@@ -100,12 +104,9 @@ if st.button("▶ Start", key="train_start", type="primary"):
     except errors.CnnvizError as error:
         st.error(str(error))
 
-try:
+with ui.explained_errors():
     jobs.refresh()
     all_runs = runs.list_runs()
-except errors.CnnvizError as error:
-    st.error(str(error))
-    st.stop()
 if not all_runs:
     st.info("No runs yet: press Start.")
     st.stop()

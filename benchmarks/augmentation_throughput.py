@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cnnviz import augment, images  # noqa: E402
+from cnnviz.data import images  # noqa: E402
+from cnnviz.learning import augment
 
 TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # ImageDataGenerator takes the same keyword arguments
 BATCH_SIZE, NUM_IMAGES, ROUNDS = 32, 320, 3

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright, expect  # noqa: E402
 
-from cnnviz import jobs, runs, training  # noqa: E402
+from cnnviz.learning import training  # noqa: E402
+from cnnviz.runtime import jobs, runs
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
 STEPS = ["open Convolution", "step the kernel", "open Augmentation"]

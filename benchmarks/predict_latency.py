@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from cnnviz import images  # noqa: E402
+from cnnviz.data import images  # noqa: E402
 from tests.apptest_helpers import open_page, run_cnnviz  # noqa: E402
 
 

@@ -24,7 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cnnviz import datasets, images, models, training  # noqa: E402
+from cnnviz.data import datasets, images
+from cnnviz.learning import (
+    models,
+    training,  # noqa: E402
+)
 
 
 def fashion_data(count: int) -> tuple[np.ndarray, np.ndarray]:

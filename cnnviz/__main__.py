@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnnviz import runs, settings
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime import runs, settings
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -16,7 +16,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a recipe on a dataset and write a run folder")
     train.add_argument(
-        "--recipe", help="a name from cnnviz.models.RECIPES (omit with --run-dir to resume a queued run)"
+        "--recipe", help="a name from cnnviz.learning.models.RECIPES (omit with --run-dir to resume a queued run)"
     )
     train.add_argument("--dataset", help="fashion_mnist, lfw_faces, folder, cats_vs_dogs, malaria, caltech101")
     train.add_argument("--dataset-path", help="the folder, for --dataset folder")
@@ -44,7 +44,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def command_train(arguments: argparse.Namespace) -> int:
     """Train in this process with a progress bar; return 0 unless the run failed."""
-    from cnnviz import jobs, training
+    from cnnviz.learning import training
+    from cnnviz.runtime import jobs
 
     if arguments.recipe is None:
         if arguments.run_dir is None or not (arguments.run_dir / "config.json").is_file():
@@ -104,12 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "runs":
             return command_runs(arguments)
         if arguments.command == "evaluate":
-            from cnnviz import training
+            from cnnviz.learning import training
 
             result = training.evaluate(arguments.run_dir)
             print(result)
             return 0 if result["state"] == "finished" else 1
-        from cnnviz import jobs
+        from cnnviz.runtime import jobs
 
         print(jobs.stop(arguments.run_id, arguments.runs_dir))
         return 0

@@ -2,7 +2,8 @@
 
 import pytest
 
-from cnnviz import analysis, runs
+from cnnviz.learning import analysis
+from cnnviz.runtime import runs
 
 OVERFITTING = {  # the book's baseline shape: validation loss bottoms at epoch 5, then climbs
     "loss": [0.69, 0.60, 0.52, 0.45, 0.38, 0.30, 0.22, 0.15, 0.10, 0.06],

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import augment, images
+from cnnviz.data import images
 from cnnviz.errors import CnnvizError
+from cnnviz.learning import augment
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import datasets, folders, settings
+from cnnviz.data import datasets, folders
 from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
+from cnnviz.runtime import settings
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cnnviz import explain, models
 from cnnviz.errors import CnnvizError
+from cnnviz.learning import explain, models
 
 keras = pytest.importorskip("keras")
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cnnviz import grids
+from cnnviz.pictures import grids
 from tests.apptest_helpers import read_grid_html
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import images
+from cnnviz.data import images
 from cnnviz.errors import InvalidImage
 
 

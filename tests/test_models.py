@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from cnnviz import architecture, models
 from cnnviz.errors import CnnvizError, WeightsUnavailable
+from cnnviz.learning import models
+from cnnviz.lesson import architecture
 
 keras = pytest.importorskip("keras")
 

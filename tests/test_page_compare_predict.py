@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import explain, runs
+from cnnviz.learning import explain
+from cnnviz.runtime import runs
 from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs, run_cnnviz
 
 keras = pytest.importorskip("keras")

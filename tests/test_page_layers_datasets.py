@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from cnnviz import models
+from cnnviz.learning import models
 from tests.apptest_helpers import assert_no_errors, open_page
 
 EXPECTED_TOTALS = {

@@ -5,7 +5,7 @@ import time
 import pytest
 from PIL import Image
 
-from cnnviz import runs
+from cnnviz.runtime import runs
 from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
 
 

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from cnnviz import runs
 from cnnviz.errors import CnnvizError, RunNotFound
+from cnnviz.runtime import runs
 
 
 def test_run_ids_have_the_design_shape_and_are_validated(tmp_path):

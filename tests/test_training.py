@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz import jobs, runs, training
+from cnnviz.learning import training
+from cnnviz.runtime import jobs, runs
 from tests.apptest_helpers import run_cnnviz
 
 keras = pytest.importorskip("keras")

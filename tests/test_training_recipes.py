@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from cnnviz import runs
+from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
 
 

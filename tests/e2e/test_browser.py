@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from cnnviz import images
+from cnnviz.data import images
 from tests.e2e.conftest import ROOT, start_server, stop_server
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from cnnviz import jobs, runs
+from cnnviz.runtime import jobs, runs
 from tests.e2e.conftest import start_server, stop_server
 from tests.e2e.test_browser import assert_no_exception, open_page
 

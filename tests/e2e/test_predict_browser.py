@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from cnnviz import images
+from cnnviz.data import images
 from tests.apptest_helpers import run_cnnviz
 from tests.e2e.test_browser import assert_no_exception, open_page
 

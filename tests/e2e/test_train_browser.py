@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from cnnviz import jobs, runs, training
+from cnnviz.learning import training
+from cnnviz.runtime import jobs, runs
 from tests.e2e.test_browser import assert_no_exception, open_page
 
 pytestmark = pytest.mark.e2e

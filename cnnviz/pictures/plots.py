@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from cnnviz.grids import LIT_COLOUR
+from cnnviz.pictures.grids import LIT_COLOUR
 
 
 def training_figure(batches: list[dict], history: list[dict], title: str = "") -> go.Figure:

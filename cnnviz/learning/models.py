@@ -14,8 +14,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from cnnviz.augment import TUTORIAL_AUGMENTATION, AugmentationSpec
 from cnnviz.errors import CnnvizError, WeightsUnavailable
+from cnnviz.learning.augment import TUTORIAL_AUGMENTATION, AugmentationSpec
 
 CHOLLET = "Chollet, Deep Learning with Python (1st ed.), 5.2-5.3: cats vs dogs"
 VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"

@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
-from cnnviz import datasets, images
+from cnnviz.data import images
 from cnnviz.errors import CnnvizError
 
 SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
@@ -64,7 +64,7 @@ def split_at(model: keras.Model, layer_name: str) -> tuple[list, list]:
 
 def prepare_image(image: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     """Return a uint8 RGB image as the model sees it: resized, grey if it takes one channel, raw 0..255."""
-    return datasets.fit_image(image, tuple(input_shape))[None]
+    return images.fit_image(image, tuple(input_shape))[None]
 
 
 def probabilities(model: keras.Model, batch: np.ndarray) -> np.ndarray:
@@ -164,7 +164,7 @@ def feature_grid(maps: np.ndarray, count: int = 16, columns: int = 8) -> np.ndar
 
 def load_run_model(path: Path) -> keras.Model:
     """Load a model file with safe_mode=True, refusing anything that needs unsafe deserialization."""
-    from cnnviz import augment  # noqa: F401 - registers the augmentation layer for deserialization
+    from cnnviz.learning import augment  # noqa: F401 - registers the augmentation layer for deserialization
 
     if Path(path).suffix != ".keras":
         raise CnnvizError("Only .keras model files are accepted (Keras 3's safe format).")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnnviz import models, runs
+from cnnviz.learning import models
+from cnnviz.runtime import runs
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from cnnviz import ops
 from cnnviz.errors import CnnvizError, InvalidGrid
+from cnnviz.lesson import convolution
 
 X_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 
 
 def test_tutorial_example_gives_the_books_feature_map():
-    feature_map = ops.conv2d(ops.counting_grid(5), X_KERNEL)
+    feature_map = convolution.conv2d(convolution.counting_grid(5), X_KERNEL)
     np.testing.assert_array_equal(feature_map, [[35, 40, 45], [60, 65, 70], [85, 90, 95]])
 
 
@@ -21,25 +21,25 @@ def test_tutorial_example_gives_the_books_feature_map():
 def test_ten_by_ten_image_output_sizes(kernel_size, padding, expected):
     image = np.random.default_rng(0).random((10, 10))
     kernel = np.ones((kernel_size, kernel_size))
-    assert ops.output_size(10, kernel_size, 1, padding) == expected
-    assert ops.conv2d(image, kernel, padding=padding).shape == (expected, expected)
+    assert convolution.output_size(10, kernel_size, 1, padding) == expected
+    assert convolution.conv2d(image, kernel, padding=padding).shape == (expected, expected)
 
 
 def test_same_padding_puts_the_odd_zero_after_as_keras_does():
-    assert ops.resolve_padding(5, 3, 1, "same") == (1, 1)
-    assert ops.resolve_padding(6, 3, 2, "same") == (0, 1)
-    assert ops.resolve_padding(10, 4, 1, "same") == (1, 2)
-    assert ops.output_size(5, 3, 2, "same") == 3
+    assert convolution.resolve_padding(5, 3, 1, "same") == (1, 1)
+    assert convolution.resolve_padding(6, 3, 2, "same") == (0, 1)
+    assert convolution.resolve_padding(10, 4, 1, "same") == (1, 2)
+    assert convolution.output_size(5, 3, 2, "same") == 3
 
 
 def test_output_size_formula_shows_the_numbers():
-    assert ops.output_size_formula(5, 3, 1, "valid") == "⌊(n − k) / s⌋ + 1 = ⌊(5 − 3) / 1⌋ + 1 = 3"
-    assert ops.output_size_formula(10, 3, 1, 1) == "⌊(n + 2p − k) / s⌋ + 1 = ⌊(10 + 2×1 − 3) / 1⌋ + 1 = 10"
-    assert ops.output_size_formula(5, 3, 2, "same").startswith("⌈n / s⌉ = ⌈5 / 2⌉ = 3")
+    assert convolution.output_size_formula(5, 3, 1, "valid") == "⌊(n − k) / s⌋ + 1 = ⌊(5 − 3) / 1⌋ + 1 = 3"
+    assert convolution.output_size_formula(10, 3, 1, 1) == "⌊(n + 2p − k) / s⌋ + 1 = ⌊(10 + 2×1 − 3) / 1⌋ + 1 = 10"
+    assert convolution.output_size_formula(5, 3, 2, "same").startswith("⌈n / s⌉ = ⌈5 / 2⌉ = 3")
 
 
 def test_trace_step_has_window_and_sum():
-    trace = ops.trace_conv2d(ops.counting_grid(5), X_KERNEL)
+    trace = convolution.trace_conv2d(convolution.counting_grid(5), X_KERNEL)
     assert trace.num_steps == 9
     first = trace.step(0)
     np.testing.assert_array_equal(first.window, [[1, 2, 3], [6, 7, 8], [11, 12, 13]])
@@ -50,7 +50,7 @@ def test_trace_step_has_window_and_sum():
 
 
 def test_trace_with_stride_and_padding_moves_the_window_on_the_padded_input():
-    trace = ops.trace_conv2d(ops.counting_grid(5), X_KERNEL, stride=2, padding=1)
+    trace = convolution.trace_conv2d(convolution.counting_grid(5), X_KERNEL, stride=2, padding=1)
     assert trace.padded_input.shape == (7, 7)
     assert trace.output.shape == (3, 3)
     step = trace.step(4)
@@ -59,42 +59,42 @@ def test_trace_with_stride_and_padding_moves_the_window_on_the_padded_input():
 
 
 def test_partial_output_fills_in_step_by_step():
-    trace = ops.trace_conv2d(ops.counting_grid(5), X_KERNEL)
+    trace = convolution.trace_conv2d(convolution.counting_grid(5), X_KERNEL)
     partial = trace.partial_output(4)
     assert np.count_nonzero(~np.isnan(partial)) == 4
     assert partial[1, 0] == 60 and np.isnan(partial[1, 1])
 
 
 def test_negative_weights_are_bracketed_in_the_arithmetic():
-    step = ops.trace_conv2d([[1, 2], [3, 4]], [[-1, 0], [0, 2]]).step(0)
+    step = convolution.trace_conv2d([[1, 2], [3, 4]], [[-1, 0], [0, 2]]).step(0)
     assert step.arithmetic() == "(−1)×1 + 0×2 + 0×3 + 2×4 = 7"
 
 
 def test_pooling_arithmetic_and_values():
     grid = [[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]]
-    np.testing.assert_array_equal(ops.pool2d(grid, 2, mode="max"), [[6, 9], [4, 8]])
-    np.testing.assert_array_equal(ops.pool2d(grid, 2, mode="average"), [[3.75, 4.75], [2.5, 4.5]])
-    assert ops.trace_pool2d(grid, 2, mode="max").step(1).arithmetic() == "max(2, 9, 1, 7) = 9"
-    assert ops.trace_pool2d(grid, 2, mode="average").step(0).arithmetic() == "(1 + 3 + 5 + 6) / 4 = 3.75"
+    np.testing.assert_array_equal(convolution.pool2d(grid, 2, mode="max"), [[6, 9], [4, 8]])
+    np.testing.assert_array_equal(convolution.pool2d(grid, 2, mode="average"), [[3.75, 4.75], [2.5, 4.5]])
+    assert convolution.trace_pool2d(grid, 2, mode="max").step(1).arithmetic() == "max(2, 9, 1, 7) = 9"
+    assert convolution.trace_pool2d(grid, 2, mode="average").step(0).arithmetic() == "(1 + 3 + 5 + 6) / 4 = 3.75"
 
 
 def test_pooling_halves_a_26_by_26_feature_map():
-    assert ops.pool2d(np.ones((26, 26))).shape == (13, 13)
-    assert ops.pool2d(np.ones((27, 27))).shape == (13, 13)  # valid windows drop the odd edge
+    assert convolution.pool2d(np.ones((26, 26))).shape == (13, 13)
+    assert convolution.pool2d(np.ones((27, 27))).shape == (13, 13)  # valid windows drop the odd edge
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: ops.conv2d(np.ones((3, 3)), np.ones((5, 5))), "does not fit"),
-        (lambda: ops.conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=0), "Stride"),
-        (lambda: ops.conv2d(np.ones(5), np.ones((3, 3))), "2-D"),
-        (lambda: ops.conv2d(np.ones((5, 5)), np.ones((3, 3)), padding="full"), "Padding"),
-        (lambda: ops.conv2d(np.ones((5, 5)), np.ones((3, 3)), padding=-1), "Padding"),
-        (lambda: ops.conv2d([[1, np.nan]], [[1]]), "NaN"),
-        (lambda: ops.pool2d(np.ones((4, 4)), 2, mode="median"), "mode"),
-        (lambda: ops.pool2d(np.ones((1, 1)), 2), "does not fit"),
-        (lambda: ops.trace_pool2d(np.ones((4, 4))).step(4), "does not exist"),
+        (lambda: convolution.conv2d(np.ones((3, 3)), np.ones((5, 5))), "does not fit"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=0), "Stride"),
+        (lambda: convolution.conv2d(np.ones(5), np.ones((3, 3))), "2-D"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), padding="full"), "Padding"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), padding=-1), "Padding"),
+        (lambda: convolution.conv2d([[1, np.nan]], [[1]]), "NaN"),
+        (lambda: convolution.pool2d(np.ones((4, 4)), 2, mode="median"), "mode"),
+        (lambda: convolution.pool2d(np.ones((1, 1)), 2), "does not fit"),
+        (lambda: convolution.trace_pool2d(np.ones((4, 4))).step(4), "does not exist"),
     ],
 )
 def test_bad_arguments_raise_clear_value_errors(call, message):
@@ -103,10 +103,10 @@ def test_bad_arguments_raise_clear_value_errors(call, message):
 
 
 def test_parse_grid_reads_rows_and_round_trips():
-    grid = ops.parse_grid("1 2 3\n4, 5, 6\n\n7 8 9.5\n")
+    grid = convolution.parse_grid("1 2 3\n4, 5, 6\n\n7 8 9.5\n")
     np.testing.assert_array_equal(grid, [[1, 2, 3], [4, 5, 6], [7, 8, 9.5]])
-    np.testing.assert_array_equal(ops.parse_grid(ops.format_grid(grid)), grid)
-    assert ops.parse_grid("−1 2").tolist() == [[-1, 2]]
+    np.testing.assert_array_equal(convolution.parse_grid(convolution.format_grid(grid)), grid)
+    assert convolution.parse_grid("−1 2").tolist() == [[-1, 2]]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_parse_grid_reads_rows_and_round_trips():
 )
 def test_parse_grid_refuses_bad_cells_with_a_message(text, message):
     with pytest.raises(InvalidGrid, match=message):
-        ops.parse_grid(text)
+        convolution.parse_grid(text)
 
 
 def test_errors_are_value_errors():
@@ -131,11 +131,11 @@ def test_errors_are_value_errors():
 
 
 def test_kernel_presets():
-    presets = ops.kernel_presets(3)
+    presets = convolution.kernel_presets(3)
     assert {"identity", "box blur", "sharpen", "Sobel x", "Sobel y", "Laplacian", "X kernel"} <= set(presets)
     assert presets["X kernel"].tolist() == X_KERNEL
     np.testing.assert_array_equal(
-        ops.conv2d(ops.counting_grid(5), presets["identity"], padding="same"), ops.counting_grid(5)
+        convolution.conv2d(convolution.counting_grid(5), presets["identity"], padding="same"), convolution.counting_grid(5)
     )
-    assert set(ops.kernel_presets(5)) == {"identity", "box blur", "X kernel"}
-    assert ops.kernel_presets(5)["X kernel"][2, 2] == 1
+    assert set(convolution.kernel_presets(5)) == {"identity", "box blur", "X kernel"}
+    assert convolution.kernel_presets(5)["X kernel"][2, 2] == 1

@@ -13,15 +13,15 @@ import time
 import traceback
 from pathlib import Path
 
-from cnnviz import runs, system
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime import runs, system
 
 BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
 
 
 def default_config(recipe: str, dataset: str, **overrides) -> dict:
     """Return a run config with the recipe's own settings, overridden where given (None means default)."""
-    from cnnviz.models import get_recipe
+    from cnnviz.learning.models import get_recipe
 
     chosen = get_recipe(recipe)
     config = {
@@ -155,7 +155,7 @@ def save_model(model, path: Path) -> None:
 
 def choose_input_shape(recipe_name: str, dataset) -> tuple[int, int, int]:
     """Return the dataset's own shape when the network accepts it, else the recipe's size with its channels."""
-    from cnnviz import models
+    from cnnviz.learning import models
 
     recipe = models.get_recipe(recipe_name)
     if recipe.uses_vgg16:
@@ -170,7 +170,8 @@ def choose_input_shape(recipe_name: str, dataset) -> tuple[int, int, int]:
 
 def load_dataset(config: dict):
     """Load the run's dataset, sized for the recipe when it is a folder."""
-    from cnnviz import datasets, folders, models
+    from cnnviz.data import datasets, folders
+    from cnnviz.learning import models
 
     if config["dataset"] == "folder":
         height, width, _ = (
@@ -219,8 +220,8 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
     """Build, then fit each stage of the recipe (two for fine-tuning); return what to record."""
     import keras
 
-    from cnnviz import models
-    from cnnviz.augment import TUTORIAL_AUGMENTATION
+    from cnnviz.learning import models
+    from cnnviz.learning.augment import TUTORIAL_AUGMENTATION
 
     keras.utils.set_random_seed(int(config.get("seed") or 0))
     recipe = models.get_recipe(config["recipe"])
@@ -289,8 +290,8 @@ def extract_features(dataset, weights, batch_size: int):
     """Run every train and validation image through VGG16's conv base once (the book's fast method)."""
     import numpy as np
 
-    from cnnviz import models
-    from cnnviz.datasets import Split
+    from cnnviz.data.datasets import Split
+    from cnnviz.learning import models
 
     extractor = models.build_feature_extractor(weights)
     image_shape = tuple(extractor.input_shape[1:])
@@ -322,7 +323,7 @@ def tensorboard_callbacks(folder: Path) -> list:
 def evaluate(folder: Path) -> dict:
     """Evaluate a run's final model on its dataset's test split and write evaluation.json."""
     prepare_backend()
-    from cnnviz import explain
+    from cnnviz.learning import explain
 
     config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
     runs.write_json(folder / "evaluation.json", {"state": "running", "started": time.time()})

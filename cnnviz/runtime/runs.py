@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cnnviz import settings
 from cnnviz.errors import CnnvizError, RunNotFound
+from cnnviz.runtime import settings
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
 ACTIVE_STATES = ("queued", "running", "stopping")

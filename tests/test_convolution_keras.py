@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnviz import ops
+from cnnviz.lesson import convolution
 
 keras = pytest.importorskip("keras")
 
@@ -28,7 +28,7 @@ def test_conv2d_matches_keras_conv2d(padding, stride, height, width, kernel_heig
     kernel = rng.normal(size=(kernel_height, kernel_width))
     layer = keras.layers.Conv2D(1, (kernel_height, kernel_width), strides=stride, padding=padding, use_bias=False)
     expected = run_keras_layer(layer, image, [kernel[:, :, None, None].astype("float32")])
-    np.testing.assert_allclose(ops.conv2d(image, kernel, stride, padding), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(convolution.conv2d(image, kernel, stride, padding), expected, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("zeros", [1, 2])
@@ -39,7 +39,7 @@ def test_conv2d_with_numeric_padding_matches_zero_padding_then_conv2d(zeros):
     model.build((1, 7, 7, 1))
     model.layers[1].set_weights([kernel[:, :, None, None].astype("float32")])
     expected = keras.ops.convert_to_numpy(model(image[None, :, :, None].astype("float32")))[0, :, :, 0]
-    np.testing.assert_allclose(ops.conv2d(image, kernel, padding=zeros), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(convolution.conv2d(image, kernel, padding=zeros), expected, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(("mode", "layer_class"), [("max", "MaxPooling2D"), ("average", "AveragePooling2D")])
@@ -49,5 +49,5 @@ def test_pool2d_matches_keras_pooling(mode, layer_class, stride, size):
     image = np.random.default_rng(size * 10 + stride).normal(size=(11, 9))
     layer = getattr(keras.layers, layer_class)(pool_size=size, strides=stride, padding="valid")
     np.testing.assert_allclose(
-        ops.pool2d(image, size, stride, mode), run_keras_layer(layer, image), rtol=1e-5, atol=1e-5
+        convolution.pool2d(image, size, stride, mode), run_keras_layer(layer, image), rtol=1e-5, atol=1e-5
     )

@@ -10,8 +10,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from cnnviz import runs, settings
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime import runs, settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEAD_WORKER_RECHECK_SECONDS = 0.5

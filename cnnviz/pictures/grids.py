@@ -7,7 +7,7 @@ import html
 import numpy as np
 from plotly.colors import sample_colorscale
 
-from cnnviz.ops import format_number
+from cnnviz.lesson.convolution import format_number
 
 LIT_COLOUR = "#e4572e"
 PADDING_BACKGROUND = "#eeeeee"

@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from cnnviz import settings
-from cnnviz.datasets import Dataset, Split
+from cnnviz.data import images
+from cnnviz.data.splits import Dataset, Split
 from cnnviz.errors import InvalidDataset
+from cnnviz.runtime import settings
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 SPLIT_FOLDERS = {
     "train": "train",
     "validation": "validation",
@@ -72,7 +72,7 @@ def descend_wrappers(root: Path) -> Path:
 
 def has_images(folder: Path) -> bool:
     """Return whether a folder holds image files directly (not in subfolders)."""
-    return any(child.suffix.lower() in IMAGE_SUFFIXES for child in folder.iterdir() if child.is_file())
+    return any(child.suffix.lower() in images.IMAGE_SUFFIXES for child in folder.iterdir() if child.is_file())
 
 
 def scan_class_folders(folder: Path, scan: FolderScan, split: str) -> dict[str, list[Path]]:
@@ -87,7 +87,7 @@ def scan_class_folders(folder: Path, scan: FolderScan, split: str) -> dict[str, 
             relative = str(path.relative_to(scan.root))
             if path.is_symlink():
                 scan.skipped.append((relative, "a symbolic link"))
-            elif path.suffix.lower() not in IMAGE_SUFFIXES:
+            elif path.suffix.lower() not in images.IMAGE_SUFFIXES:
                 scan.skipped.append((relative, "not an image file"))
             else:
                 try:

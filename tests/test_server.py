@@ -1,10 +1,10 @@
-"""The machine badge helpers and the server tweaks in cnnviz.system."""
+"""The Streamlit-server tweaks in server.py."""
 
 import gc
 import socket
 import sys
 
-from cnnviz import system
+import server
 
 
 def test_tcp_nodelay_reaches_listeners_made_like_streamlits_and_what_they_accept():
@@ -14,7 +14,7 @@ def test_tcp_nodelay_reaches_listeners_made_like_streamlits_and_what_they_accept
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         assert listener.proto == 0 and listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-        assert system.set_tcp_nodelay_on_all_sockets() >= 1
+        assert server.set_tcp_nodelay_on_all_sockets() >= 1
         assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
         with socket.create_connection(listener.getsockname()):
             accepted, _ = listener.accept()
@@ -26,5 +26,5 @@ def test_tcp_nodelay_reaches_listeners_made_like_streamlits_and_what_they_accept
 def test_nothing_is_frozen_before_keras_is_imported(monkeypatch):
     monkeypatch.delitem(sys.modules, "keras", raising=False)
     frozen = gc.get_freeze_count()
-    assert system.freeze_after_keras_import() is False
+    assert server.freeze_after_keras_import() is False
     assert gc.get_freeze_count() == frozen

@@ -11,9 +11,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnnviz.errors import CnnvizError, InvalidImage
 
-# Formats a browser or camera produces (Pillow reads multi-picture MPO files as JPEG).
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
+# The one list of image files cnnviz accepts (uploads, folders, zips): file ending -> Pillow format.
+# These are what a browser or camera produces (Pillow reads multi-picture MPO files as JPEG).
+FILE_TYPES = {
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "bmp": "BMP",
+    "gif": "GIF",
+    "tif": "TIFF",
+    "tiff": "TIFF",
+}
+UPLOAD_TYPES = list(FILE_TYPES)
+IMAGE_SUFFIXES = frozenset(f".{ending}" for ending in FILE_TYPES)
+IMAGE_FORMATS = tuple(dict.fromkeys(FILE_TYPES.values()))
 # 40 megapixels is a large camera photo; a bigger "image" is more likely a decompression bomb.
 MAX_PIXELS = 40_000_000
 NEXT_STEP = "Choose a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
@@ -95,12 +107,33 @@ def ensure_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
 
 
+def resize(image: np.ndarray, height: int, width: int, smooth: bool = True) -> np.ndarray:
+    """Return a uint8 (H, W) or (H, W, C) image at height × width: the one resize of cnnviz (Lanczos, or nearest)."""
+    image = np.asarray(image)
+    if image.shape[:2] == (height, width):
+        return image
+    squeezed = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+    picture = Image.fromarray(np.clip(squeezed, 0, 255).astype(np.uint8))
+    resample = Image.Resampling.LANCZOS if smooth else Image.Resampling.NEAREST
+    resized = np.asarray(picture.resize((width, height), resample))
+    return resized[..., None] if image.ndim == 3 and resized.ndim == 2 else resized
+
+
+def fit_image(image: np.ndarray, target: tuple[int, int, int]) -> np.ndarray:
+    """Return one image resized to target = (H, W, C) and converted to C channels (1 or 3), float32 0..255."""
+    height, width, channels = target
+    image = ensure_rgb(image)
+    if channels == 1:
+        image = np.asarray(Image.fromarray(image).convert("L"))
+    return resize(image, height, width).astype("float32").reshape(height, width, channels)
+
+
 def to_grayscale(image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
-    """Return a float grayscale image in [0, 1], optionally resized to size = (width, height)."""
-    picture = Image.fromarray(ensure_rgb(image)).convert("L")
+    """Return a float grayscale image in [0, 1], optionally resized to size = (height, width)."""
+    grey = np.asarray(Image.fromarray(ensure_rgb(image)).convert("L"))
     if size is not None:
-        picture = picture.resize(size, Image.Resampling.LANCZOS)
-    return np.asarray(picture, dtype=np.float64) / 255.0
+        grey = resize(grey, *size)
+    return grey.astype(np.float64) / 255.0
 
 
 def shrink_to_fit(image: np.ndarray, max_side: int) -> np.ndarray:
@@ -109,9 +142,8 @@ def shrink_to_fit(image: np.ndarray, max_side: int) -> np.ndarray:
     scale = max_side / max(height, width)
     if scale >= 1:
         return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    mode_image = Image.fromarray(image if image.dtype == np.uint8 else to_display(image))
-    return np.asarray(mode_image.resize(size, Image.Resampling.LANCZOS))
+    pixels = image if image.dtype == np.uint8 else to_display(image)
+    return resize(pixels, max(1, round(height * scale)), max(1, round(width * scale)))
 
 
 def to_display(values: np.ndarray) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Images and datasets: decoding and checking uploads, the Dataset/Split shape, sources, folders, feeding Keras."""

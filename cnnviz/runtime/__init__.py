@@ -1,0 +1,1 @@
+"""Where runs live and how they run: the typed run store, the job launcher, settings, the machine."""
