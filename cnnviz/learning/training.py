@@ -81,25 +81,57 @@ class ProgressLine:
 def make_streaming_callback(
     folder: Path, epochs: int, batch_size: int, steps: int, progress: ProgressLine | None, epoch_offset: int = 0
 ):
-    """Return the Keras callback that streams metrics to the run store and honours Stop within one batch."""
+    """Return the Keras callback that streams metrics to the run store and honours Stop within one batch.
+
+    Keras converts every batch's logs to Python floats (a device sync on a GPU) before calling any
+    on_*_batch_end, unless every callback is `async_safe`: then JAX and PyTorch make that call on a
+    thread pool and the training loop never waits. So this callback is async_safe (a lock guards its
+    state, and batch-end calls may run late or out of order), and Stop is also checked at each batch's
+    begin, which Keras always calls in the training loop itself. TensorFlow has no async dispatch:
+    there bare Keras converts the logs every batch too.
+    """
+    import threading
+
     import keras
 
     class StreamingCallback(keras.callbacks.Callback):
+        async_safe = True
+
         def on_train_begin(self, logs=None):
             self.stop_file = folder / runs.STOP_FILE
             self.best = max((r.get("val_accuracy") or 0 for r in runs.history_rows(folder)), default=0)
+            self.lock = threading.Lock()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch_offset + epoch + 1  # 1-based, counting on across fine-tuning stages
             self.epoch_started = self.last_write = self.window_started = time.perf_counter()
-            self.window_images = 0
+            self.window_images, self.last_batch = 0, -1
 
-        def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            self.window_images += batch_size
+        def check_stop(self, evaluating: bool = False) -> None:
             if self.stop_file.exists():  # a stat per batch: microseconds
                 self.model.stop_training = True
-            if now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS and batch + 1 < steps:
+                if evaluating:  # Stop during validation: end it now, not after the whole split
+                    self.model.stop_evaluating = True
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.check_stop()
+
+        def on_test_batch_begin(self, batch, logs=None):
+            self.check_stop(evaluating=True)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.check_stop()
+            with self.lock:
+                self.stream_batch(batch, logs)
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.check_stop(evaluating=True)
+
+        def stream_batch(self, batch, logs) -> None:
+            now = time.perf_counter()
+            self.window_images += batch_size
+            last = batch + 1 >= steps
+            if batch <= self.last_batch or (now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS and not last):
                 return
             rate = self.window_images / max(now - self.window_started, 1e-9)
             remaining_batches = (steps - batch - 1) + steps * (epochs - self.epoch)
@@ -116,12 +148,7 @@ def make_streaming_callback(
             runs.append_jsonl(folder / "batches.jsonl", record)
             if progress:
                 progress.show(record)
-            self.last_write, self.window_started, self.window_images = now, now, 0
-
-        def on_test_batch_end(self, batch, logs=None):
-            if self.stop_file.exists():  # Stop during validation: end it now, not after the whole split
-                self.model.stop_evaluating = True
-                self.model.stop_training = True
+            self.last_write, self.window_started, self.window_images, self.last_batch = now, now, 0, batch
 
         def on_epoch_end(self, epoch, logs=None):
             learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)

@@ -5,16 +5,35 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass, field
 from importlib import metadata
 
 PACKAGES = ("streamlit", "keras", "tensorflow", "jax", "torch", "numpy")
 
 
+CUDA_INSTALL_HINTS = {
+    "tensorflow": "pip install 'tensorflow[and-cuda]'",
+    "jax": "pip install 'jax[cuda12]'",
+    "torch": "install a CUDA build of PyTorch (pytorch.org/get-started)",
+}
+
+
 def describe_device() -> str:
-    """Return the GPU name(s) nvidia-smi reports, or 'CPU' when there is none."""
+    """Return the GPU name(s) nvidia-smi reports, or 'CPU' when there is none.
+
+    This is the machine's hardware, not what a backend can use: a worker records
+    describe_training_device() for that.
+    """
+    names = nvidia_gpu_names()
+    return ", ".join(f"GPU: {name}" for name in names) or "CPU"
+
+
+def nvidia_gpu_names() -> list[str]:
+    """Return the GPU names nvidia-smi lists (none without nvidia-smi or a working driver)."""
     nvidia_smi = shutil.which("nvidia-smi")
     if nvidia_smi is None:
-        return "CPU"
+        return []
     try:
         result = subprocess.run(
             [nvidia_smi, "--query-gpu=name", "--format=csv,noheader"],
@@ -24,9 +43,72 @@ def describe_device() -> str:
             check=True,
         )
     except (OSError, subprocess.SubprocessError):
-        return "CPU"
-    names = [line.strip() for line in result.stdout.splitlines() if line.strip()]
-    return ", ".join(f"GPU: {name}" for name in names) or "CPU"
+        return []
+    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+
+
+@dataclass
+class DeviceCheck:
+    """What a Keras backend trains on, beside the GPUs the machine has."""
+
+    backend: str
+    gpus: list[str] = field(default_factory=list)  # what the backend itself uses
+    machine_gpus: list[str] = field(default_factory=list)  # what nvidia-smi sees
+    problem: str | None = None  # why the backend is on the CPU although the machine has a GPU
+
+    @property
+    def on_gpu(self) -> bool:
+        return bool(self.gpus)
+
+    def describe(self) -> str:
+        """Return one line for a person: 'GPU: NVIDIA H100 (jax)', or 'CPU (why, and what to install)'."""
+        if self.gpus:
+            return f"{', '.join(f'GPU: {name}' for name in self.gpus)} ({self.backend})"
+        if self.problem:
+            return f"CPU ({self.problem})"
+        return f"CPU ({self.backend})"
+
+
+def backend_gpu_names(backend: str) -> list[str]:
+    """Return the GPUs the backend's framework can run on; the framework is imported if it is not yet."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        found = tf.config.list_physical_devices("GPU")
+        return [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in found]
+    if backend == "jax":
+        import jax
+
+        return [device.device_kind for device in jax.devices() if device.platform in ("gpu", "cuda", "rocm")]
+    if backend == "torch":
+        import torch
+
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        return [torch.cuda.get_device_name(index) for index in range(count)]
+    return []
+
+
+def check_backend_device(backend: str | None = None) -> DeviceCheck:
+    """Return what `backend` (default: Keras's) trains on, and why it is the CPU when the machine has a GPU."""
+    backend = backend or keras_backend()
+    check = DeviceCheck(backend, machine_gpus=nvidia_gpu_names())
+    try:
+        check.gpus = backend_gpu_names(backend)
+    except (ImportError, RuntimeError) as error:  # a broken CUDA install raises either while probing
+        check.problem = f"{backend} could not look for a GPU: {type(error).__name__}: {error}"
+        return check
+    if not check.gpus and check.machine_gpus:
+        hint = CUDA_INSTALL_HINTS.get(backend, "install its CUDA build")
+        check.problem = f"nvidia-smi sees {', '.join(check.machine_gpus)} but {backend} has no CUDA: {hint}"
+    return check
+
+
+def describe_training_device() -> str:
+    """Return the device line a worker records after importing Keras, warning on stderr when a GPU is unused."""
+    check = check_backend_device()
+    if check.problem:
+        print(f"warning: training on the CPU: {check.problem}", file=sys.stderr)
+    return check.describe()
 
 
 def keras_backend() -> str:
