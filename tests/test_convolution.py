@@ -139,3 +139,56 @@ def test_kernel_presets():
     )
     assert set(convolution.kernel_presets(5)) == {"identity", "box blur", "X kernel"}
     assert convolution.kernel_presets(5)["X kernel"][2, 2] == 1
+
+
+def test_dilation_spreads_the_kernel_and_the_formula_shows_it():
+    trace = convolution.trace_conv2d(convolution.counting_grid(7), X_KERNEL, dilation=2)
+    assert trace.output.shape == (3, 3)
+    first = trace.step(0)
+    assert first.cells() == [(0, 0), (0, 2), (0, 4), (2, 0), (2, 2), (2, 4), (4, 0), (4, 2), (4, 4)]
+    np.testing.assert_array_equal(first.window, [[1, 3, 5], [15, 17, 19], [29, 31, 33]])
+    assert first.value == 1 + 5 + 17 + 29 + 33
+    assert convolution.dilated_size(3, 2) == 5
+    assert (
+        convolution.output_size_formula(7, 3, 1, "valid", 2)
+        == "⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(7 + 2×0 − 2×(3 − 1) − 1) / 1⌋ + 1 = 3"
+    )
+    assert convolution.output_size_formula(7, 3, 1, 2, 2).endswith("⌊(7 + 2×2 − 2×(3 − 1) − 1) / 1⌋ + 1 = 7")
+    assert convolution.resolve_padding(7, 3, 1, "same", 2) == (2, 2)
+
+
+def test_channels_are_summed_and_the_bias_added():
+    image = np.stack([convolution.counting_grid(3), np.ones((3, 3)), np.zeros((3, 3))], axis=-1)
+    kernel = np.stack([np.eye(3), np.full((3, 3), 2.0), np.ones((3, 3))], axis=-1)
+    step = convolution.trace_conv2d(image, kernel, bias=1.5).step(0)
+    assert step.channel_sums() == [15.0, 18.0, 0.0]
+    assert step.value == 15 + 18 + 0 + 1.5
+    assert step.channel_arithmetic(0) == "1×1 + 0×2 + 0×3 + 0×4 + 1×5 + 0×6 + 0×7 + 0×8 + 1×9 = 15"
+    assert step.arithmetic().endswith("+ 1×0 + 1.5 = 34.5")
+    assert step.arithmetic().count("×") == 27
+
+
+def test_a_two_dimensional_bias_step_shows_the_bias_term():
+    step = convolution.trace_conv2d([[1, 2], [3, 4]], [[1, 0], [0, 1]], bias=-2).step(0)
+    assert step.arithmetic() == "1×1 + 0×2 + 0×3 + 1×4 + (−2) = 3"
+
+
+def test_max_pooling_step_names_its_winning_cell():
+    step = convolution.trace_pool2d([[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]], 2).step(1)
+    assert step.winner() == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: convolution.conv2d(np.ones((5, 5, 3)), np.ones((3, 3))), r"give the kernel the shape \(3, 3, 3\)"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3, 3))), "the input has 1"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), dilation=3), "spans 7 cells"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), dilation=0), "Dilation"),
+        (lambda: convolution.conv2d(np.ones((5, 5)), np.ones((3, 3)), bias=float("nan")), "finite"),
+        (lambda: convolution.conv2d(np.ones((5, 5, 3, 2)), np.ones((3, 3))), "rows × columns × channels"),
+    ],
+)
+def test_bad_shapes_say_what_to_change(call, message):
+    with pytest.raises(CnnvizError, match=message):
+        call()

@@ -1,7 +1,8 @@
 """Convolution and pooling in plain numpy, one window at a time: the lesson itself.
 
-Like Keras, "convolution" here is cross-correlation: the kernel is not flipped. Every function
-works on 2-D grids (one channel), which is what a person can read number by number.
+Like Keras, "convolution" here is cross-correlation: the kernel is not flipped. A convolution takes
+an (H, W) grid or an (H, W, C) image with a (k, k) or (k, k, C) kernel, a dilation (Keras's
+`dilation_rate`) and a bias: one filter, one 2-D feature map. Pooling works on 2-D grids.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ POOLING_MODES = ("max", "average")
 MAX_ABS_VALUE = 1_000_000
 
 
-def resolve_padding(input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid") -> tuple[int, int]:
+def resolve_padding(
+    input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid", dilation: int = 1
+) -> tuple[int, int]:
     """Return the zeros added before and after one axis, exactly as Keras pads."""
     check_stride(stride)
     if padding == "valid":
@@ -29,11 +32,27 @@ def resolve_padding(input_size: int, kernel_size: int, stride: int = 1, padding:
     if padding == "same":
         # Keras/TensorFlow "same": output = ceil(n / s); any odd zero goes after, not before.
         output = math.ceil(input_size / stride)
-        total = max((output - 1) * stride + kernel_size - input_size, 0)
+        total = max((output - 1) * stride + dilated_size(kernel_size, dilation) - input_size, 0)
         return total // 2, total - total // 2
     if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool) and padding >= 0:
         return int(padding), int(padding)
     raise CnnvizError(f"Padding must be 'valid', 'same' or a whole number of zeros >= 0; got {padding!r}.")
+
+
+def dilated_size(kernel_size: int, dilation: int = 1) -> int:
+    """Return how many cells a dilated kernel spans: d(k − 1) + 1 (a 3-wide kernel at dilation 2 spans 5)."""
+    return dilation * (kernel_size - 1) + 1
+
+
+def check_dilation(dilation: int, stride: int = 1) -> None:
+    """Refuse a dilation that is not a whole number >= 1, or one Keras's Conv2D cannot combine with the stride."""
+    if isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer)) or dilation < 1:
+        raise CnnvizError(f"Dilation must be a whole number of at least 1; got {dilation!r}.")
+    if dilation > 1 and stride > 1:
+        raise CnnvizError(
+            f"Keras's Conv2D cannot use stride {stride} together with dilation {dilation}: set the stride "
+            "or the dilation back to 1."
+        )
 
 
 def check_stride(stride: int) -> None:
@@ -42,29 +61,38 @@ def check_stride(stride: int) -> None:
         raise CnnvizError(f"Stride must be a whole number of at least 1; got {stride!r}.")
 
 
-def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid") -> int:
-    """Return the output length along one axis: floor((n + padding - k) / s) + 1."""
-    before, after = resolve_padding(input_size, kernel_size, stride, padding)
+def output_size(
+    input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid", dilation: int = 1
+) -> int:
+    """Return the output length along one axis: floor((n + padding − d(k − 1) − 1) / s) + 1."""
+    before, after = resolve_padding(input_size, kernel_size, stride, padding, dilation)
     padded_size = input_size + before + after
     if kernel_size < 1:
         raise CnnvizError(f"The kernel must be at least 1 wide; got {kernel_size}.")
-    if kernel_size > padded_size:
+    span = dilated_size(kernel_size, dilation)
+    if span > padded_size:
+        spans = f" at dilation {dilation} spans {span} cells and" if dilation > 1 else ""
         raise CnnvizError(
-            f"A {kernel_size}-wide kernel does not fit in an input {padded_size} wide (after padding). "
-            "Use a smaller kernel, a bigger input, or more padding."
+            f"A {kernel_size}-wide kernel{spans} does not fit in an input {padded_size} wide (after padding). "
+            f"Use a smaller kernel{' or dilation' if dilation > 1 else ''}, a bigger input, or more padding."
         )
-    return (padded_size - kernel_size) // stride + 1
+    return (padded_size - span) // stride + 1
 
 
-def output_size_formula(input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid") -> str:
+def output_size_formula(
+    input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid", dilation: int = 1
+) -> str:
     """Return the output-size formula written out with these numbers, as shown to students."""
-    size = output_size(input_size, kernel_size, stride, padding)
-    n, k, s = input_size, kernel_size, stride
+    size = output_size(input_size, kernel_size, stride, padding, dilation)
+    n, k, s, d = input_size, kernel_size, stride, dilation
+    if padding == "same":
+        before, after = resolve_padding(n, k, s, padding, d)
+        return f"⌈n / s⌉ = ⌈{n} / {s}⌉ = {size}   (Keras adds {before} zero(s) before and {after} after)"
+    if d > 1:
+        p = 0 if padding == "valid" else padding
+        return f"⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊({n} + 2×{p} − {d}×({k} − 1) − 1) / {s}⌋ + 1 = {size}"
     if padding == "valid":
         return f"⌊(n − k) / s⌋ + 1 = ⌊({n} − {k}) / {s}⌋ + 1 = {size}"
-    if padding == "same":
-        before, after = resolve_padding(n, k, s, padding)
-        return f"⌈n / s⌉ = ⌈{n} / {s}⌉ = {size}   (Keras adds {before} zero(s) before and {after} after)"
     return f"⌊(n + 2p − k) / s⌋ + 1 = ⌊({n} + 2×{padding} − {k}) / {s}⌋ + 1 = {size}"
 
 
@@ -76,6 +104,48 @@ def check_grid(values: object, name: str = "input") -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise InvalidGrid(f"The {name} contains NaN or infinity; use finite numbers only.")
     return array
+
+
+def check_image(values: object, name: str = "input") -> np.ndarray:
+    """Return values as an (H, W) or (H, W, C) float array, or raise InvalidGrid saying what is wrong."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise InvalidGrid(
+            f"The {name} must be a 2-D grid (rows × columns) or an image with channels (rows × columns × "
+            f"channels); got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)):
+        raise InvalidGrid(f"The {name} contains NaN or infinity; use finite numbers only.")
+    return array
+
+
+def with_channels(values: np.ndarray) -> np.ndarray:
+    """Return an (H, W) grid as (H, W, 1), and an (H, W, C) image as it is."""
+    return values[:, :, None] if values.ndim == 2 else values
+
+
+def check_channels(image: np.ndarray, kernel: np.ndarray) -> None:
+    """Refuse a kernel whose channels do not match the input's: a Conv2D filter spans every input channel."""
+    image_channels, kernel_channels = with_channels(image).shape[2], with_channels(kernel).shape[2]
+    if image_channels == kernel_channels:
+        return
+    height, width = kernel.shape[:2]
+    raise InvalidGrid(
+        f"The kernel has {kernel_channels} channel(s) but the input has {image_channels}. A Conv2D filter spans "
+        f"every input channel: give the kernel the shape ({height}, {width}, {image_channels}), "
+        f"or give the input {kernel_channels} channel(s)."
+    )
+
+
+def check_bias(bias: float) -> float:
+    """Return the bias as a float, refusing NaN, infinity and anything that is not a number."""
+    try:
+        value = float(bias)
+    except (TypeError, ValueError):
+        raise CnnvizError(f"The bias must be one number; got {bias!r}.") from None
+    if not math.isfinite(value):
+        raise CnnvizError(f"The bias must be a finite number; got {bias!r}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -91,17 +161,50 @@ class Step:
     weights: np.ndarray | None
     mode: str
     value: float
+    dilation: int = 1
+    bias: float = 0.0
+
+    def cells(self) -> list[tuple[int, int]]:
+        """Return the (row, column) of every cell under the window on the padded input, in kernel order."""
+        height, width = self.window.shape[:2]
+        return [
+            (self.top + row * self.dilation, self.left + column * self.dilation)
+            for row in range(height)
+            for column in range(width)
+        ]
+
+    def winner(self) -> tuple[int, int]:
+        """Return the (row, column) on the input of the largest value under the window (the first, on a tie)."""
+        return self.cells()[int(np.argmax(self.window.ravel()))]
+
+    def channel_sums(self) -> list[float]:
+        """Return, per input channel, the sum of that channel's products (before the bias)."""
+        products = with_channels(self.window) * with_channels(self.weights)
+        return [float(products[:, :, channel].sum()) for channel in range(products.shape[2])]
+
+    def channel_arithmetic(self, channel: int) -> str:
+        """Return one channel's products written out, e.g. `1×1 + 0×2 + … = 35`."""
+        window, weights = with_channels(self.window)[:, :, channel], with_channels(self.weights)[:, :, channel]
+        return f"{product_terms(weights, window)} = {format_number(self.channel_sums()[channel])}"
 
     def arithmetic(self) -> str:
-        """Return this step written out, e.g. `1×1 + 0×2 + 1×3 + … = 35`."""
+        """Return this step written out, e.g. `1×1 + 0×2 + 1×3 + … = 35` (channel by channel, then the bias)."""
         values = [format_number(v) for v in self.window.ravel()]
         result = format_number(self.value)
         if self.mode == "max":
             return f"max({', '.join(values)}) = {result}"
         if self.mode == "average":
             return f"({' + '.join(values)}) / {self.window.size} = {result}"
-        terms = [f"{format_factor(w)}×{format_factor(v)}" for w, v in zip(self.weights.ravel(), self.window.ravel())]
-        return f"{' + '.join(terms)} = {result}"
+        # Channel by channel, as a person adds them up: all of channel 1's products, then channel 2's, …
+        window, weights = with_channels(self.window), with_channels(self.weights)
+        terms = " + ".join(product_terms(weights[:, :, c], window[:, :, c]) for c in range(window.shape[2]))
+        bias = f" + {format_factor(self.bias)}" if self.bias else ""
+        return f"{terms}{bias} = {result}"
+
+
+def product_terms(weights: np.ndarray, values: np.ndarray) -> str:
+    """Return `w×v + w×v + …` for a 2-D window, negatives in brackets."""
+    return " + ".join(f"{format_factor(w)}×{format_factor(v)}" for w, v in zip(weights.ravel(), values.ravel()))
 
 
 @dataclass(frozen=True)
@@ -115,6 +218,8 @@ class Trace:
     stride: int
     weights: np.ndarray | None
     output: np.ndarray
+    dilation: int = 1
+    bias: float = 0.0
 
     @property
     def num_steps(self) -> int:
@@ -127,9 +232,10 @@ class Trace:
             raise CnnvizError(f"Step {index + 1} does not exist; there are {self.num_steps} steps.")
         row, column = divmod(index, self.output.shape[1])
         top, left = row * self.stride, column * self.stride
-        height, width = self.window_shape
-        window = self.padded_input[top : top + height, left : left + width]
-        return Step(index, row, column, top, left, window, self.weights, self.mode, float(self.output[row, column]))
+        height, width = (dilated_size(size, self.dilation) for size in self.window_shape)
+        window = self.padded_input[top : top + height : self.dilation, left : left + width : self.dilation]
+        value = float(self.output[row, column])
+        return Step(index, row, column, top, left, window, self.weights, self.mode, value, self.dilation, self.bias)
 
     def partial_output(self, steps_done: int) -> np.ndarray:
         """Return the output with only the first `steps_done` cells filled in, NaN elsewhere."""
@@ -138,18 +244,38 @@ class Trace:
         return partial.reshape(self.output.shape)
 
 
-def trace_conv2d(image: object, kernel: object, stride: int = 1, padding: Padding = "valid") -> Trace:
-    """Slide `kernel` over `image` and keep every step; padding is 'valid', 'same' or a number of zeros."""
-    image, kernel = check_grid(image, "input"), check_grid(kernel, "kernel")
-    rows = resolve_padding(image.shape[0], kernel.shape[0], stride, padding)
-    columns = resolve_padding(image.shape[1], kernel.shape[1], stride, padding)
+def trace_conv2d(
+    image: object,
+    kernel: object,
+    stride: int = 1,
+    padding: Padding = "valid",
+    dilation: int = 1,
+    bias: float = 0.0,
+) -> Trace:
+    """Slide `kernel` over `image` and keep every step: one Conv2D filter, as Keras computes it.
+
+    `image` is (H, W) or (H, W, C), `kernel` (k, k) or (k, k, C) with the same C; padding is 'valid',
+    'same' or a number of zeros; dilation is Keras's `dilation_rate`; the bias is added to every cell.
+    """
+    image, kernel = check_image(image, "input"), check_image(kernel, "kernel")
+    check_channels(image, kernel)
+    check_dilation(dilation, stride)
+    bias = check_bias(bias)
+    padding_per_axis = []
     for axis in (0, 1):
-        output_size(image.shape[axis], kernel.shape[axis], stride, padding)
-    padded = np.pad(image, (rows, columns))
-    windows = extract_windows(padded, kernel.shape, stride)
-    # Each output cell is one window times the kernel, summed: that is all a Conv2D filter does.
-    output = np.einsum("ijkl,kl->ij", windows, kernel)
-    return Trace("convolution", padded, (rows, columns), kernel.shape, stride, kernel, output)
+        output_size(image.shape[axis], kernel.shape[axis], stride, padding, dilation)
+        padding_per_axis.append(resolve_padding(image.shape[axis], kernel.shape[axis], stride, padding, dilation))
+    rows, columns = padding_per_axis
+    padded = np.pad(image, [rows, columns] + [(0, 0)] * (image.ndim - 2))
+    span = (dilated_size(kernel.shape[0], dilation), dilated_size(kernel.shape[1], dilation))
+    # Windows as a view (no copy): shape (out_rows, out_columns, channels, span_rows, span_columns),
+    # then every d-th cell of each span: the cells a dilated kernel touches.
+    windows = sliding_window_view(with_channels(padded), span, axis=(0, 1))[::stride, ::stride]
+    windows = windows[..., ::dilation, ::dilation]
+    # Each output cell is one window times the kernel, summed over rows, columns and channels, plus
+    # the bias: that is all a Conv2D filter does.
+    output = np.einsum("ijckl,klc->ij", windows, with_channels(kernel)) + bias
+    return Trace("convolution", padded, (rows, columns), kernel.shape[:2], stride, kernel, output, dilation, bias)
 
 
 def trace_pool2d(feature_map: object, size: int = 2, stride: int | None = None, mode: str = "max") -> Trace:
@@ -165,9 +291,16 @@ def trace_pool2d(feature_map: object, size: int = 2, stride: int | None = None, 
     return Trace(mode, feature_map, ((0, 0), (0, 0)), (size, size), stride, None, output)
 
 
-def conv2d(image: object, kernel: object, stride: int = 1, padding: Padding = "valid") -> np.ndarray:
-    """Return the feature map of `kernel` slid over the 2-D `image`."""
-    return trace_conv2d(image, kernel, stride, padding).output
+def conv2d(
+    image: object,
+    kernel: object,
+    stride: int = 1,
+    padding: Padding = "valid",
+    dilation: int = 1,
+    bias: float = 0.0,
+) -> np.ndarray:
+    """Return the 2-D feature map of one filter `kernel` (plus `bias`) slid over `image` (see trace_conv2d)."""
+    return trace_conv2d(image, kernel, stride, padding, dilation, bias).output
 
 
 def pool2d(feature_map: object, size: int = 2, stride: int | None = None, mode: str = "max") -> np.ndarray:
