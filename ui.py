@@ -41,6 +41,11 @@ def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> n
     return values
 
 
+def tighten_top() -> None:
+    """Trim Streamlit's 6 rem top margin, so the picture that carries the idea fits a projector's first screen."""
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
+
+
 def toggle_play(page: str) -> None:
     """Start or pause the animation; starting at the last step begins again from step 1."""
     playing_key, step_key = f"{page}_playing", f"{page}_step"
@@ -55,14 +60,22 @@ def is_playing(page: str) -> bool:
 
 
 def play_button(page: str, num_steps: int) -> None:
-    """Draw the Play/Pause button that animates the steps of `page`."""
+    """Draw the Play/Pause button that animates the steps of `page` (material icons: no emoji font needed)."""
     st.session_state[f"{page}_steps"] = num_steps
-    label = "⏸ Pause" if is_playing(page) else "▶ Play"
-    st.button(label, key=f"{page}_play", on_click=toggle_play, args=(page,), disabled=num_steps < 2)
+    playing = is_playing(page)
+    st.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        key=f"{page}_play",
+        on_click=toggle_play,
+        args=(page,),
+        disabled=num_steps < 2,
+    )
 
 
 def play_interval(page: str) -> float | None:
-    """Return the fragment refresh interval: a tick while playing, none while paused."""
+    """Return the fragment refresh interval: a tick while playing, none while paused (and remember which)."""
+    st.session_state[f"{page}_ticking"] = is_playing(page)
     return PLAY_INTERVAL_SECONDS if is_playing(page) else None
 
 
@@ -77,5 +90,17 @@ def step_slider(page: str, num_steps: int) -> int:
         step += 1
     st.session_state[step_key] = step
     if num_steps > 1:
-        st.slider("Step", 1, num_steps, key=step_key)
+        st.slider("Step", 1, num_steps, key=step_key, label_visibility="collapsed")
     return st.session_state[step_key] - 1
+
+
+def step_controls(page: str, num_steps: int) -> int:
+    """Draw Play/Pause and the step slider on one row, inside the page's fragment; return the 0-based step."""
+    play_column, slider_column = st.columns([1, 5], vertical_alignment="center")
+    with play_column:
+        play_button(page, num_steps)
+    if is_playing(page) != st.session_state.get(f"{page}_ticking", False):
+        # Play or Pause was pressed inside the fragment: only a full run can start or stop its ticking.
+        st.rerun()
+    with slider_column:
+        return step_slider(page, num_steps)

@@ -135,7 +135,8 @@ def test_kernel_presets():
     assert {"identity", "box blur", "sharpen", "Sobel x", "Sobel y", "Laplacian", "X kernel"} <= set(presets)
     assert presets["X kernel"].tolist() == X_KERNEL
     np.testing.assert_array_equal(
-        convolution.conv2d(convolution.counting_grid(5), presets["identity"], padding="same"), convolution.counting_grid(5)
+        convolution.conv2d(convolution.counting_grid(5), presets["identity"], padding="same"),
+        convolution.counting_grid(5),
     )
     assert set(convolution.kernel_presets(5)) == {"identity", "box blur", "X kernel"}
     assert convolution.kernel_presets(5)["X kernel"][2, 2] == 1

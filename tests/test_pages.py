@@ -1,11 +1,15 @@
 """Every page through AppTest, started from app.py; widget tests on Convolution and Pooling."""
 
+import io
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from tests.apptest_helpers import ROOT, assert_no_errors, open_page, page_grids
+from tests.apptest_helpers import ROOT, assert_no_errors, open_page
+from tests.grid_reader import page_pictures
 
 PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
 
@@ -25,7 +29,9 @@ def test_home_shows_device_and_versions():
 
 
 def arithmetic(app) -> list[str]:
-    return [code.value for code in app.code]
+    """Return the step's sums as drawn (one per line of the coloured arithmetic)."""
+    sums = page_pictures(app)[1]
+    return [text for name, text in sorted(sums.items()) if name[-1].isdigit() and not name.startswith("channels")]
 
 
 def image_captions(app) -> list[str]:
@@ -36,41 +42,70 @@ def markdown_text(app) -> str:
     return "\n".join(markdown.value for markdown in app.markdown)
 
 
+def grids_of(app) -> dict[str, dict]:
+    return page_pictures(app)[0]
+
+
 def test_convolution_defaults_show_the_tutorial_first_step():
     app = open_page("app_pages/convolution.py")
+    assert_no_errors(app)
     assert arithmetic(app) == ["1×1 + 0×2 + 1×3 + 0×6 + 1×7 + 0×8 + 1×11 + 0×12 + 1×13 = 35"]
-    assert "**Output size: 3×3**" in markdown_text(app)
-    assert any("⌊(5 − 3) / 1⌋ + 1 = 3" in caption.value for caption in app.caption)
-    input_grid, kernel_grid, output_grid = page_grids(app)
+    assert "Step 1 of 9" in page_pictures(app)[1]["convolution"]
+    assert "<b>Output size: 3×3</b>" in markdown_text(app)
+    assert "⌊(5 − 3) / 1⌋ + 1 = 3" in markdown_text(app)
+    grids = grids_of(app)
+    input_grid, kernel_grid, output_grid = grids["input"], grids["kernel"], grids["output"]
     assert input_grid["cells"][0] == ["1", "2", "3", "4", "5"]
-    assert input_grid["lit"] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1), (2, 2)]  # the 3×3 edge
+    assert input_grid["lit"] == [(row, column) for row in range(3) for column in range(3)]
+    assert input_grid["weights"][0][:4] == ["×1", "×0", "×1", ""], "the kernel's weights in small print"
     assert kernel_grid["cells"] == [["1", "0", "1"], ["0", "1", "0"], ["1", "0", "1"]]
     assert output_grid["cells"] == [["35", "", ""], ["", "", ""], ["", "", ""]]
     assert output_grid["lit"] == [(0, 0)] and output_grid["titles"][0][0] == "row 1, column 1: 35"
+    assert 'data-link="link"' in markdown_text(app), "the window is linked to its output cell"
 
 
 def test_convolution_last_step_fills_the_whole_output():
     app = open_page("app_pages/convolution.py")
     app.slider(key="convolution_step").set_value(9).run()
     assert arithmetic(app)[0].endswith("= 95")
-    output_grid = page_grids(app)[2]
+    output_grid = grids_of(app)["output"]
     assert output_grid["cells"] == [["35", "40", "45"], ["60", "65", "70"], ["85", "90", "95"]]
-    assert output_grid["lit"] == [(2, 2)] and (4, 4) in page_grids(app)[0]["lit"]
+    assert output_grid["lit"] == [(2, 2)] and (4, 4) in grids_of(app)["input"]["lit"]
 
 
 def test_convolution_stride_and_padding_change_the_output_size():
     app = open_page("app_pages/convolution.py")
     app.number_input(key="convolution_stride").set_value(2).run()
-    assert "**Output size: 2×2**" in markdown_text(app)
+    assert "Output size: 2×2" in markdown_text(app)
     app.selectbox(key="convolution_padding").select("same").run()
-    assert "**Output size: 3×3**" in markdown_text(app)
-    input_grid = page_grids(app)[0]
+    assert "Output size: 3×3" in markdown_text(app)
+    input_grid = grids_of(app)["input"]
     assert len(input_grid["cells"]) == 7  # 5 rows plus one zero row above and below
     assert input_grid["titles"][0][0] == "padding (zero)" and input_grid["titles"][1][1] == "row 1, column 1: 1"
     app.selectbox(key="convolution_padding").select("1").run()
     app.number_input(key="convolution_stride").set_value(1).run()
-    assert "**Output size: 5×5**" in markdown_text(app)
+    assert "Output size: 5×5" in markdown_text(app)
     assert_no_errors(app)
+
+
+def test_convolution_dilation_spreads_the_window_and_shows_the_formula():
+    app = open_page("app_pages/convolution.py")
+    app.number_input(key="convolution_grid_size").set_value(7).run()
+    app.number_input(key="convolution_dilation").set_value(2).run()
+    assert_no_errors(app)
+    assert "Output size: 3×3" in markdown_text(app)
+    assert "⌊(7 + 2×0 − 2×(3 − 1) − 1) / 1⌋ + 1 = 3" in markdown_text(app)
+    assert grids_of(app)["input"]["lit"] == [(row, column) for row in (0, 2, 4) for column in (0, 2, 4)]
+    assert arithmetic(app)[0] == "1×1 + 0×3 + 1×5 + 0×15 + 1×17 + 0×19 + 1×29 + 0×31 + 1×33 = 85"
+    app.number_input(key="convolution_stride").set_value(2).run()
+    assert "set the stride or the dilation back to 1" in app.error[0].value
+
+
+def test_convolution_bias_is_the_last_term():
+    app = open_page("app_pages/convolution.py")
+    app.number_input(key="convolution_bias").set_value(-5.0).run()
+    assert arithmetic(app)[0].endswith("1×13 + (−5) = 30")
+    assert grids_of(app)["kernel"]["caption"] == "kernel, bias −5"
 
 
 def test_convolution_preset_and_kernel_size_change_the_kernel():
@@ -80,7 +115,7 @@ def test_convolution_preset_and_kernel_size_change_the_kernel():
     assert arithmetic(app)[0] == "(−1)×1 + 0×2 + 1×3 + (−2)×6 + 0×7 + 2×8 + (−1)×11 + 0×12 + 1×13 = 8"
     app.number_input(key="convolution_kernel_size").set_value(5).run()
     assert app.selectbox(key="convolution_preset").value == "X kernel"
-    assert "**Output size: 1×1**" in markdown_text(app)
+    assert "Output size: 1×1" in markdown_text(app)
     assert_no_errors(app)
 
 
@@ -88,7 +123,7 @@ def test_convolution_grid_size_resets_the_input():
     app = open_page("app_pages/convolution.py")
     app.number_input(key="convolution_grid_size").set_value(7).run()
     assert app.text_area(key="convolution_grid").value.splitlines()[-1] == "43 44 45 46 47 48 49"
-    assert "**Output size: 5×5**" in markdown_text(app)
+    assert "Output size: 5×5" in markdown_text(app)
 
 
 @pytest.mark.parametrize("bad_text", ["1 2 3\n4 five 6\n7 8 9", "", "1 2 nan", "1 2 1e99", "1 2\n3"])
@@ -113,44 +148,94 @@ def test_convolution_play_advances_one_step_per_tick_and_pauses_at_the_end():
     app = open_page("app_pages/convolution.py")
     app.button(key="convolution_play").click().run()
     assert app.slider(key="convolution_step").value == 2
-    assert app.button(key="convolution_play").label == "⏸ Pause"
+    assert app.button(key="convolution_play").label == "Pause"
     for expected_step in range(3, 10):
         app.run()  # AppTest never fires run_every: each run stands for one tick
         assert app.slider(key="convolution_step").value == expected_step
     app.run()
-    assert app.button(key="convolution_play").label == "▶ Play"
+    assert app.button(key="convolution_play").label == "Play"
     assert app.slider(key="convolution_step").value == 9
     assert_no_errors(app)
 
 
-def test_convolution_on_a_real_photo_with_and_without_relu():
+def test_convolution_channels_add_three_sums_and_a_bias_into_one_cell():
     app = open_page("app_pages/convolution.py")
-    app.selectbox(key="convolution_preset").select("Sobel x").run()
+    grids, sums = page_pictures(app)
+    assert {"input-R", "input-G", "input-B", "kernel-R", "kernel-G", "kernel-B"} <= set(grids)
+    assert grids["input-R"]["lit"] == [(row, column) for row in range(3) for column in range(3)]
+    assert sums["channels-0"].startswith("R: 1×1 + 0×2 + 1×3")
+    assert sums["channels-3"] == "R + G + B + bias: 10 + 0 + 3 + bias 1 = 14"
+    app.number_input(key="convolution_channels_bias").set_value(-4.0).run()
+    app.slider(key="convolution_channels_step").set_value(4).run()
+    assert page_pictures(app)[1]["channels-3"].endswith(
+        "+ bias (−4) = " + page_pictures(app)[0]["channels-output"]["cells"][1][1]
+    )
+    app.number_input(key="convolution_filters").set_value(8).run()
+    assert "3×3×3×8 + 8 = 224" in markdown_text(app) and "3×3×3×32 + 32 = 896" in markdown_text(app)
+    assert "depth-8" in page_pictures(app)[0]
+    assert any(link.proto.page.endswith("layers.py") or "layers" in link.proto.page for link in app.get("page_link"))
+    assert_no_errors(app)
+
+
+def test_convolution_on_a_real_photo_defaults_to_an_edge_kernel_where_relu_matters():
+    app = open_page("app_pages/convolution.py")
+    assert app.selectbox(key="convolution_photo_kernel").value == "Sobel x"
     assert image_captions(app) == [
         "input, grayscale: 170×256",
         "feature map after ReLU: 168×254 (stretched to black…white)",
     ]
     app.toggle(key="convolution_relu").set_value(False).run()
     app.selectbox(key="convolution_photo").select("rocket").run()
+    app.selectbox(key="convolution_photo_kernel").select("the kernel above").run()
     assert_no_errors(app)
+
+
+def photo_bytes(height: int = 40, width: int = 60) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_convolution_photo_upload_and_a_bad_upload():
+    app = open_page("app_pages/convolution.py")
+    app.file_uploader(key="convolution_upload").upload("mine.png", photo_bytes(), "image/png").run()
+    assert_no_errors(app)
+    assert image_captions(app)[0] == "input, grayscale: 40×60"
+    app.file_uploader(key="convolution_upload").upload("homework.png", b"not a picture", "image/png").run()
+    assert not app.exception
+    assert app.error[0].value.startswith("homework.png: showing the sample photo instead.")
+    assert image_captions(app)[0] == "input, grayscale: 170×256"
+
+
+def test_convolution_without_a_trained_model_points_to_train(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(tmp_path / "runs"))
+    app = open_page("app_pages/convolution.py")
+    app.selectbox(key="convolution_photo_kernel").select("a filter your model learned").run()
+    assert not app.exception and "No trained model yet" in app.info[0].value
 
 
 def test_pooling_defaults_show_max_and_average_side_by_side():
     app = open_page("app_pages/pooling.py")
-    assert arithmetic(app) == ["max(1, 3, 5, 6) = 6", "(1 + 3 + 5 + 6) / 4 = 3.75"]
+    assert arithmetic(app) == ["max: max(1, 3, 5, 6) = 6", "average: (1 + 3 + 5 + 6) / 4 = 3.75"]
     assert "no parameters to learn" in markdown_text(app)
-    max_input, max_output, average_input, average_output = page_grids(app)
-    assert max_input["lit"] == average_input["lit"] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert max_output["cells"][0][0] == "6" and average_output["cells"][0][0] == "3.75"
+    grids = grids_of(app)
+    assert grids["input"]["lit"] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert grids["input"]["winner"] == [(1, 1)], "the 6 wins the first window"
+    assert grids["pooled-max"]["cells"][0][0] == "6" and grids["pooled-average"]["cells"][0][0] == "3.75"
+    assert grids["pooled-max"]["lit"] == grids["pooled-average"]["lit"] == [(0, 0)]
 
 
 def test_pooling_size_stride_and_step():
     app = open_page("app_pages/pooling.py")
     app.number_input(key="pooling_size").set_value(3).run()
     app.number_input(key="pooling_stride").set_value(1).run()
-    assert "**Output size: 2×2**" in markdown_text(app)
+    assert "Output size: 2×2" in markdown_text(app)
     app.slider(key="pooling_step").set_value(4).run()
-    assert arithmetic(app) == ["max(6, 1, 7, 2, 8, 0, 1, 4, 6) = 8", "(6 + 1 + 7 + 2 + 8 + 0 + 1 + 4 + 6) / 9 = 3.889"]
+    assert arithmetic(app) == [
+        "max: max(6, 1, 7, 2, 8, 0, 1, 4, 6) = 8",
+        "average: (6 + 1 + 7 + 2 + 8 + 0 + 1 + 4 + 6) / 9 = 3.889",
+    ]
+    assert grids_of(app)["input"]["winner"] == [(2, 2)]
     assert_no_errors(app)
 
 
@@ -158,7 +243,7 @@ def test_pooling_bad_grid_and_too_big_window_are_messages():
     app = open_page("app_pages/pooling.py")
     app.text_area(key="pooling_grid").input("1 2\n3 x").run()
     assert "last good feature map" in app.error[0].value
-    assert arithmetic(app)[0] == "max(1, 3, 5, 6) = 6"
+    assert arithmetic(app)[0] == "max: max(1, 3, 5, 6) = 6"
     app.text_area(key="pooling_grid").input("1 2\n3 4").run()
     app.number_input(key="pooling_size").set_value(3).run()
     assert not app.exception and "does not fit" in app.error[0].value

@@ -1,19 +1,79 @@
-"""Grids of numbers as plain HTML tables: what the Convolution and Pooling pages step through."""
+"""Grids of numbers drawn as SVG: cells, the lit window, the kernel's weights in small print, links.
+
+Every grid is a `<g data-grid="NAME">` and every cell a `<g data-cell="ROW,COLUMN">` with a `<title>`
+(the hover tooltip), so tests and people find them however the picture is laid out. Coordinates are
+in design units (one cell is CELL units); the page's CSS scales the whole picture to the screen.
+Pages must show these with `st.markdown(..., unsafe_allow_html=True)`: `st.html` strips `<svg>`.
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 
 import numpy as np
 from plotly.colors import sample_colorscale
 
 from cnnviz.lesson.convolution import format_number
 
+CELL = 64
+CAPTION = 34  # room above a grid for its caption
+VALUE_FONT = 28
+CAPTION_FONT = 22
+WEIGHT_FONT = 14
 LIT_COLOUR = "#e4572e"
+WINNER_COLOUR = "#1a7f37"
+TEXT_COLOUR = "#262730"
 PADDING_BACKGROUND = "#eeeeee"
 EMPTY_BACKGROUND = "#fafafa"
-GAP = "2px solid #ffffff"
-LIT_EDGE = f"3px solid {LIT_COLOUR}"
+# One colour per kernel position (cycled beyond 9): the weight's cell, its small print in the window
+# and its term in the sum share it, so the eye can follow a weight from the kernel into the arithmetic.
+TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#b07d00", "#8c564b", "#c2185b", "#00838f", "#546e7a")
+CHANNEL_COLOURS = ("#d62728", "#2ca02c", "#1f77b4", "#7f7f7f")  # R, G, B, then grey
+
+
+def term_colour(index: int) -> str:
+    """Return the colour of kernel position `index` (row by row)."""
+    return TERM_COLOURS[index % len(TERM_COLOURS)]
+
+
+@dataclass
+class Grid:
+    """One grid to draw: its values, where it goes and what is marked on it."""
+
+    name: str
+    values: np.ndarray
+    x: float
+    y: float
+    caption: str = ""
+    cell: float = CELL
+    colorscale: str = "Blues"
+    padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
+    lit: list[tuple[int, int]] = field(default_factory=list)
+    weights: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # cell -> (text, colour)
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> background, white text
+    winner: tuple[int, int] | None = None
+    tooltip_prefix: str = ""
+
+    @property
+    def width(self) -> float:
+        """Return the grid's width in design units."""
+        return self.values.shape[1] * self.cell
+
+    @property
+    def height(self) -> float:
+        """Return the grid's height in design units (the caption above it not included)."""
+        return self.values.shape[0] * self.cell
+
+    def box(self, cells: list[tuple[int, int]]) -> tuple[float, float, float, float]:
+        """Return the (left, top, right, bottom) that holds these cells."""
+        rows, columns = [row for row, _ in cells], [column for _, column in cells]
+        return (
+            self.x + min(columns) * self.cell,
+            self.y + min(rows) * self.cell,
+            self.x + (max(columns) + 1) * self.cell,
+            self.y + (max(rows) + 1) * self.cell,
+        )
 
 
 def colour_fractions(values: np.ndarray, is_shown: np.ndarray) -> np.ndarray:
@@ -24,73 +84,190 @@ def colour_fractions(values: np.ndarray, is_shown: np.ndarray) -> np.ndarray:
     return np.clip((values - shown.min()) / (shown.max() - shown.min()), 0, 1)
 
 
-def cell_style(background: str, text_colour: str, borders: dict[str, str], cell_pixels: int) -> str:
-    """Return the inline CSS of one cell."""
-    edges = "".join(f"border-{side}:{border};" for side, border in borders.items())
+def padding_mask(shape: tuple[int, int], padding: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+    """Return True where a cell is a padding zero rather than part of the real input."""
+    rows, columns = shape
+    mask = np.zeros(shape, dtype=bool)
+    (top, bottom), (left, right) = padding
+    mask[:top, :] = mask[rows - bottom :, :] = True
+    mask[:, :left] = mask[:, columns - right :] = True
+    return mask
+
+
+def fitted_font(text: str, cell: float, largest: float = VALUE_FONT) -> float:
+    """Return a font size at which `text` fits in a cell (numbers are about 0.55 em wide)."""
+    return round(min(largest, (cell - 8) / (0.56 * max(len(text), 1))), 1)
+
+
+def text_element(x: float, y: float, text: str, size: float, colour: str = TEXT_COLOUR, **attributes: str) -> str:
+    """Return an SVG <text> centred on (x, y), its content escaped."""
+    extra = "".join(
+        f' {name.rstrip("_").replace("_", "-")}="{html.escape(str(value))}"' for name, value in attributes.items()
+    )
     return (
-        f"background:{background};color:{text_colour};{edges}min-width:{cell_pixels}px;height:{cell_pixels}px;"
-        "padding:0 4px;text-align:center;vertical-align:middle;font-variant-numeric:tabular-nums;"
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}" text-anchor="middle" '
+        f'dominant-baseline="central"{extra}>{html.escape(text)}</text>'
     )
 
 
-def window_borders(row: int, column: int, window: tuple[int, int, int, int] | None) -> dict[str, str]:
-    """Return the four borders of a cell: lit on the edges of the window, a white gap elsewhere."""
-    borders = {"top": GAP, "bottom": GAP, "left": GAP, "right": GAP}
-    if window is None:
-        return borders
-    top, left, height, width = window
-    if not (top <= row < top + height and left <= column < left + width):
-        return borders
-    borders["top"] = LIT_EDGE if row == top else GAP
-    borders["bottom"] = LIT_EDGE if row == top + height - 1 else GAP
-    borders["left"] = LIT_EDGE if column == left else GAP
-    borders["right"] = LIT_EDGE if column == left + width - 1 else GAP
-    return borders
+def cell_label(grid: Grid, row: int, column: int, text: str, is_padding: bool) -> str:
+    """Return the tooltip of one cell: its place on the real input (padding rows not counted) and value."""
+    if is_padding:
+        return "padding (zero)"
+    if not text:
+        return "not computed yet"
+    (top, _), (left, _) = grid.padding
+    return f"{grid.tooltip_prefix}row {row + 1 - top}, column {column + 1 - left}: {text}"
 
 
-def grid_html(
-    values: np.ndarray,
-    title: str = "",
-    window: tuple[int, int, int, int] | None = None,
-    padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
-    colorscale: str = "Blues",
-    cell_pixels: int = 40,
-) -> str:
-    """Return a grid of numbers as an HTML table; `window` = (top, left, height, width) is outlined.
+def cell_svg(grid: Grid, row: int, column: int, background: str, text_colour: str, is_padding: bool) -> str:
+    """Return one cell: a square, its number, its tooltip and, in the window, the weight in small print."""
+    value = grid.values[row, column]
+    text = "" if np.isnan(value) else format_number(value)
+    x, y, size = grid.x + column * grid.cell, grid.y + row * grid.cell, grid.cell
+    flags = ' data-lit="1"' if (row, column) in grid.lit else ""
+    flags += ' data-winner="1"' if grid.winner == (row, column) else ""
+    parts = [
+        f'<g data-cell="{row},{column}"{flags}><title>{html.escape(cell_label(grid, row, column, text, is_padding))}'
+        "</title>",
+        f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{size - 2:.1f}" height="{size - 2:.1f}" rx="3" '
+        f'fill="{background}"/>',
+    ]
+    weight = grid.weights.get((row, column))
+    value_y = y + size * (0.6 if weight else 0.5)
+    parts.append(text_element(x + size / 2, value_y, text, fitted_font(text, size), text_colour, class_="value"))
+    if weight:
+        weight_text, colour = weight
+        width = min(size - 6, 8 + 0.6 * WEIGHT_FONT * len(weight_text))
+        parts.append(f'<rect x="{x + 3:.1f}" y="{y + 3:.1f}" width="{width:.1f}" height="19" rx="4" fill="{colour}"/>')
+        parts.append(
+            text_element(
+                x + 3 + width / 2,
+                y + 12.5,
+                weight_text,
+                fitted_font(weight_text, width + 8, WEIGHT_FONT),
+                "#ffffff",
+                class_="weight",
+            )
+        )
+    parts.append("</g>")
+    return "".join(parts)
 
-    NaN cells are blank (an output not computed yet); padding rows and columns are grey zeros.
-    """
-    # A table, not a chart: the browser lays out a few dozen cells in milliseconds, where a plotly
-    # heatmap cost each student's browser about a second of CPU per step of the kernel.
-    values = np.asarray(values, dtype=float)
-    rows, columns = values.shape
-    is_padding = np.zeros(values.shape, dtype=bool)
-    (top_pad, bottom_pad), (left_pad, right_pad) = padding
-    is_padding[:top_pad, :] = is_padding[rows - bottom_pad :, :] = True
-    is_padding[:, :left_pad] = is_padding[:, columns - right_pad :] = True
+
+def grid_svg(grid: Grid) -> str:
+    """Return a whole grid: caption, cells coloured by value, the lit cells outlined, the winner ringed."""
+    values = np.asarray(grid.values, dtype=float)
+    grid.values = values
+    is_padding = padding_mask(values.shape, grid.padding)
     is_shown = ~is_padding & ~np.isnan(values)
     fractions = colour_fractions(np.nan_to_num(values), is_shown)
-    backgrounds = sample_colorscale(colorscale, [float(f) for f in fractions.ravel()])
-    table_rows = []
-    for row in range(rows):
-        cells = []
-        for column in range(columns):
-            value = values[row, column]
-            text = "" if np.isnan(value) else format_number(value)
+    backgrounds = sample_colorscale(grid.colorscale, [float(f) for f in fractions.ravel()])
+    parts = [f'<g data-grid="{html.escape(grid.name)}" aria-label="{html.escape(grid.caption)}">']
+    if grid.caption:
+        parts.append(
+            text_element(
+                grid.x + grid.width / 2,
+                grid.y - CAPTION / 2,
+                grid.caption,
+                CAPTION_FONT,
+                font_weight="600",
+                class_="caption",
+            )
+        )
+    for row in range(values.shape[0]):
+        for column in range(values.shape[1]):
             if is_padding[row, column]:
-                background, text_colour, label = PADDING_BACKGROUND, "#888888", "padding (zero)"
-            elif np.isnan(value):
-                background, text_colour, label = EMPTY_BACKGROUND, "#262730", "not computed yet"
+                background, text_colour = PADDING_BACKGROUND, "#888888"
+            elif np.isnan(values[row, column]):
+                background, text_colour = EMPTY_BACKGROUND, TEXT_COLOUR
+            elif (row, column) in grid.fills:
+                background, text_colour = grid.fills[(row, column)], "#ffffff"
             else:
-                background = backgrounds[row * columns + column]
-                text_colour = "#ffffff" if fractions[row, column] > 0.6 else "#262730"  # legible on dark cells
-                label = f"row {row + 1 - top_pad}, column {column + 1 - left_pad}: {text}"
-            style = cell_style(background, text_colour, window_borders(row, column, window), cell_pixels)
-            cells.append(f'<td title="{html.escape(label)}" style="{style}">{html.escape(text)}</td>')
-        table_rows.append("<tr>" + "".join(cells) + "</tr>")
-    caption = f'<div style="text-align:center;font-weight:600;margin-bottom:4px">{html.escape(title)}</div>'
-    table = (
-        f'<table class="cnnviz-grid" aria-label="{html.escape(title)}" '
-        'style="border-collapse:collapse;margin:0 auto;border:none">' + "".join(table_rows) + "</table>"
+                background = backgrounds[row * values.shape[1] + column]
+                text_colour = "#ffffff" if fractions[row, column] > 0.6 else TEXT_COLOUR  # legible on dark cells
+            parts.append(cell_svg(grid, row, column, background, text_colour, bool(is_padding[row, column])))
+    parts.append(outline_svg(grid))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def outline_svg(grid: Grid) -> str:
+    """Return the lit window's outline (a frame per cell when dilation spreads it) and the winner's ring."""
+    parts = []
+    if grid.lit:
+        left, top, right, bottom = grid.box(grid.lit)
+        spans_every_cell = len(grid.lit) == round((right - left) / grid.cell) * round((bottom - top) / grid.cell)
+        if not spans_every_cell:
+            # Dilation: frame each touched cell, and the whole span dashed, so the gaps show.
+            for row, column in grid.lit:
+                parts.append(frame(grid.box([(row, column)]), LIT_COLOUR, 3))
+            parts.append(frame((left, top, right, bottom), LIT_COLOUR, 2, dashed=True))
+        else:
+            parts.append(frame((left, top, right, bottom), LIT_COLOUR, 4))
+    if grid.winner is not None:
+        left, top, right, bottom = grid.box([grid.winner])
+        parts.append(
+            f'<circle cx="{(left + right) / 2:.1f}" cy="{(top + bottom) / 2 + 3:.1f}" r="{grid.cell * 0.36:.1f}" '
+            f'fill="none" stroke="{WINNER_COLOUR}" stroke-width="3" class="winner-ring"/>'
+        )
+    return "".join(parts)
+
+
+def frame(box: tuple[float, float, float, float], colour: str, width: float, dashed: bool = False) -> str:
+    """Return an unfilled rectangle around `box`."""
+    left, top, right, bottom = box
+    dash = ' stroke-dasharray="6 4"' if dashed else ""
+    return (
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}" rx="4" '
+        f'fill="none" stroke="{colour}" stroke-width="{width}"{dash} pointer-events="none"/>'
     )
-    return f"<div>{caption}{table}</div>"
+
+
+def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Return the convex hull of a few points, counter-clockwise (Andrew's monotone chain)."""
+    points = sorted(set(points))
+
+    def cross(origin: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - origin[0]) * (b[1] - origin[1]) - (a[1] - origin[1]) * (b[0] - origin[0])
+
+    lower: list[tuple[float, float]] = []
+    upper: list[tuple[float, float]] = []
+    for point in points:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], point) <= 0:
+            lower.pop()
+        lower.append(point)
+    for point in reversed(points):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], point) <= 0:
+            upper.pop()
+        upper.append(point)
+    return lower[:-1] + upper[:-1]
+
+
+def link_svg(
+    source: tuple[float, float, float, float], target: tuple[float, float, float, float], name: str = "link"
+) -> str:
+    """Return a translucent beam from a window's box to the output cell's box: where that number comes from."""
+    corners = [(x, y) for box in (source, target) for x in (box[0], box[2]) for y in (box[1], box[3])]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in convex_hull(corners))
+    return (
+        f'<polygon data-link="{html.escape(name)}" points="{points}" fill="{LIT_COLOUR}" fill-opacity="0.10" '
+        f'stroke="{LIT_COLOUR}" stroke-opacity="0.55" stroke-width="2" stroke-dasharray="5 4" pointer-events="none"/>'
+    )
+
+
+def svg_document(width: float, height: float, body: str, name: str, max_height: str = "none") -> str:
+    """Return an inline <svg> that scales to its column and to `max_height` (a CSS length), never above 1:1."""
+    return (
+        f'<svg data-picture="{html.escape(name)}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'preserveAspectRatio="xMidYMin meet" role="img" style="display:block;width:100%;max-width:{width:.0f}px;'
+        f'height:auto;max-height:{max_height};margin:0 auto;font-variant-numeric:tabular-nums">{body}</svg>'
+    )
+
+
+def coloured_terms(terms: list[tuple[str, str]]) -> str:
+    """Return HTML spans, each text in its colour (an empty colour leaves the text plain), escaped."""
+    spans = []
+    for text, colour in terms:
+        escaped = html.escape(text)
+        spans.append(f'<span style="color:{colour};font-weight:700">{escaped}</span>' if colour else escaped)
+    return "".join(spans)
