@@ -1,5 +1,7 @@
 """Convolution: slide a kernel over a grid one step at a time, then over channels and a real photo."""
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -135,15 +137,7 @@ def load_learned_weights(model_path: str, modified: float) -> tuple[np.ndarray, 
 
 def trained_models() -> dict[str, str]:
     """Return {label: model path} for every run that has saved a model, newest first."""
-    found = {}
-    for run in runs.list_runs():
-        # The run store is being reworked: take .model_path/.label when a Run has them, else the folder's model.
-        model_path = getattr(run, "model_path", None)
-        if model_path is None and not hasattr(run, "model_path"):
-            model_path = runs.run_dir(run.run_id) / "model.keras"
-        if model_path is not None and model_path.is_file():
-            found[getattr(run, "label", None) or run.run_id] = str(model_path)
-    return found
+    return {run.label: str(run.model_path) for run in runs.list_runs() if run.model_path is not None}
 
 
 def pick_learned_kernel() -> tuple[np.ndarray, float] | None:
@@ -165,8 +159,6 @@ def pick_learned_kernel() -> tuple[np.ndarray, float] | None:
 
 def runs_modified(path: str) -> float:
     """Return when a model file was last written (a cache key, so a retrained run is read again)."""
-    from pathlib import Path
-
     return Path(path).stat().st_mtime
 
 
@@ -176,9 +168,10 @@ st.markdown(
     "Each slice multiplies its own channel; the three sums and one **bias** add up to **one** output cell."
 )
 rgb_image, rgb_kernel = channels.toy_rgb_image(), channels.toy_rgb_kernel()
-channel_bias = st.number_input("Bias", -10.0, 10.0, 1.0, 1.0, key="convolution_channels_bias")
+bias_column, cell_column = st.columns([1, 3])
+channel_bias = bias_column.number_input("Bias", -10.0, 10.0, 1.0, 1.0, key="convolution_channels_bias")
 channel_trace = convolution.trace_conv2d(rgb_image, rgb_kernel, bias=channel_bias)
-channel_step = st.slider("Output cell", 1, channel_trace.num_steps, 1, key="convolution_channels_step")
+channel_step = cell_column.slider("Output cell", 1, channel_trace.num_steps, 1, key="convolution_channels_step")
 st.markdown(steps.channels_picture(channel_trace, channel_step - 1), unsafe_allow_html=True)
 
 filter_count = st.number_input("Filters in the layer", 1, channels.MAX_FILTERS, 4, key="convolution_filters")

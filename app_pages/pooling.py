@@ -16,7 +16,7 @@ st.markdown(
     "**average**. It has **no parameters to learn**, which is why Keras lists MaxPooling2D with `Param # 0`."
 )
 # What the picture may take of the window's height: the title, two lines and the step row stay above it.
-PICTURE_MAX_HEIGHT = "max(220px, calc(100vh - 330px))"
+PICTURE_MAX_HEIGHT = "max(200px, calc(100vh - 375px))"
 
 DEFAULT_GRID = np.array([[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]], dtype=float)
 MODES = ("max", "average")

@@ -308,3 +308,45 @@ def test_importing_cnnviz_never_imports_streamlit():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "STREAMLIT False" in result.stdout
+
+
+def save_tiny_trained_run(runs_dir) -> np.ndarray:
+    """Save a one-Conv2D Keras model as a finished run; return its first filter's kernel (3, 3, 3)."""
+    import keras
+
+    from cnnviz.runtime import runs
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
+    config = runs.RunConfig(
+        recipe="tiny",
+        dataset="fashion_mnist",
+        epochs=1,
+        batch_size=1,
+        learning_rate=0.001,
+        optimizer="adam",
+        label="tiny run",
+    )
+    folder = runs.create_run(config, runs_dir)
+    model.save(folder / "model.keras")
+    return keras.ops.convert_to_numpy(model.layers[0].kernel)[..., 0]
+
+
+def test_convolution_uses_a_filter_the_trained_model_learned(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(tmp_path / "runs"))
+    kernel = save_tiny_trained_run(tmp_path / "runs")
+    app = open_page("app_pages/convolution.py", timeout=120)
+    app.selectbox(key="convolution_photo_kernel").select("a filter your model learned").run()
+    assert_no_errors(app)
+    shown = app.code[-1].value.split("\n\n")
+    assert len(shown) == 3, "one 3×3 block per input channel"
+    assert shown[0] == convolution_text(np.round(kernel[..., 0], 3))
+    assert image_captions(app)[0] == "input: 170×256", "an RGB filter runs on the RGB photo"
+    assert image_captions(app)[1].startswith("feature map after ReLU: 168×254")
+    app.number_input(key="convolution_learned_filter").set_value(2).run()
+    assert_no_errors(app)
+
+
+def convolution_text(values: np.ndarray) -> str:
+    from cnnviz.lesson import convolution
+
+    return convolution.format_grid(values)

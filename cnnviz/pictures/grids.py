@@ -134,18 +134,24 @@ def cell_svg(grid: Grid, row: int, column: int, background: str, text_colour: st
         f'fill="{background}"/>',
     ]
     weight = grid.weights.get((row, column))
+    scale = size / CELL  # smaller cells (the channels view) get proportionally smaller print
     value_y = y + size * (0.6 if weight else 0.5)
-    parts.append(text_element(x + size / 2, value_y, text, fitted_font(text, size), text_colour, class_="value"))
+    value_font = fitted_font(text, size, VALUE_FONT * scale)
+    parts.append(text_element(x + size / 2, value_y, text, value_font, text_colour, class_="value"))
     if weight:
         weight_text, colour = weight
-        width = min(size - 6, 8 + 0.6 * WEIGHT_FONT * len(weight_text))
-        parts.append(f'<rect x="{x + 3:.1f}" y="{y + 3:.1f}" width="{width:.1f}" height="19" rx="4" fill="{colour}"/>')
+        pill_height, weight_font = 19 * scale, WEIGHT_FONT * scale
+        width = min(size - 6, 8 * scale + 0.6 * weight_font * len(weight_text))
+        parts.append(
+            f'<rect x="{x + 3:.1f}" y="{y + 3:.1f}" width="{width:.1f}" height="{pill_height:.1f}" rx="4" '
+            f'fill="{colour}"/>'
+        )
         parts.append(
             text_element(
                 x + 3 + width / 2,
-                y + 12.5,
+                y + 3 + pill_height / 2,
                 weight_text,
-                fitted_font(weight_text, width + 8, WEIGHT_FONT),
+                fitted_font(weight_text, width + 8, weight_font),
                 "#ffffff",
                 class_="weight",
             )
@@ -250,7 +256,7 @@ def link_svg(
     corners = [(x, y) for box in (source, target) for x in (box[0], box[2]) for y in (box[1], box[3])]
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in convex_hull(corners))
     return (
-        f'<polygon data-link="{html.escape(name)}" points="{points}" fill="{LIT_COLOUR}" fill-opacity="0.10" '
+        f'<polygon data-link="{html.escape(name)}" points="{points}" fill="{LIT_COLOUR}" fill-opacity="0.07" '
         f'stroke="{LIT_COLOUR}" stroke-opacity="0.55" stroke-width="2" stroke-dasharray="5 4" pointer-events="none"/>'
     )
 
