@@ -28,6 +28,12 @@ def explained_errors(stop: bool = True, prefix: str = "", place=None) -> Iterato
             st.stop()
 
 
+def next_step(page_path: str, label: str) -> None:
+    """End a page with a link to the next step of the lesson."""
+    st.divider()
+    st.page_link(page_path, label=label, icon=":material/arrow_forward:")
+
+
 def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> np.ndarray:
     """Return the grid typed in text area `key`; on a bad edit show why and keep the last good grid."""
     last_good_key = f"{key}_last_good"

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz.learning import models
+from cnnviz.learning import models, recipes
 from cnnviz.lesson import architecture
 
 st.title("Layers")
@@ -19,9 +19,9 @@ def build_model(name: str):
     return models.build(name, weights=None)
 
 
-titles = {recipe.title: name for name, recipe in models.RECIPES.items()}
+titles = {recipe.title: name for name, recipe in recipes.RECIPES.items()}
 name = titles[st.selectbox("Network", list(titles), key="layers_recipe")]
-recipe = models.RECIPES[name]
+recipe = recipes.RECIPES[name]
 model = build_model(name)
 st.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
 
@@ -40,7 +40,7 @@ st.markdown(
     f"{totals['non-trainable']:,} not trainable). The column above adds up to {column_sum:,}: "
     f"{'the same as' if column_sum == totals['total'] else 'NOT the same as'} Keras's own `model.count_params()`."
 )
-if recipe.uses_vgg16 and name != "vgg16_feature_extraction":
+if recipe.pretrained_base and recipe.network_input is recipes.NetworkInput.IMAGES:
     st.caption("VGG16's layers are listed under `vgg16/`. The frozen ones are 'no': training leaves them as they are.")
 
 st.subheader("Standard vs separable convolution")

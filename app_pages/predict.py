@@ -1,8 +1,6 @@
 """Predict: drop an image on a trained model, see what it predicts and where it looked."""
 
 import hashlib
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -10,7 +8,7 @@ import streamlit as st
 import ui
 from cnnviz import errors
 from cnnviz.data import images
-from cnnviz.learning import explain
+from cnnviz.learning import analysis, explain, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import runs, settings
 
@@ -24,7 +22,7 @@ st.markdown(
 @st.cache_resource(max_entries=4)
 def load_model(run_id: str, modified: float):
     """Load a run's model once (safe mode); `modified` makes a retrained model load afresh."""
-    return explain.load_run_model(runs.run_dir(run_id) / "model.keras")
+    return explain.load_run_model(runs.load_run(run_id))
 
 
 @st.cache_data(max_entries=8)
@@ -36,19 +34,14 @@ def decode(data: bytes) -> np.ndarray:
 @st.cache_resource(max_entries=2)
 def test_images(run_id: str):
     """Return the run's dataset test split (or validation split) for picking an image."""
-    from cnnviz.learning import training
-
-    dataset = training.load_dataset(runs.read_json(runs.run_dir(run_id) / "config.json"))
+    dataset = training.load_dataset(runs.load_run(run_id).config)
     return dataset.test or dataset.validation
 
 
 @st.cache_resource(max_entries=2)
 def load_uploaded_model(data: bytes):
-    """Load an uploaded .keras file in safe mode (Keras loads from paths); return it and its content hash."""
-    with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
-        handle.write(data)
-        handle.flush()
-        return explain.load_run_model(Path(handle.name)), hashlib.sha256(data).hexdigest()
+    """Load an uploaded .keras file in safe mode; return it and its content hash."""
+    return explain.load_uploaded_model(data), hashlib.sha256(data).hexdigest()
 
 
 # Inference is cached per (model, image, choice): moving the opacity slider or picking a layer reruns the
@@ -73,25 +66,23 @@ def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> n
     return explain.activations(_model, batch, layer_name)
 
 
-trained = [
-    summary.run_id
-    for summary in runs.list_runs()
-    if (runs.run_dir(summary.run_id) / "model.keras").is_file() and summary.recipe != "vgg16_feature_extraction"
-]
+trained = [run for run in runs.list_runs() if run.model_path is not None]
 model_source = st.radio(
     "Model", ["a run trained here", "upload a .keras file"], horizontal=True, key="predict_model_source"
 )
-run_id, class_names = None, None
+run, class_names = None, None
 with ui.explained_errors():
     if model_source == "a run trained here":
         if not trained:
             st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
             st.stop()
-        run_id = st.selectbox("Trained run", trained, key="predict_run")
-        folder = runs.run_dir(run_id)
-        modified = (folder / "model.keras").stat().st_mtime
-        model, model_key = load_model(run_id, modified), f"{run_id}@{modified}"
-        class_names = runs.read_json(folder / "status.json").get("class_names")
+        choices = {each.run_id: f"{each.label} ({each.state.value}, {each.epochs_done} epochs)" for each in trained}
+        if st.session_state.get("predict_run") not in choices:
+            st.session_state.predict_run = analysis.best_finished_run(trained).run_id
+        run = runs.load_run(st.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run"))
+        modified = run.model_path.stat().st_mtime
+        model, model_key = load_model(run.run_id, modified), f"{run.run_id}@{modified}"
+        class_names = run.class_names
     else:
         limit_mb = settings.max_upload_mb()
         model_file = st.file_uploader(
@@ -113,27 +104,24 @@ image = None
 if source == "upload":
     upload = st.file_uploader("Drop an image", type=images.UPLOAD_TYPES, key="predict_upload")
     if upload is not None:
-        try:
+        with ui.explained_errors(stop=False, prefix=f"{upload.name}: "):
             image = decode(upload.getvalue())
-        except errors.CnnvizError as error:
-            st.error(f"{upload.name}: {error}")
 elif source == "sample photo":
     image = images.load_sample_photo(st.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="predict_photo"))
-elif run_id is not None:
-    try:
-        split = test_images(run_id)
+elif run is not None:
+    with ui.explained_errors(stop=False):
+        split = test_images(run.run_id)
         index = st.number_input(f"Image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index")
         image = split.load([index])[0].astype(np.uint8)
         st.caption(f"true class: {class_names[int(split.labels[index])]}")
-    except errors.CnnvizError as error:
-        st.error(str(error))
 if image is None:
     st.stop()
 
 batch, probabilities = predict(model_key, model, image)
 best = int(np.argmax(probabilities))
 seen = batch[0].astype(np.uint8)
-input_column, result_column = st.columns([1, 2])
+image_key = hashlib.sha256(batch.tobytes()).hexdigest()[:16]
+input_column, cam_column, result_column = st.columns([2, 2, 3])
 input_column.image(
     seen[..., 0] if seen.shape[-1] == 1 else seen,
     width="stretch",
@@ -141,17 +129,18 @@ input_column.image(
 )
 result_column.markdown(f"### {class_names[best]} ({probabilities[best]:.1%})")
 result_column.plotly_chart(plots.probability_figure(class_names, list(probabilities)), key="predict_probabilities")
-
-st.subheader("Where it looked (Grad-CAM)")
-layer_names = explain.spatial_layer_names(model)
-cam_column, settings_column = st.columns([2, 1])
-explained = settings_column.selectbox("Explain class", class_names, index=best, key="predict_class")
-opacity = settings_column.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key="predict_opacity")
+with result_column.expander("Grad-CAM settings"):
+    # Keyed on the model and the image: a new upload or model explains its own prediction, not the last one's.
+    explained = st.selectbox("Explain class", class_names, index=best, key=f"predict_class_{model_key}_{image_key}")
+    opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key="predict_opacity")
 heatmap = grad_cam(model_key, model, batch, class_names.index(explained))
-settings_column.caption(
-    f"last convolution layer {explain.last_conv_layer_name(model)}: {heatmap.shape[0]}×{heatmap.shape[1]} heatmap"
+cam_column.image(
+    explain.overlay(seen, heatmap, opacity),
+    width="stretch",
+    caption=f"explaining: {explained} (Grad-CAM of {explain.last_conv_layer_name(model)}, "
+    f"{heatmap.shape[0]}×{heatmap.shape[1]})",
 )
-cam_column.image(explain.overlay(seen, heatmap, opacity), width="stretch")
+layer_names = explain.spatial_layer_names(model)
 
 st.subheader("Feature maps")
 layer_name = st.selectbox("Layer", layer_names, key="predict_layer")
@@ -162,3 +151,4 @@ st.image(
     width="stretch",
     caption=f"{layer_name}: output {maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}, first {min(count, maps.shape[2])}",
 )
+ui.next_step("app_pages/convolution.py", "Back to the start: convolution by hand")

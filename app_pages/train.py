@@ -3,23 +3,24 @@
 import streamlit as st
 
 import ui
-from cnnviz import errors
-from cnnviz.learning import models, training
+from cnnviz.data import folders
+from cnnviz.learning import recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, runs, settings
 
 st.title("Train")
 st.markdown(
     "Pick a network and a dataset and press Start. Training runs in a process of its own: leave the page, "
-    "reload, or open a second browser, and it keeps going; come back to watch it. Stop saves what it has."
+    "reload, or open a second browser, and it keeps going. Stop saves what it has."
 )
 
 DATASETS = {"Fashion-MNIST": "fashion_mnist", "LFW faces (200 images: watch it overfit)": "lfw_faces"}
+SERVER_FOLDER = "folder path on this server"
 
 
 def reset_recipe_settings() -> None:
     """Fill the settings with the chosen recipe's own (the tutorial's) values."""
-    recipe = models.RECIPES[st.session_state.train_recipe]
+    recipe = recipes.RECIPES[st.session_state.train_recipe]
     st.session_state.update(
         train_epochs=recipe.epochs,
         train_batch_size=recipe.batch_size,
@@ -30,64 +31,59 @@ def reset_recipe_settings() -> None:
     )
 
 
-def prepared_folders() -> dict[str, str]:
-    """Return the dataset folders cnnviz prepared (uploaded zips, the dogs-vs-cats split) by label."""
-    root = settings.datasets_dir()
-    folders = sorted((root / "uploads").glob("*")) if (root / "uploads").is_dir() else []
-    choices = {f"uploaded zip {folder.name[:8]}": str(folder) for folder in folders if (folder / ".complete").is_file()}
-    if (root / "dogs_vs_cats_small" / "train").is_dir():
-        choices["dogs vs cats (small split)"] = str(root / "dogs_vs_cats_small")
-    return choices
-
-
 if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
-folder_choices = prepared_folders()
-recipe_column, dataset_column = st.columns(2)
+prepared = folders.prepared_folders()
+recipe_column, dataset_column, start_column = st.columns([3, 3, 1], vertical_alignment="bottom")
 recipe_name = recipe_column.selectbox(
     "Network",
-    list(models.RECIPES),
+    list(recipes.RECIPES),
     key="train_recipe",
-    format_func=lambda name: models.RECIPES[name].title,
+    format_func=lambda name: recipes.RECIPES[name].title,
     on_change=reset_recipe_settings,
 )
+recipe = recipes.RECIPES[recipe_name]
 dataset_label = dataset_column.selectbox(
     "Dataset",
-    [*DATASETS, *folder_choices, *(["folder path on this server"] if settings.allow_server_paths() else [])],
+    [*DATASETS, *prepared, *([SERVER_FOLDER] if settings.allow_server_paths() else [])],
     key="train_dataset",
 )
-dataset_path = folder_choices.get(dataset_label)
-if dataset_label == "folder path on this server":
-    dataset_path = dataset_column.text_input("Folder path", key="train_dataset_path")
-columns = st.columns(5)
-epochs = columns[0].number_input("Epochs", 1, 500, key="train_epochs")
-batch_size = columns[1].number_input("Batch size", 1, 1024, key="train_batch_size")
-learning_rate = columns[2].number_input("Learning rate", 1e-7, 1.0, key="train_learning_rate", format="%.6f")
-optimizer = columns[3].selectbox("Optimizer", ["rmsprop", "adam", "sgd"], key="train_optimizer")
-seed = columns[4].number_input("Seed", 0, 1_000_000, 0, key="train_seed")
-columns = st.columns(4)
-dropout = columns[0].toggle("Dropout", key="train_dropout", disabled=models.RECIPES[recipe_name].dropout_rate is None)
-augment = columns[1].toggle("Augmentation", key="train_augment")
-limit = columns[2].number_input("Limit training images (0 = all)", 0, 1_000_000, 0, key="train_limit")
-weights = None
-if models.RECIPES[recipe_name].uses_vgg16:
-    weights = columns[3].selectbox(
-        "VGG16 weights",
-        ["imagenet", "random"],
-        key="train_weights",
-        format_func=lambda w: {
-            "imagenet": "ImageNet (Keras cache)",
-            "random": "no pretrained weights: this is not transfer learning",
-        }[w],
-    )
+start = start_column.button("Start", key="train_start", type="primary", icon=":material/play_arrow:")
 
-if st.button("▶ Start", key="train_start", type="primary"):
-    try:
+with st.expander("Settings: epochs, batch size, learning rate, dropout, augmentation, label"):
+    dataset_path = prepared.get(dataset_label)
+    if dataset_label == SERVER_FOLDER:
+        dataset_path = st.text_input("Folder path", key="train_dataset_path")
+    columns = st.columns(5)
+    epochs = columns[0].number_input("Epochs", 1, 500, key="train_epochs")
+    batch_size = columns[1].number_input("Batch size", 1, 1024, key="train_batch_size")
+    learning_rate = columns[2].number_input("Learning rate", 1e-7, 1.0, key="train_learning_rate", format="%.6f")
+    optimizer = columns[3].selectbox("Optimizer", list(runs.OPTIMIZERS), key="train_optimizer")
+    seed = columns[4].number_input("Seed", 0, 1_000_000, 0, key="train_seed")
+    columns = st.columns(4)
+    dropout = columns[0].toggle("Dropout", key="train_dropout", disabled=recipe.dropout_rate is None)
+    augment = columns[1].toggle("Augmentation", key="train_augment")
+    limit = columns[2].number_input("Limit training images (0 = all)", 0, 1_000_000, 0, key="train_limit")
+    weights = None
+    if recipe.pretrained_base:
+        weights = columns[3].selectbox(
+            "Pretrained weights",
+            ["imagenet", "random"],
+            key="train_weights",
+            format_func=lambda w: {
+                "imagenet": "ImageNet (Keras cache)",
+                "random": "no pretrained weights: this is not transfer learning",
+            }[w],
+        )
+    label = st.text_input("Label (empty: made from the settings)", key="train_label", max_chars=runs.MAX_LABEL_LENGTH)
+
+if start:
+    with ui.explained_errors(stop=False):
         config = training.default_config(
             recipe_name,
             DATASETS.get(dataset_label, "folder"),
-            dataset_path=dataset_path or None,
+            dataset_path=str(dataset_path) if dataset_path else None,
             epochs=int(epochs),
             batch_size=int(batch_size),
             learning_rate=float(learning_rate),
@@ -97,12 +93,9 @@ if st.button("▶ Start", key="train_start", type="primary"):
             augment=augment,
             dropout=dropout,
             weights=weights,
+            label=label,
         )
-        if config["dataset"] == "folder" and not dataset_path:
-            raise errors.InvalidDataset("Give the folder's path first.")
         st.session_state.train_run = jobs.start(config)
-    except errors.CnnvizError as error:
-        st.error(str(error))
 
 with ui.explained_errors():
     jobs.refresh()
@@ -110,58 +103,62 @@ with ui.explained_errors():
 if not all_runs:
     st.info("No runs yet: press Start.")
     st.stop()
-run_ids = [run.run_id for run in all_runs]
-active = [run.run_id for run in all_runs if run.state in runs.ACTIVE_STATES]
-if st.session_state.get("train_run") not in run_ids:
-    st.session_state.train_run = active[0] if active else run_ids[0]  # re-attach to what is running
-run_id = st.selectbox("Run", run_ids, key="train_run")
+labels = {run.run_id: f"{run.label} ({run.run_id[9:15]})" for run in all_runs}
+active = [run.run_id for run in all_runs if run.state.is_active]
+if st.session_state.get("train_run") not in labels:
+    st.session_state.train_run = active[0] if active else all_runs[0].run_id  # re-attach to what is running
+run_id = st.selectbox("Run", list(labels), key="train_run", format_func=labels.get)
 
 
 @st.fragment(run_every=0.5 if run_id in active else None)
 def show_run(run_id: str) -> None:
-    """Draw a run's progress, curves and messages; refreshed twice a second while it is active."""
-    folder = runs.run_dir(run_id)
-    status = runs.read_json(folder / "status.json")
-    state, message = status.get("state", "?"), status.get("message", "")
-    if state in ("running", "stopping") and not jobs.is_alive(status.get("pid"), run_id):
-        jobs.refresh()  # the worker died (kill -9, out of memory): record it and start what waits
-        state = runs.read_json(folder / "status.json").get("state")
-    if run_id in active and state not in runs.ACTIVE_STATES:
+    """Draw a run's progress, curves and the runs table; refreshed twice a second while it is active."""
+    with ui.explained_errors():
+        run = jobs.watch(run_id)
+    if run_id in active and not run.state.is_active:
         st.rerun()  # it just ended: redraw the page once and stop polling
-    batches, history = runs.read_jsonl(folder / "batches.jsonl"), runs.history_rows(folder)
-    last = batches[-1] if batches else None
-    if last and state in runs.ACTIVE_STATES:
-        eta = f"{int(last['eta_seconds'] // 60)}:{int(last['eta_seconds'] % 60):02d}"
-        st.progress(
-            min(1.0, (last["epoch"] - 1 + last["batch"] / last["batches"]) / last["epochs"]),
-            text=f"epoch {last['epoch']}/{last['epochs']} · batch {last['batch']}/{last['batches']} · "
-            f"{last['images_per_second']:,.0f} images/s · ETA {eta}",
+    status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
+    progress = run.progress()
+    if progress is not None:
+        status_column.progress(progress.fraction, text=progress.describe())
+    {"failed": status_column.error, "finished": status_column.success, "stopped": status_column.warning}.get(
+        run.state.value, status_column.info
+    )(f"**{run.state.value}**: {run.message}  \n{run.device} · backend {run.backend}")
+    if run.state.is_active:
+        stop_column.button(
+            "Stop",
+            key="train_stop",
+            icon=":material/stop:",
+            on_click=jobs.stop,
+            args=(run_id,),
+            disabled=run.state is runs.RunState.STOPPING,
         )
-    device = f"{status.get('device', '…')} · backend {status.get('backend', '…')}"
-    {"failed": st.error, "finished": st.success, "stopped": st.warning}.get(state, st.info)(
-        f"**{state}**: {message}  \n{device}"
-    )
-    if state in ("running", "stopping", "queued"):
-        st.button("⏹ Stop", key="train_stop", on_click=jobs.stop, args=(run_id,), disabled=state == "stopping")
-    st.plotly_chart(plots.training_figure(batches, history, title=run_id), key="train_curves")
+    figure = plots.training_figure(run.batches(), run.epochs, run.config.epochs, title=run.label)
+    st.plotly_chart(figure, key="train_curves")
+    st.subheader("Runs on this server")
+    st.dataframe([each.as_row() for each in runs.list_runs()], hide_index=True, width="stretch")
 
 
 show_run(run_id)
-folder = runs.run_dir(run_id)
-download_model, download_history = st.columns(2)
-if (folder / "model.keras").is_file() and run_id not in active:
+run = runs.load_run(run_id)
+download_model, download_history, rename_column = st.columns(3)
+if run.model_path is not None and not run.state.is_active:
     download_model.download_button(
         "Download model.keras",
-        data=lambda: (folder / "model.keras").read_bytes(),
+        data=run.model_path.read_bytes,
         file_name=f"{run_id}.keras",
         key="train_download_model",
     )
-if runs.history_rows(folder):
+if run.history:
     download_history.download_button(
         "Download history (CSV)",
-        data=runs.history_csv(runs.history_rows(folder)),
+        data=run.history_csv(),
         file_name=f"{run_id}-history.csv",
         key="train_download_history",
     )
-st.subheader("Runs on this server")
-st.dataframe([run.as_row() for run in all_runs], hide_index=True, width="stretch")
+new_label = rename_column.text_input("Rename this run", run.label, key=f"train_rename_{run_id}")
+if new_label != run.label:
+    with ui.explained_errors(stop=False):
+        runs.rename(run_id, new_label)
+        st.rerun()
+ui.next_step("app_pages/compare.py", "Next: compare runs")

@@ -1,4 +1,4 @@
-"""The command line: `python -m cnnviz train | runs | stop`, the same code the app runs."""
+"""The command line: `cnnviz train | runs | stop | evaluate` (or `python -m cnnviz`), the same code the app runs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import runs, settings
+from cnnviz.runtime.runs import RunState
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Return the parsed command line."""
-    parser = argparse.ArgumentParser(prog="python -m cnnviz", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cnnviz", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a recipe on a dataset and write a run folder")
     train.add_argument(
-        "--recipe", help="a name from cnnviz.learning.models.RECIPES (omit with --run-dir to resume a queued run)"
+        "--recipe", help="a name from cnnviz.learning.recipes.RECIPES (omit with --run-dir to resume a queued run)"
     )
     train.add_argument("--dataset", help="fashion_mnist, lfw_faces, folder, cats_vs_dogs, malaria, caltech101")
     train.add_argument("--dataset-path", help="the folder, for --dataset folder")
@@ -29,6 +30,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     train.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=None)
     train.add_argument("--seed", type=int)
     train.add_argument("--weights", help="VGG16: imagenet (default), a local .h5 path, or random")
+    train.add_argument("--label", help="a name people tell the run by (default: made from its settings)")
+    train.add_argument(
+        "--detach",
+        action="store_true",
+        help="start the run the way the Train page does (a worker of its own, queued if the slots are full) "
+        "and print its id at once",
+    )
     train.add_argument("--run-dir", type=Path, help="the run folder to write (or to run, when it holds a config)")
     evaluate = commands.add_parser("evaluate", help="evaluate a run's model on its test split")
     evaluate.add_argument("--run-dir", type=Path, required=True)
@@ -43,7 +51,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def command_train(arguments: argparse.Namespace) -> int:
-    """Train in this process with a progress bar; return 0 unless the run failed."""
+    """Train in this process with a progress bar (or detached, through the job launcher); return 0 unless it failed."""
     from cnnviz.learning import training
     from cnnviz.runtime import jobs
 
@@ -67,11 +75,15 @@ def command_train(arguments: argparse.Namespace) -> int:
             dropout=arguments.dropout,
             seed=arguments.seed,
             weights=arguments.weights,
+            label=arguments.label,
         )
+        if arguments.detach:
+            print(jobs.start(config, arguments.runs_dir))
+            return 0
         if arguments.run_dir is not None:
             arguments.run_dir.mkdir(parents=True, exist_ok=True)
-            runs.write_json(arguments.run_dir / "config.json", {**config, "run_id": arguments.run_dir.name})
-            runs.set_status(arguments.run_dir, "queued", "starting")
+            runs.write_config(arguments.run_dir, config)
+            runs.set_status(arguments.run_dir, RunState.QUEUED, "starting")
             folder = arguments.run_dir
         else:
             folder = runs.create_run(config, arguments.runs_dir)
@@ -80,12 +92,12 @@ def command_train(arguments: argparse.Namespace) -> int:
     print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
     if arguments.recipe is None:
         jobs.refresh(folder.parent)  # this worker's slot is free: start the next queued run
-    return 1 if status["state"] == "failed" else 0
+    return 1 if status["state"] == RunState.FAILED.value else 0
 
 
 def command_runs(arguments: argparse.Namespace) -> int:
     """Print the runs as a table."""
-    rows = [summary.as_row() for summary in runs.list_runs(arguments.runs_dir)]
+    rows = [run.as_row() for run in runs.list_runs(arguments.runs_dir)]
     if not rows:
         print(f"no runs in {arguments.runs_dir or settings.runs_dir()}")
         return 0
@@ -107,12 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "evaluate":
             from cnnviz.learning import training
 
-            result = training.evaluate(arguments.run_dir)
+            result = training.evaluate(arguments.run_dir.resolve())
             print(result)
             return 0 if result["state"] == "finished" else 1
         from cnnviz.runtime import jobs
 
-        print(jobs.stop(arguments.run_id, arguments.runs_dir))
+        print(jobs.stop(arguments.run_id, arguments.runs_dir).value)
         return 0
     except CnnvizError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,7 +1,6 @@
 """AppTest helpers: the real app, started from app.py like `streamlit run` does."""
 
 import json
-import os
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -86,5 +85,4 @@ def run_cnnviz(*arguments: str, timeout: float = 600) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )

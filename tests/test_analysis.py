@@ -2,7 +2,7 @@
 
 import pytest
 
-from cnnviz.learning import analysis
+from cnnviz.learning import analysis, training
 from cnnviz.runtime import runs
 
 OVERFITTING = {  # the book's baseline shape: validation loss bottoms at epoch 5, then climbs
@@ -54,27 +54,25 @@ def test_smoothing_and_book_references():
     assert analysis.book_reference("fashion_separable") is None
 
 
-def make_run(root, recipe, dataset, state="finished", epochs=2):
-    folder = runs.create_run({"recipe": recipe, "dataset": dataset, "epochs": epochs}, root)
+def make_run(root, recipe, dataset, state="finished", epochs=2, experiment=None, partial=False):
+    config = training.default_config(recipe, dataset, epochs=epochs, experiment=experiment)
+    folder = runs.create_run(config, root)
     for epoch in range(1, epochs + 1):
-        runs.append_jsonl(
-            folder / "history.jsonl",
-            {
-                "epoch": epoch,
-                "loss": 1 / epoch,
-                "val_loss": 1 / epoch,
-                "accuracy": 0.5,
-                "val_accuracy": 0.5,
-                "seconds": 2.0,
-            },
-        )
+        record = {"epoch": epoch, "loss": 1 / epoch, "val_loss": 1 / epoch, "accuracy": 0.5, "val_accuracy": 0.5}
+        runs.append_jsonl(folder / "history.jsonl", {**record, "seconds": 2.0})
+    if partial:
+        runs.append_jsonl(folder / "history.jsonl", {"epoch": epochs + 1, "val_accuracy": 0.99, "partial": True})
     runs.set_status(folder, state)
     return folder.name
 
 
-def test_default_selection_is_the_latest_finished_run_of_each_recipe_on_one_dataset(tmp_path, monkeypatch):
-    made = iter(range(10))
+@pytest.fixture
+def numbered_runs(monkeypatch):
+    made = iter(range(100))
     monkeypatch.setattr(runs, "new_run_id", lambda recipe: f"20261123-0100{next(made):02d}-{recipe}-abcd")
+
+
+def test_default_selection_is_the_newest_finished_recipe_and_dataset(tmp_path, numbered_runs):
     ids = []
     for recipe, dataset, state in [
         ("catsdogs_baseline", "lfw_faces", "finished"),
@@ -82,12 +80,32 @@ def test_default_selection_is_the_latest_finished_run_of_each_recipe_on_one_data
         ("catsdogs_dropout_augment", "lfw_faces", "finished"),
         ("fashion_separable", "fashion_mnist", "finished"),
         ("malaria_batchnorm", "lfw_faces", "failed"),
-        ("catsdogs_dropout_augment", "lfw_faces", "finished"),
+        ("catsdogs_baseline", "lfw_faces", "finished"),
     ]:
         ids.append(make_run(tmp_path, recipe, dataset, state))
-    selection = analysis.default_selection(runs.list_runs(tmp_path))
-    assert selection == [ids[5], ids[1]]
-    row = analysis.run_row(tmp_path / ids[5])
-    assert row["epochs"] == 2 and row["seconds/epoch"] == 2.0 and "still learning" in row["verdict"]
-    csv = analysis.histories_csv([tmp_path / ids[0], tmp_path / ids[1]])
-    assert csv.splitlines()[0].startswith("run,epoch,loss") and len(csv.splitlines()) == 5
+    all_runs = runs.list_runs(tmp_path)
+    assert analysis.default_selection(all_runs) == [ids[5], ids[1], ids[0]]
+    (row,) = analysis.comparison_table([runs.load_run(ids[5], tmp_path)])
+    assert (
+        row["epochs"] == 2
+        and row["seconds/epoch"] == 2.0
+        and row["run"] == "LFW faces · all images · no dropout, no augmentation"
+    )
+    ((label, verdict),) = analysis.verdicts([runs.load_run(ids[5], tmp_path)])
+    assert "still learning" in verdict
+    csv = analysis.histories_csv([runs.load_run(ids[0], tmp_path), runs.load_run(ids[1], tmp_path)])
+    assert csv.splitlines()[0].startswith("run,label,epoch") and len(csv.splitlines()) == 5
+
+
+def test_default_selection_prefers_the_latest_experiment(tmp_path, numbered_runs):
+    old = [make_run(tmp_path, "fashion_separable", "fashion_mnist", experiment="first") for _ in range(2)]
+    new = [make_run(tmp_path, "fashion_separable", "fashion_mnist", experiment="second") for _ in range(4)]
+    make_run(tmp_path, "catsdogs_baseline", "lfw_faces")
+    assert sorted(analysis.default_selection(runs.list_runs(tmp_path))) == sorted(new)
+    assert not set(old) & set(analysis.default_selection(runs.list_runs(tmp_path)))
+
+
+def test_the_best_finished_run_ignores_partial_epochs_and_unfinished_runs(tmp_path, numbered_runs):
+    steady = make_run(tmp_path, "fashion_separable", "fashion_mnist")
+    make_run(tmp_path, "fashion_separable", "fashion_mnist", state="stopped", partial=True)
+    assert analysis.best_finished_run(runs.list_runs(tmp_path)).run_id == steady

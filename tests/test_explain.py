@@ -85,9 +85,9 @@ def test_a_model_that_needs_unsafe_deserialization_is_refused(tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(1)])
     model.save(tmp_path / "lambda.keras")
     with pytest.raises(CnnvizError, match="unsafe deserialization"):
-        explain.load_run_model(tmp_path / "lambda.keras")
+        explain.load_model_file(tmp_path / "lambda.keras")
     (tmp_path / "junk.keras").write_bytes(b"not a zip at all")
     with pytest.raises(CnnvizError, match="could not be loaded"):
-        explain.load_run_model(tmp_path / "junk.keras")
+        explain.load_model_file(tmp_path / "junk.keras")
     with pytest.raises(CnnvizError, match="Only .keras"):
-        explain.load_run_model(tmp_path / "model.h5")
+        explain.load_model_file(tmp_path / "model.h5")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnviz.errors import CnnvizError, WeightsUnavailable
-from cnnviz.learning import models
+from cnnviz.learning import models, recipes
 from cnnviz.lesson import architecture
 
 keras = pytest.importorskip("keras")
@@ -36,12 +36,12 @@ def test_caltech_small_has_over_two_million_parameters():
 
 
 def test_every_recipe_states_its_settings():
-    for recipe in models.RECIPES.values():
+    for recipe in recipes.RECIPES.values():
         assert recipe.source and recipe.description and recipe.batch_size > 0 and recipe.epochs > 0
         assert recipe.optimizer in ("rmsprop", "adam") and 0 < recipe.learning_rate < 1
-    assert models.RECIPES["catsdogs_baseline"].learning_rate == 1e-4
-    assert models.RECIPES["catsdogs_dropout_augment"].batch_size == 32
-    assert models.RECIPES["catsdogs_dropout_augment"].augmentation.rotation_range == 40
+    assert recipes.RECIPES["catsdogs_baseline"].learning_rate == 1e-4
+    assert recipes.RECIPES["catsdogs_dropout_augment"].batch_size == 32
+    assert recipes.RECIPES["catsdogs_dropout_augment"].augmentation.rotation_range == 40
 
 
 def test_vgg16_stages_freeze_the_right_layers():
@@ -80,12 +80,12 @@ def test_an_input_too_small_for_the_network_is_a_clear_error():
 
 
 def test_compiled_model_trains_a_step_from_raw_pixels():
-    model = models.compile_model(models.build("fashion_separable"), models.RECIPES["fashion_separable"])
+    model = models.compile_model(models.build("fashion_separable"), recipes.RECIPES["fashion_separable"])
     x = np.random.default_rng(0).uniform(0, 255, (8, 28, 28, 1)).astype("float32")
     loss, accuracy = model.train_on_batch(x, np.arange(8) % 10)
     assert np.isfinite(loss) and 0 <= accuracy <= 1
     with pytest.raises(CnnvizError, match="Optimizer must be one of"):
-        models.compile_model(model, models.RECIPES["fashion_separable"], optimizer="adamw-turbo")
+        models.compile_model(model, recipes.RECIPES["fashion_separable"], optimizer="adamw-turbo")
 
 
 def test_imagenet_weights_offline_raise_weights_unavailable_naming_both_remedies(tmp_path, monkeypatch):

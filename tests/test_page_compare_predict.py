@@ -33,7 +33,7 @@ def runs_dir(trained_runs, monkeypatch):
 
 
 def run_ids(root, recipe):
-    return [summary.run_id for summary in runs.list_runs(root) if summary.recipe == recipe]
+    return [run.run_id for run in runs.list_runs(root) if run.config.recipe == recipe]
 
 
 def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
@@ -43,16 +43,19 @@ def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
         [*run_ids(runs_dir, "fashion_separable"), *run_ids(runs_dir, "catsdogs_baseline")]
     ).run()
     accuracy, loss = plotly_specs(app)[:2]
-    names = [trace["name"] for trace in accuracy["data"]]
-    assert len(names) == 4 and sum(name.endswith("validation") for name in names) == 2
-    dotted = [trace for trace in accuracy["data"] if trace["name"].endswith("training")]
-    assert all(trace["line"]["dash"] == "dot" for trace in dotted)
+    traces = accuracy["data"]
+    in_legend = [trace["name"] for trace in traces if trace.get("showlegend", True)]
+    labels = {run.label for run in runs.list_runs(runs_dir)}
+    assert len(traces) == 4 and sorted(in_legend) == sorted(labels), "one legend entry per run, named by its label"
+    assert sorted(trace["line"].get("dash", "solid") for trace in traces) == ["dot", "dot", "solid", "solid"]
+    assert "validation solid, training dotted" in accuracy["layout"]["title"]["text"]
     assert any("the book's figure" in shape.get("text", "") for shape in accuracy["layout"].get("annotations", []))
     table = app.dataframe[0].value
     assert set(table["recipe"]) == {"fashion_separable", "catsdogs_baseline"}
-    assert any(
-        markdown.value.startswith(f"**{run_ids(runs_dir, 'fashion_separable')[0]}**") for markdown in app.markdown
-    )
+    assert set(table["run"]) == labels
+    fashion = runs.load_run(run_ids(runs_dir, "fashion_separable")[0], runs_dir)
+    assert fashion.label == "Fashion-MNIST · 512 images · dropout"
+    assert any(markdown.value.startswith(f"**{fashion.label}**") for markdown in app.markdown)
     app.slider(key="compare_smoothing").set_value(0.5).run()
     assert_no_errors(app)
 
@@ -69,8 +72,8 @@ def test_compare_evaluates_on_the_test_set_in_a_worker(runs_dir):
         time.sleep(1)
         app.run()
     assert app.success and "test accuracy" in app.success[0].value and "40 images" in app.success[0].value
-    evaluation = runs.read_json(runs_dir / run_id / "evaluation.json")
-    assert evaluation["state"] == "finished" and 0 <= evaluation["accuracy"] <= 1
+    evaluation = runs.load_run(run_id, runs_dir).evaluation()
+    assert evaluation.state == "finished" and 0 <= evaluation.accuracy <= 1
 
 
 def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
@@ -89,7 +92,7 @@ def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir
     captions = [caption for image in app.get("image") for caption in image.captions]
     assert "as the model sees it: 150×150×1" in captions
     assert any(caption.endswith("output 148×148×32, first 16") for caption in captions), captions
-    assert any("15×15 heatmap" in caption.value for caption in app.caption)
+    assert any(caption.startswith("explaining: ") and "15×15)" in caption for caption in captions), captions
     app.selectbox(key="predict_layer").select(app.selectbox(key="predict_layer").options[0]).run()
     app.radio(key="predict_channels").set_value(32).run()
     assert_no_errors(app)

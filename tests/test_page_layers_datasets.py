@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from cnnviz.learning import models
+from cnnviz.learning import recipes
 from tests.apptest_helpers import assert_no_errors, open_page
 
 EXPECTED_TOTALS = {
@@ -28,7 +28,7 @@ def text_of(app) -> str:
 
 @pytest.mark.parametrize("name", list(EXPECTED_TOTALS))
 def test_layers_table_totals_equal_keras(layers_page, name):
-    layers_page.selectbox(key="layers_recipe").select(models.RECIPES[name].title).run()
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES[name].title).run()
     assert_no_errors(layers_page)
     assert f"**Total: {EXPECTED_TOTALS[name]} parameters**" in text_of(layers_page)
     assert "the same as Keras's own" in text_of(layers_page)
@@ -37,10 +37,10 @@ def test_layers_table_totals_equal_keras(layers_page, name):
 
 
 def test_layers_formulas_for_separable_and_batchnorm(layers_page):
-    layers_page.selectbox(key="layers_recipe").select(models.RECIPES["fashion_separable"].title).run()
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["fashion_separable"].title).run()
     formulas = list(layers_page.dataframe[0].value["parameters"])
     assert "3×3×32 + 32×32 + 32 = 1,344" in formulas and "3×3×1×32 + 32 = 320" in formulas
-    layers_page.selectbox(key="layers_recipe").select(models.RECIPES["malaria_batchnorm"].title).run()
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["malaria_batchnorm"].title).run()
     formulas = list(layers_page.dataframe[0].value["parameters"])
     assert "4×32 = 128, of which 64 not trainable (moving mean and variance)" in formulas
 

@@ -45,8 +45,8 @@ def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
     assert len(validation["x"]) == 2, "one validation point per epoch"
     labels = [str(element.proto.label) for element in app.get("download_button")]
     assert labels == ["Download model.keras", "Download history (CSV)"]
-    (summary,) = runs.list_runs(runs_dir)
-    assert summary.state == "finished" and summary.epochs_done == 2
+    (run,) = runs.list_runs(runs_dir)
+    assert run.state is runs.RunState.FINISHED and run.epochs_done == 2
     rows = app.dataframe[0].value
     assert list(rows["status"]) == ["finished"]
 
@@ -60,8 +60,10 @@ def test_stop_from_the_page_and_re_attach_from_a_new_session(runs_dir):
     assert "running" in status_text(other_browser)
     app.button(key="train_stop").click().run()
     poll(app, lambda page: "stopped" in status_text(page), timeout=120)
-    (summary,) = runs.list_runs(runs_dir)
-    assert summary.state == "stopped" and summary.epochs_done == 1
+    (run,) = runs.list_runs(runs_dir)
+    assert run.state is runs.RunState.STOPPED and run.epochs_done == 0, "a cut-short epoch is not an epoch done"
+    assert [record.get("partial") for record in run.history] == [True]
+    assert run.as_row()["best val accuracy"] == "" and run.as_row()["epochs"] == "0/10"
     assert_no_errors(app)
 
 

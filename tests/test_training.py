@@ -38,7 +38,7 @@ def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypat
     x, y = np.random.default_rng(0).normal(size=(40, 4)).astype("float32"), np.arange(40) % 2
     callback = training.make_streaming_callback(tmp_path, epochs=2, batch_size=8, steps=5, progress=None)
     model.fit(x, y, batch_size=8, epochs=2, validation_data=(x, y), callbacks=[callback], verbose=0)
-    batches, history = runs.read_jsonl(tmp_path / "batches.jsonl"), runs.history_rows(tmp_path)
+    batches, history = runs.read_jsonl(tmp_path / "batches.jsonl"), runs.read_history(tmp_path)
     assert len(batches) == 10 and batches[-1]["batch"] == 5 and batches[-1]["epoch"] == 2
     assert {"loss", "accuracy", "images_per_second", "eta_seconds", "time"} <= set(batches[0])
     assert [record["epoch"] for record in history] == [1, 2]
@@ -62,7 +62,7 @@ def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
     x, y = np.zeros((100, 4), dtype="float32"), np.zeros(100)
     model.fit(x, y, batch_size=1, epochs=1, callbacks=[RequestStopAtBatch3(), callback], verbose=0)
     assert seen == [0, 1, 2, 3], "the batch that saw the request was the last one"
-    assert runs.history_rows(tmp_path)[0]["partial"] is True
+    assert runs.read_history(tmp_path)[0]["partial"] is True
 
 
 def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
@@ -90,7 +90,7 @@ def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
         verbose=0,
     )
     assert validated == [0, 1, 2], "validation ended at the batch that saw the request"
-    history = runs.history_rows(tmp_path)
+    history = runs.read_history(tmp_path)
     assert len(history) == 1 and history[0]["partial"] is True and (tmp_path / "model.keras").is_file()
 
 
@@ -98,7 +98,7 @@ def test_stop_before_the_first_batch_leaves_a_clean_stopped_run(tmp_path):
     run_id = jobs.start(quick_config(), tmp_path)
     assert jobs.stop(run_id, tmp_path) == "stopping"
     wait_for(lambda: state_of(tmp_path / run_id) == "stopped", timeout=120)
-    assert len(runs.history_rows(tmp_path / run_id)) <= 1
+    assert len(runs.read_history(tmp_path / run_id)) <= 1
 
 
 def test_one_real_epoch_through_the_cli(tmp_path):
@@ -124,7 +124,7 @@ def test_one_real_epoch_through_the_cli(tmp_path):
     config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
     assert config["batch_size"] == 32 and config["backend"] == "tensorflow" and "keras" in config["versions"]
     assert status["state"] == "finished" and status["parameters"] == 265_290
-    (epoch,) = runs.history_rows(folder)
+    (epoch,) = runs.read_history(folder)
     assert 0 <= epoch["val_accuracy"] <= 1 and epoch["seconds"] > 0
     model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
     assert model.count_params() == 265_290
@@ -165,7 +165,7 @@ def test_the_queue_runs_one_at_a_time_in_order(tmp_path, monkeypatch):
     # The first worker starts the second when it ends; refresh() only reaps here.
     wait_for(lambda: state_of(tmp_path / first) == "finished" and (jobs.refresh(tmp_path) or True))
     wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(tmp_path / second) == "finished")
-    first_end = runs.history_rows(tmp_path / first)[-1]["time"]
+    first_end = runs.read_history(tmp_path / first)[-1]["time"]
     second_batches = runs.read_jsonl(tmp_path / second / "batches.jsonl")
     assert second_batches[0]["time"] > first_end, "the second run trained only after the first ended"
 
@@ -178,7 +178,7 @@ def test_stop_saves_the_model_and_history(tmp_path):
     wait_for(lambda: runs.read_jsonl(folder / "batches.jsonl"))
     assert jobs.stop(run_id, tmp_path) == "stopping"
     wait_for(lambda: state_of(folder) == "stopped", timeout=120)
-    history = runs.history_rows(folder)
+    history = runs.read_history(folder)
     assert len(history) == 1 and history[0].get("partial"), "stopped inside the first epoch"
     assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
 
@@ -186,13 +186,13 @@ def test_stop_saves_the_model_and_history(tmp_path):
 def test_kill_9_marks_the_run_failed_and_keeps_finished_epochs(tmp_path):
     run_id = jobs.start(training.default_config("fashion_separable", "fashion_mnist", epochs=50, limit=1000), tmp_path)
     folder = tmp_path / run_id
-    wait_for(lambda: len(runs.history_rows(folder)) >= 1)
+    wait_for(lambda: len(runs.read_history(folder)) >= 1)
     os.kill(runs.read_json(folder / "status.json")["pid"], signal.SIGKILL)
     wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(folder) == "failed", timeout=30)
     status = runs.read_json(folder / "status.json")
     assert "ended without a word" in status["message"] and "finished epoch(s) are kept" in status["message"]
     assert status["worker_check"] in (f"process {status['pid']} has exited", f"process {status['pid']} is gone")
-    assert len(runs.history_rows(folder)) >= 1
+    assert len(runs.read_history(folder)) >= 1
     assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
 
 

@@ -38,7 +38,7 @@ def test_vgg16_feature_extraction_trains_on_features_computed_once(tmp_path):
         "2",
     )
     assert status["state"] == "finished" and status["parameters"] == 2_097_665
-    assert [record["epoch"] for record in runs.history_rows(folder)] == [1, 2]
+    assert [record["epoch"] for record in runs.read_history(folder)] == [1, 2]
 
 
 def test_vgg16_fine_tune_runs_both_stages_with_their_learning_rates(tmp_path):
@@ -56,7 +56,7 @@ def test_vgg16_fine_tune_runs_both_stages_with_their_learning_rates(tmp_path):
         "2",
         "--no-augment",
     )
-    history = runs.history_rows(folder)
+    history = runs.read_history(folder)
     assert status["state"] == "finished" and status["parameters"] == 16_812_353
     assert [record["epoch"] for record in history] == [1, 2]
     assert history[0]["learning_rate"] == pytest.approx(2e-5) and history[1]["learning_rate"] == pytest.approx(1e-5)

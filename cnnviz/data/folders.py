@@ -311,3 +311,14 @@ def make_dogs_vs_cats_small(
         if progress is not None:
             progress(done, len(plan))
     return target
+
+
+def prepared_folders() -> dict[str, Path]:
+    """Return the dataset folders cnnviz prepared (complete uploaded zips, the dogs-vs-cats split), by label."""
+    root = settings.datasets_dir()
+    uploads = root / "uploads"
+    found = sorted(uploads.iterdir()) if uploads.is_dir() else []
+    choices = {f"uploaded zip {folder.name[:8]}": folder for folder in found if (folder / ".complete").is_file()}
+    if (root / "dogs_vs_cats_small" / "train").is_dir():
+        choices["dogs vs cats (small split)"] = root / "dogs_vs_cats_small"
+    return choices

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from cnnviz.learning import models
+from cnnviz.learning import recipes
 from cnnviz.runtime import runs
+from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation
@@ -64,50 +63,83 @@ def verdict(report: dict, loss: list[float]) -> str:
 
 def book_reference(recipe: str) -> float | None:
     """Return the book's reported accuracy for a recipe (a reference, not a promise)."""
-    chosen = models.RECIPES.get(recipe)
+    chosen = recipes.RECIPES.get(recipe)
     return None if chosen is None else chosen.book_accuracy
 
 
-def run_row(folder: Path) -> dict:
-    """Return one run's line of the comparison table."""
-    config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
-    records = runs.history_rows(folder)
-    report = overfitting_report(runs.as_keras_history(records))
-    evaluation = runs.read_json(folder / "evaluation.json")
-    seconds = [record["seconds"] for record in records if "seconds" in record]
+def book_references(selected: list[Run]) -> dict[str, float]:
+    """Return the book's accuracy of each selected run's recipe, by a line label for the chart."""
+    found = {run.config.recipe: book_reference(run.config.recipe) for run in selected}
+    return {f"book, {recipes.RECIPES[name].title}": value for name, value in found.items() if value is not None}
+
+
+def report_of(run: Run) -> dict:
+    """Return the overfitting report of a run's complete epochs."""
+    return overfitting_report(runs.as_keras_history(run.epochs))
+
+
+def comparison_row(run: Run) -> dict:
+    """Return one run's line of the comparison table (complete epochs only)."""
+    report = report_of(run)
+    evaluation = run.evaluation()
+    seconds = [record["seconds"] for record in run.epochs if "seconds" in record]
 
     def percent(key: str) -> str:
         return "" if key not in report else f"{report[key]:.1%}"
 
     return {
-        "run": folder.name,
-        "recipe": config.get("recipe"),
-        "dataset": config.get("dataset"),
+        "run": run.label,
+        "recipe": run.config.recipe,
+        "state": run.state.value,
         "best val accuracy": percent("best_val_accuracy"),
         "at epoch": report.get("best_val_accuracy_epoch"),
         "min val loss at epoch": report.get("min_val_loss_epoch"),
         "final train−val gap": percent("final_gap"),
         "val loss rise since min": percent("val_loss_rise"),
-        "test accuracy": "" if "accuracy" not in evaluation else f"{evaluation['accuracy']:.1%}",
-        "parameters": status.get("parameters"),
+        "test accuracy": "" if evaluation is None or evaluation.accuracy is None else f"{evaluation.accuracy:.1%}",
+        "parameters": run.parameters,
         "epochs": report["epochs"],
         "seconds/epoch": round(sum(seconds) / len(seconds), 1) if seconds else None,
-        "device": status.get("device"),
-        "verdict": report["verdict"],
+        "device": run.device,
     }
 
 
-def default_selection(summaries: list[runs.RunSummary]) -> list[str]:
-    """Return the latest finished run of each recipe on the dataset of the newest finished run."""
-    finished = [summary for summary in summaries if summary.state == "finished"]
+def comparison_table(selected: list[Run]) -> list[dict]:
+    """Return the overfitting table of the selected runs, one row each."""
+    return [comparison_row(run) for run in selected]
+
+
+def verdicts(selected: list[Run]) -> list[tuple[str, str]]:
+    """Return each selected run's label with its verdict in words."""
+    return [(run.label, report_of(run)["verdict"]) for run in selected]
+
+
+def comparable(all_runs: list[Run]) -> list[Run]:
+    """Return the runs that have at least one complete epoch to compare."""
+    return [run for run in all_runs if run.epochs_done > 0]
+
+
+def default_selection(all_runs: list[Run]) -> list[str]:
+    """Return the latest experiment's runs, else the finished runs of the newest finished run's recipe and data."""
+    usable = comparable(all_runs)
+    experiments = [run for run in usable if run.config.experiment]
+    if experiments:
+        latest = max(experiments, key=lambda run: run.run_id).config.experiment
+        return [run.run_id for run in usable if run.config.experiment == latest]
+    finished = [run for run in usable if run.state is RunState.FINISHED]
     if not finished:
-        return []
-    dataset = max(finished, key=lambda summary: summary.run_id).dataset
-    latest: dict[str, str] = {}
-    for summary in sorted(finished, key=lambda summary: summary.run_id):
-        if summary.dataset == dataset:
-            latest[summary.recipe] = summary.run_id
-    return sorted(latest.values(), reverse=True)
+        return [usable[0].run_id] if usable else []
+    newest = max(finished, key=lambda run: run.run_id)
+    same = (newest.config.recipe, newest.config.dataset)
+    return [run.run_id for run in finished if (run.config.recipe, run.config.dataset) == same]
+
+
+def best_finished_run(candidates: list[Run]) -> Run:
+    """Return the finished run with the best validation accuracy (complete epochs), else the newest candidate."""
+    finished = [run for run in candidates if run.state is RunState.FINISHED and run.best_val_accuracy is not None]
+    if not finished:
+        return max(candidates, key=lambda run: run.run_id)
+    return max(finished, key=lambda run: (run.best_val_accuracy, run.run_id))
 
 
 def smooth(values: list[float], factor: float) -> list[float]:
@@ -119,7 +151,7 @@ def smooth(values: list[float], factor: float) -> list[float]:
     return smoothed
 
 
-def histories_csv(folders: list[Path]) -> str:
-    """Return every selected run's epoch history as one CSV, a run column first."""
-    records = [{"run": folder.name, **record} for folder in folders for record in runs.history_rows(folder)]
+def histories_csv(selected: list[Run]) -> str:
+    """Return every selected run's epoch history as one CSV, a run and label column first."""
+    records = [{"run": run.run_id, "label": run.label, **record} for run in selected for record in run.history]
     return runs.history_csv(records)

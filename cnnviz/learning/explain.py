@@ -8,6 +8,7 @@ works the same on TensorFlow, JAX and PyTorch.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import keras
@@ -17,6 +18,7 @@ from PIL import Image
 
 from cnnviz.data import images
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime.runs import Run
 
 SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
 
@@ -162,7 +164,7 @@ def feature_grid(maps: np.ndarray, count: int = 16, columns: int = 8) -> np.ndar
     return mosaic
 
 
-def load_run_model(path: Path) -> keras.Model:
+def load_model_file(path: Path) -> keras.Model:
     """Load a model file with safe_mode=True, refusing anything that needs unsafe deserialization."""
     from cnnviz.learning import augment  # noqa: F401 - registers the augmentation layer for deserialization
 
@@ -177,3 +179,31 @@ def load_run_model(path: Path) -> keras.Model:
                 "cnnviz refuses to load it."
             ) from None
         raise CnnvizError(f"The model file could not be loaded ({type(error).__name__}: {error}).") from None
+
+
+def load_uploaded_model(data: bytes) -> keras.Model:
+    """Load the bytes of an uploaded .keras file in safe mode (Keras loads from paths, so through a temp file)."""
+    with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
+        handle.write(data)
+        handle.flush()
+        return load_model_file(Path(handle.name))
+
+
+def load_run_model(run: Run, best: bool = False) -> keras.Model:
+    """Load a run's model (its best epoch's when asked) as a model that takes images.
+
+    A classifier trained on VGG16 features gets the saved VGG16 base in front of it, so Predict,
+    Grad-CAM and test evaluation work on images as for every other recipe.
+    """
+    path = run.best_model_path if best else run.model_path
+    if path is None:
+        raise CnnvizError(f"Run {run.label} has no trained model yet; train it for an epoch first.")
+    model = load_model_file(path)
+    if run.feature_extractor_path is None:
+        return model
+    extractor = load_model_file(run.feature_extractor_path)
+    joined = keras.Sequential(name=model.name)
+    joined.add(keras.Input(extractor.input_shape[1:]))
+    for layer in [*extractor.layers, *model.layers]:
+        joined.add(layer)
+    return joined

@@ -14,35 +14,33 @@ import traceback
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
+from cnnviz.learning import recipes
+from cnnviz.learning.recipes import NetworkInput, Recipe
 from cnnviz.runtime import runs, system
+from cnnviz.runtime.runs import RunConfig, RunState
 
 BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
 
 
-def default_config(recipe: str, dataset: str, **overrides) -> dict:
+def default_config(recipe: str, dataset: str, **overrides) -> RunConfig:
     """Return a run config with the recipe's own settings, overridden where given (None means default)."""
-    from cnnviz.learning.models import get_recipe
-
-    chosen = get_recipe(recipe)
-    config = {
+    chosen = recipes.get_recipe(recipe)
+    settings = {
         "recipe": recipe,
         "dataset": dataset,
-        "dataset_path": None,
         "epochs": chosen.epochs,
         "batch_size": chosen.batch_size,
         "learning_rate": chosen.learning_rate,
         "optimizer": chosen.optimizer,
-        "limit": None,
         "augment": chosen.augmentation is not None,
         "dropout": chosen.dropout_rate is not None,
-        "seed": 0,
-        "weights": "imagenet" if chosen.uses_vgg16 else None,
+        "weights": chosen.default_weights,
         "backend": system.keras_backend(),
         "device": system.describe_device(),
         "versions": system.package_versions(),
     }
-    config.update({key: value for key, value in overrides.items() if value is not None})
-    return config
+    settings.update({key: value for key, value in overrides.items() if value is not None})
+    return RunConfig(**settings)
 
 
 def prepare_backend() -> None:
@@ -99,7 +97,8 @@ def make_streaming_callback(
 
         def on_train_begin(self, logs=None):
             self.stop_file = folder / runs.STOP_FILE
-            self.best = max((r.get("val_accuracy") or 0 for r in runs.history_rows(folder)), default=0)
+            earlier = [r for r in runs.read_history(folder) if not r.get("partial")]
+            self.best = max((r.get("val_accuracy") or 0 for r in earlier), default=0)
             self.lock = threading.Lock()
 
         def on_epoch_begin(self, epoch, logs=None):
@@ -163,7 +162,7 @@ def make_streaming_callback(
                 record["partial"] = True  # stopped mid-epoch: Keras still validates and ends the epoch
             # The model first, then the history line: a kill between the two loses only this epoch.
             save_model(self.model, folder / "model.keras")
-            if (record.get("val_accuracy") or 0) > self.best:
+            if not record.get("partial") and (record.get("val_accuracy") or 0) > self.best:
                 self.best = record["val_accuracy"]
                 save_model(self.model, folder / "best.keras")
             runs.append_jsonl(folder / "history.jsonl", record)
@@ -180,37 +179,32 @@ def save_model(model, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def choose_input_shape(recipe_name: str, dataset) -> tuple[int, int, int]:
+def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
     """Return the dataset's own shape when the network accepts it, else the recipe's size with its channels."""
     from cnnviz.learning import models
 
-    recipe = models.get_recipe(recipe_name)
-    if recipe.uses_vgg16:
+    if not recipe.keeps_image_size:
         # ImageNet's VGG16 takes colour images of at least 32×32: grey images are repeated into RGB.
-        return recipe.extra.get("image_shape") or recipe.input_shape
+        return recipe.fed_image_shape
     try:
-        models.build(recipe_name, dataset.image_shape, dataset.num_classes, weights=None, augmentation=None)
+        models.build(recipe.name, dataset.image_shape, dataset.num_classes, weights=None, augmentation=None)
         return tuple(dataset.image_shape)
     except CnnvizError:
         return (recipe.input_shape[0], recipe.input_shape[1], dataset.image_shape[2])
 
 
-def load_dataset(config: dict):
+def load_dataset(config: RunConfig):
     """Load the run's dataset, sized for the recipe when it is a folder."""
     from cnnviz.data import datasets, folders
-    from cnnviz.learning import models
 
-    if config["dataset"] == "folder":
-        height, width, _ = (
-            models.get_recipe(config["recipe"]).extra.get("image_shape")
-            or models.get_recipe(config["recipe"]).input_shape
-        )
-        return folders.load_folder(config["dataset_path"], image_size=(height, width))
-    options = {"limit": config.get("limit")} if config["dataset"] == "fashion_mnist" else {}
-    dataset = datasets.load(config["dataset"], **options)
-    if config.get("limit") and config["dataset"] != "fashion_mnist":
+    if config.dataset == "folder":
+        height, width, _ = recipes.get_recipe(config.recipe).fed_image_shape
+        return folders.load_folder(config.dataset_path, image_size=(height, width))
+    options = {"limit": config.limit} if config.dataset == "fashion_mnist" else {}
+    dataset = datasets.load(config.dataset, **options)
+    if config.limit and config.dataset != "fashion_mnist":
         # Fewer training images, the same validation images: the way to watch a small set overfit.
-        dataset.train = dataset.train.limited(config["limit"])
+        dataset.train = dataset.train.limited(config.limit)
     return dataset
 
 
@@ -225,46 +219,51 @@ def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int):
 def train(folder: Path, progress: ProgressLine | None = None) -> dict:
     """Train the run in `folder` to the end (or to a Stop); record finished, stopped or failed."""
     prepare_backend()
-    config = runs.read_json(folder / "config.json")
-    runs.set_status(folder, "running", "loading the data and building the network", pid=os.getpid())
+    runs.set_status(folder, RunState.RUNNING, "loading the data and building the network", pid=os.getpid())
     try:
+        config = RunConfig.from_json(runs.read_json(folder / "config.json"))
         result = train_stages(folder, config, progress)
     except CnnvizError as error:
-        return runs.set_status(folder, "failed", str(error))
+        return runs.set_status(folder, RunState.FAILED, str(error))
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal is a person stopping the run, not a crash: keep what it finished.
+        return runs.set_status(folder, RunState.STOPPED, f"stopped (Ctrl-C) after {complete_epochs(folder)} epoch(s)")
     except BaseException as error:  # noqa: BLE001 - the worker must always leave a readable status
         lines = traceback.format_exc().splitlines()[-30:]
         message = f"Training crashed: {type(error).__name__}: {error}".strip()
         if isinstance(error, MemoryError):
             message = "Training ran out of memory. Try a smaller batch size or a dataset limit."
-        return runs.set_status(folder, "failed", message, traceback=lines)
-    stopped = (folder / runs.STOP_FILE).exists()
-    epochs = len(runs.history_rows(folder))
-    state = "stopped" if stopped else "finished"
-    return runs.set_status(folder, state, f"{state} after {epochs} epoch(s)", **result)
+        return runs.set_status(folder, RunState.FAILED, message, traceback=lines)
+    state = RunState.STOPPED if runs.stop_requested(folder) else RunState.FINISHED
+    return runs.set_status(folder, state, f"{state.value} after {complete_epochs(folder)} epoch(s)", **result)
 
 
-def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> dict:
+def complete_epochs(folder: Path) -> int:
+    """Return how many epochs of the run completed (a stopped epoch's partial record does not count)."""
+    return sum(not record.get("partial") for record in runs.read_history(folder))
+
+
+def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None) -> dict:
     """Build, then fit each stage of the recipe (two for fine-tuning); return what to record."""
     import keras
 
     from cnnviz.learning import models
-    from cnnviz.learning.augment import TUTORIAL_AUGMENTATION
 
-    keras.utils.set_random_seed(int(config.get("seed") or 0))
-    recipe = models.get_recipe(config["recipe"])
+    keras.utils.set_random_seed(config.seed)
+    recipe = recipes.get_recipe(config.recipe)
     dataset = load_dataset(config)
-    shape = choose_input_shape(recipe.name, dataset)
-    weights = None if config.get("weights") in (None, "random") else config["weights"]
+    shape = choose_input_shape(recipe, dataset)
+    weights = None if config.weights in (None, "random") else config.weights
     build_options = dict(
         input_shape=shape,
         num_classes=dataset.num_classes,
         weights=weights,
-        dropout_rate=recipe.dropout_rate if config.get("dropout") else None,
-        augmentation=(recipe.augmentation or TUTORIAL_AUGMENTATION) if config.get("augment") else None,
+        dropout_rate=recipe.dropout_rate if config.dropout else None,
+        augmentation=training_augmentation(recipe, config),
     )
     runs.set_status(
         folder,
-        "running",
+        RunState.RUNNING,
         "training",
         pid=os.getpid(),
         device=system.describe_device(),
@@ -273,54 +272,60 @@ def train_stages(folder: Path, config: dict, progress: ProgressLine | None) -> d
         num_classes=dataset.num_classes,
         class_names=dataset.class_names,
     )
-    batch_size, epochs, seed = int(config["batch_size"]), int(config["epochs"]), int(config.get("seed") or 0)
     train_split, validation_split = dataset.train, dataset.validation
-    if recipe.name == "vgg16_feature_extraction":
-        train_split, validation_split, shape = extract_features(dataset, weights, batch_size)
+    if recipe.network_input is NetworkInput.VGG16_FEATURES:
+        train_split, validation_split, shape = extract_features(folder, dataset, weights, config.batch_size)
         build_options["input_shape"] = shape
-    stages = [(build_options, epochs, float(config["learning_rate"]))]
-    if recipe.name == "vgg16_fine_tune":
-        first = max(1, round(epochs * 0.25)) if epochs > 1 else 1
-        stages = [
-            (build_options, first, recipe.extra["first_stage_learning_rate"]),
-            (build_options, max(epochs - first, 1), float(config["learning_rate"])),
-        ]
     model, done = None, 0
-    for stage, (options, stage_epochs, learning_rate) in enumerate(stages):
-        if (folder / runs.STOP_FILE).exists():
+    stage_epochs = recipe.stage_epochs(config.epochs)
+    for index, (stage, epochs) in enumerate(zip(recipe.stages, stage_epochs)):
+        if runs.stop_requested(folder):
             break
-        if stage == 0:
-            model = models.build(recipe.name if len(stages) == 1 else "vgg16_frozen_augment", **options)
+        if index == 0:
+            model = models.build(recipe.name, **build_options, final_stage=len(recipe.stages) == 1)
         else:
-            models.unfreeze_block5(model.get_layer("vgg16"))
-        models.compile_model(model, recipe, learning_rate, config.get("optimizer"))
-        training = fit_inputs(train_split, shape, batch_size, shuffle=True, seed=seed)
-        validation = fit_inputs(validation_split, shape, batch_size, shuffle=False, seed=seed)
-        steps = math.ceil(len(train_split) / batch_size)
-        callbacks = worker_callbacks(folder, done + stage_epochs, batch_size, steps, progress, done)
+            models.apply_stage(model.get_layer("vgg16"), stage)
+        models.compile_model(model, recipe, stage.learning_rate or config.learning_rate, config.optimizer)
+        training = fit_inputs(train_split, shape, config.batch_size, shuffle=True, seed=config.seed)
+        validation = fit_inputs(validation_split, shape, config.batch_size, shuffle=False, seed=config.seed)
+        steps = math.ceil(len(train_split) / config.batch_size)
+        callbacks = worker_callbacks(folder, done + epochs, config.batch_size, steps, progress, done)
         model.fit(
             **training,
             validation_data=tuple(validation.values()) if "y" in validation else validation["x"],
-            batch_size=batch_size if "y" in training else None,
-            epochs=stage_epochs,
+            batch_size=config.batch_size if "y" in training else None,
+            epochs=epochs,
             shuffle=True,
             callbacks=callbacks,
             verbose=0,
         )
-        done += stage_epochs
+        done += epochs
     if model is not None:
         save_model(model, folder / "model.keras")
     return {"parameters": int(model.count_params()) if model is not None else 0}
 
 
-def extract_features(dataset, weights, batch_size: int):
-    """Run every train and validation image through VGG16's conv base once (the book's fast method)."""
+def training_augmentation(recipe: Recipe, config: RunConfig):
+    """Return the augmentation a run trains with: the recipe's own, else the tutorial's, or none when off."""
+    from cnnviz.learning.augmentation_spec import TUTORIAL_AUGMENTATION
+
+    if not config.augment:
+        return None
+    return recipe.augmentation or TUTORIAL_AUGMENTATION
+
+
+def extract_features(folder: Path, dataset, weights, batch_size: int):
+    """Run every train and validation image through VGG16's conv base once (the book's fast method).
+
+    The base is saved beside the model, so Predict and test evaluation can run images through it first.
+    """
     import numpy as np
 
-    from cnnviz.data.datasets import Split
+    from cnnviz.data.splits import Split
     from cnnviz.learning import models
 
     extractor = models.build_feature_extractor(weights)
+    save_model(extractor, folder / "feature_extractor.keras")
     image_shape = tuple(extractor.input_shape[1:])
     splits = []
     for split in (dataset.train, dataset.validation):
@@ -352,20 +357,15 @@ def evaluate(folder: Path) -> dict:
     prepare_backend()
     from cnnviz.learning import explain
 
-    config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
     runs.write_json(folder / "evaluation.json", {"state": "running", "started": time.time()})
     try:
-        if config.get("recipe") == "vgg16_feature_extraction":
-            raise CnnvizError(
-                "This classifier takes VGG16 features, not images; evaluate it by re-extracting "
-                "features (not offered here)."
-            )
-        dataset = load_dataset(config)
+        run = runs.load_folder(folder)
+        dataset = load_dataset(run.config)
         if dataset.test is None or len(dataset.test) == 0:
             raise CnnvizError("This dataset has no test split; give the folder a test/ subfolder to evaluate.")
-        model = explain.load_run_model(folder / "model.keras")
-        shape = tuple(status.get("input_shape") or model.input_shape[1:])
-        inputs = fit_inputs(dataset.test, shape, int(config.get("batch_size") or 32), shuffle=False, seed=0)
+        model = explain.load_run_model(run)
+        shape = tuple(model.input_shape[1:])
+        inputs = fit_inputs(dataset.test, shape, run.config.batch_size, shuffle=False, seed=0)
         results = model.evaluate(**inputs, return_dict=True, verbose=0)
         evaluation = {
             "state": "finished",
@@ -379,3 +379,5 @@ def evaluate(folder: Path) -> dict:
         evaluation = {"state": "failed", "message": f"Evaluation crashed: {type(error).__name__}: {error}"}
     runs.write_json(folder / "evaluation.json", evaluation)
     return evaluation
+
+

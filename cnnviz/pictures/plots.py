@@ -7,8 +7,11 @@ import plotly.graph_objects as go
 from cnnviz.pictures.grids import LIT_COLOUR
 
 
-def training_figure(batches: list[dict], history: list[dict], title: str = "") -> go.Figure:
-    """Return loss and accuracy side by side: training per batch (thin line), validation per epoch (dots)."""
+def training_figure(batches: list[dict], history: list[dict], planned_epochs: int = 0, title: str = "") -> go.Figure:
+    """Return loss and accuracy side by side: training per batch (thin line), validation per epoch (dots).
+
+    The x-axis spans the planned epochs from the start, so the curve fills in instead of rescaling.
+    """
     from plotly.subplots import make_subplots
 
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
@@ -53,7 +56,7 @@ def training_figure(batches: list[dict], history: list[dict], title: str = "") -
             row=1,
             col=column,
         )
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_xaxes(title_text="epoch", range=[0, max(planned_epochs, *epoch_x, *batch_x, 1) * 1.02])
     figure.update_layout(
         title=title, height=380, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25)
     )
@@ -66,27 +69,32 @@ RUN_COLOURS = ["#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#72b7b2",
 def compare_figure(
     histories: dict[str, list[dict]],
     metric: str,
-    smoothed: dict[str, dict[str, list]],
+    smoothing: float = 0.0,
     references: dict[str, float] | None = None,
 ) -> go.Figure:
     """Return one metric of several runs: each run its colour, training dotted, validation solid.
 
-    `smoothed` holds, per run, the (optionally smoothed) values of metric and val_metric;
-    `references` are the book's reported accuracies, drawn as labelled horizontal lines.
+    `histories` maps each run's label to its complete epochs; the legend has one entry per run (a
+    click hides both its curves) and says once which line style is which. `references` are the
+    book's reported accuracies, drawn as labelled horizontal lines.
     """
+    from cnnviz.learning.analysis import smooth
+
     figure = go.Figure()
-    for index, (run, records) in enumerate(histories.items()):
+    for index, (label, records) in enumerate(histories.items()):
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         epochs = [record["epoch"] for record in records]
-        for key, dash, label in ((metric, "dot", "training"), (f"val_{metric}", "solid", "validation")):
+        for key, dash, part in ((metric, "dot", "training"), (f"val_{metric}", "solid", "validation")):
             figure.add_trace(
                 go.Scatter(
                     x=epochs,
-                    y=smoothed[run][key],
+                    y=smooth([record.get(key) for record in records], smoothing),
                     mode="lines+markers",
-                    name=f"{run} {label}",
+                    name=label,
+                    legendgroup=label,
+                    showlegend=part == "validation",
                     line=dict(color=colour, dash=dash, width=2 if dash == "dot" else 3),
-                    hovertemplate=f"{run} {label}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                    hovertemplate=f"{label} {part}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
     for label, value in (references or {}).items():
@@ -97,11 +105,11 @@ def compare_figure(
             annotation_position="bottom right",
         )
     figure.update_layout(
-        title=metric,
+        title=f"{metric}: validation solid, training dotted",
         xaxis_title="epoch",
         yaxis_title=metric,
         height=420,
-        legend=dict(orientation="h", y=-0.2),
+        legend=dict(orientation="v", x=1.02, y=1, font=dict(size=13)),
         margin=dict(l=10, r=10, t=50, b=10),
     )
     return figure

@@ -1,4 +1,8 @@
-"""Training runs as child processes: start, queue beyond CNNVIZ_MAX_JOBS, stop, and notice the dead."""
+"""Training runs as worker processes: start, queue beyond CNNVIZ_MAX_JOBS, stop, and notice the dead.
+
+Liveness belongs here: pages ask `watch(run_id)` for a run and get it with a dead worker already
+recorded as failed, never checking processes themselves.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import runs, settings
+from cnnviz.runtime.runs import Run, RunConfig, RunState
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEAD_WORKER_RECHECK_SECONDS = 0.5
 
 
@@ -29,7 +33,7 @@ def scheduler_lock(root: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def start(config: dict, runs_dir: Path | None = None) -> str:
+def start(config: RunConfig, runs_dir: Path | None = None) -> str:
     """Queue a new run and start it at once when a training slot is free; return its id."""
     root = runs_dir or settings.runs_dir()
     folder = runs.create_run(config, root)
@@ -64,6 +68,16 @@ def is_alive(pid: int | None, run_id: str) -> bool:
     return worker_problem(pid, run_id) is None
 
 
+def watch(run_id: str, runs_dir: Path | None = None) -> Run:
+    """Return a run as it is now; a worker found dead (kill -9, out of memory) is recorded as failed first."""
+    root = runs_dir or settings.runs_dir()
+    run = runs.load_run(run_id, root)
+    if run.state.has_worker and worker_problem(run.pid, run_id) is not None:
+        refresh(root)  # records the death (after a second look) and starts what waits
+        run = runs.load_run(run_id, root)
+    return run
+
+
 def refresh(runs_dir: Path | None = None) -> None:
     """Mark runs whose worker died (kill -9, out of memory) as failed, then start queued runs."""
     root = runs_dir or settings.runs_dir()
@@ -74,17 +88,16 @@ def refresh(runs_dir: Path | None = None) -> None:
 
 def mark_dead_workers(root: Path) -> None:
     """Fail every running run whose process is gone, keeping the epochs it finished."""
-    for summary in runs.list_runs(root):
-        if summary.state not in ("running", "stopping"):
+    for run in runs.list_runs(root):
+        if not run.state.has_worker:
             continue
-        folder = root / summary.run_id
-        problem = confirmed_worker_problem(folder, summary.run_id)
+        problem = confirmed_worker_problem(run.folder, run.run_id)
         if problem is not None:
             runs.set_status(
-                folder,
-                "failed",
+                run.folder,
+                RunState.FAILED,
                 f"The training process ended without a word (killed, or out of memory). "
-                f"The {summary.epochs_done} finished epoch(s) are kept.",
+                f"The {run.epochs_done} finished epoch(s) are kept.",
                 worker_check=problem,
             )
 
@@ -95,8 +108,8 @@ def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
     for attempt in range(2):
         if attempt:
             time.sleep(DEAD_WORKER_RECHECK_SECONDS)
-        status = runs.read_json(folder / "status.json")
-        if status.get("state") not in ("running", "stopping"):
+        state, status = runs.read_state(folder)
+        if state is None or not state.has_worker:
             return None
         problem = worker_problem(status.get("pid"), run_id)
         if problem is None:
@@ -106,32 +119,24 @@ def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
 
 def launch_queued(root: Path) -> None:
     """Launch queued runs in the order they were made, up to the job limit."""
-    summaries = runs.list_runs(root)
-    active = sum(summary.state in ("running", "stopping") for summary in summaries)
-    for summary in sorted((s for s in summaries if s.state == "queued"), key=lambda s: s.run_id):
+    all_runs = runs.list_runs(root)
+    active = sum(run.state.has_worker for run in all_runs)
+    for run in sorted((run for run in all_runs if run.state is RunState.QUEUED), key=lambda run: run.run_id):
         if active >= settings.max_jobs():
             break
-        launch(root / summary.run_id)
+        launch(run.folder)
         active += 1
-
-
-def worker_environment() -> dict[str, str]:
-    """Return the environment of a worker: this one, with the project importable."""
-    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path}
 
 
 def spawn(arguments: list[str], folder: Path) -> int:
     """Start `python -m cnnviz ARGUMENTS` detached, its output in the run's worker.log; return its pid."""
     with open(folder / "worker.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cnnviz", *arguments],
-            cwd=PROJECT_ROOT,
+            [sys.executable, "-m", "cnnviz", *arguments],  # the installed package, as the CLI runs it
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=worker_environment(),
         )
     return process.pid
 
@@ -139,30 +144,34 @@ def spawn(arguments: list[str], folder: Path) -> int:
 def launch(folder: Path) -> int:
     """Start the worker process for a run folder and record its pid."""
     pid = spawn(["train", "--run-dir", str(folder)], folder)
-    runs.set_status(folder, "running", "starting the worker", pid=pid)
+    runs.set_status(folder, RunState.RUNNING, "starting the worker", pid=pid)
     return pid
 
 
-def stop(run_id: str, runs_dir: Path | None = None) -> str:
+def stop(run_id: str, runs_dir: Path | None = None) -> RunState:
     """Ask a run to stop (honoured within one batch); a queued run is stopped before it starts."""
     root = runs_dir or settings.runs_dir()
     folder = runs.run_dir(run_id, root)
     with scheduler_lock(root):
-        state = runs.read_json(folder / "status.json").get("state")
-        if state == "queued":
-            runs.set_status(folder, "stopped", "stopped before it started")
-            return "stopped"
-        if state not in ("running", "stopping"):
-            raise CnnvizError(f"Run {run_id} is {state}; only a queued or running run can be stopped.")
-        (folder / runs.STOP_FILE).touch()
-        runs.set_status(folder, "stopping", "stopping after this batch; the model and history are saved")
-        return "stopping"
+        state, _ = runs.read_state(folder)
+        if state is RunState.QUEUED:
+            runs.set_status(folder, RunState.STOPPED, "stopped before it started")
+            return RunState.STOPPED
+        if state is None or not state.has_worker:
+            shown = "unreadable" if state is None else state.value
+            raise CnnvizError(f"Run {run_id} is {shown}; only a queued or running run can be stopped.")
+        runs.request_stop(folder)
+        runs.set_status(folder, RunState.STOPPING, "stopping after this batch; the model and history are saved")
+        return RunState.STOPPING
 
 
 def evaluate(run_id: str, runs_dir: Path | None = None) -> None:
     """Evaluate a finished run on its test split in a worker process (never in the page's own)."""
-    folder = runs.run_dir(run_id, runs_dir)
-    if not (folder / "model.keras").is_file():
-        raise CnnvizError(f"Run {run_id} has no model.keras yet; evaluate it when it has trained an epoch.")
-    runs.write_json(folder / "evaluation.json", {"state": "running"})
-    spawn(["evaluate", "--run-dir", str(folder)], folder)
+    run = runs.load_run(run_id, runs_dir)
+    if run.model_path is None:
+        raise CnnvizError(f"Run {run.label} has no trained model yet; evaluate it when it has trained an epoch.")
+    evaluation = run.evaluation()
+    if evaluation is not None and evaluation.is_running:
+        return
+    runs.write_json(run.folder / "evaluation.json", {"state": "running", "started": time.time()})
+    spawn(["evaluate", "--run-dir", str(run.folder)], run.folder)

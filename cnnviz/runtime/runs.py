@@ -1,23 +1,301 @@
-"""The on-disk run store: one folder per run, JSON written atomically, JSONL read tolerantly."""
+"""The run store behind typed objects: one folder per run, JSON written atomically, JSONL read tolerantly.
+
+Pages and the CLI see `RunConfig`, `Run`, `RunState`, `Progress` and `Evaluation`; only this module
+(and the worker writing through it) knows the file names inside a run folder.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 
-from cnnviz.errors import CnnvizError, RunNotFound
+from cnnviz.errors import CnnvizError, InvalidDataset, RunNotFound
 from cnnviz.runtime import settings
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
-ACTIVE_STATES = ("queued", "running", "stopping")
 STOP_FILE = "stop-requested"
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+VARIANTS = ("baseline", "dropout", "augmentation", "both")
+DATASET_TITLES = {
+    "fashion_mnist": "Fashion-MNIST",
+    "lfw_faces": "LFW faces",
+    "folder": "a folder",
+    "cats_vs_dogs": "dogs vs cats",
+    "malaria": "malaria cells",
+    "caltech101": "Caltech 101",
+}
+MAX_LABEL_LENGTH = 80
+
+
+class RunState(str, Enum):
+    """Where a run is in its life: queued → running (→ stopping) → finished, stopped or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the run may still change (queued, or a worker is on it)."""
+        return self in (RunState.QUEUED, RunState.RUNNING, RunState.STOPPING)
+
+    @property
+    def has_worker(self) -> bool:
+        """Return whether a worker process should be alive for the run."""
+        return self in (RunState.RUNNING, RunState.STOPPING)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Everything that decides a run: recipe, data, hyperparameters, seed, and how people call it."""
+
+    recipe: str
+    dataset: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str
+    dataset_path: str | None = None
+    limit: int | None = None
+    augment: bool = False
+    dropout: bool = False
+    seed: int = 0
+    weights: str | None = None
+    label: str = ""
+    variant: str | None = None
+    experiment: str | None = None
+    backend: str = ""
+    device: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9_]{1,40}", self.recipe or ""):
+            raise CnnvizError(f"A recipe name is lowercase letters, digits and _; got {self.recipe!r}.")
+        if self.dataset == "folder" and not self.dataset_path:
+            raise InvalidDataset("A folder dataset needs its path: give the folder that holds the class folders.")
+        for name, minimum in (("epochs", 1), ("batch_size", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                shown = name.replace("_", " ").capitalize()
+                raise CnnvizError(f"{shown} must be a whole number ≥ {minimum}; got {value!r}.")
+        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < 10):
+            raise CnnvizError(f"The learning rate must be a number between 0 and 10; got {self.learning_rate!r}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise CnnvizError(f"The optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}.")
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
+            raise CnnvizError(f"A limit is a whole number of images ≥ 1, or none; got {self.limit!r}.")
+        if self.variant is not None and self.variant not in VARIANTS:
+            raise CnnvizError(f"An experiment variant is one of {', '.join(VARIANTS)}; got {self.variant!r}.")
+        object.__setattr__(self, "label", clean_label(self.label) or describe_settings(self))
+
+    def to_json(self) -> dict:
+        """Return the config as the JSON object stored in config.json."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> RunConfig:
+        """Return the config stored in a config.json object (unknown keys, from older or newer cnnviz, are ignored)."""
+        known = {item.name for item in fields(cls)}
+        try:
+            return cls(**{key: value for key, value in data.items() if key in known})
+        except TypeError as error:
+            raise CnnvizError(f"This run's config.json is incomplete ({error}); start the run again.") from None
+
+
+def clean_label(label: str) -> str:
+    """Return a label with its whitespace tidied and its length capped (it is shown, never used as a path)."""
+    return " ".join(str(label or "").split())[:MAX_LABEL_LENGTH]
+
+
+def describe_settings(config: RunConfig) -> str:
+    """Return a label to tell runs apart by, e.g. 'Fashion-MNIST · 1,000 images · dropout + augmentation'."""
+    images = f"{config.limit:,} images" if config.limit else "all images"
+    switches = (("dropout", config.dropout), ("augmentation", config.augment))
+    regularisation = " + ".join(name for name, on in switches if on)
+    return " · ".join(
+        [DATASET_TITLES.get(config.dataset, config.dataset), images, regularisation or "no dropout, no augmentation"]
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running training is: epoch and batch, speed and time left (from the latest batch record)."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    images_per_second: float
+    eta_seconds: float
+
+    @property
+    def fraction(self) -> float:
+        """Return the share of the whole run done, 0..1."""
+        return min(1.0, (self.epoch - 1 + self.batch / max(self.batches, 1)) / max(self.epochs, 1))
+
+    def describe(self) -> str:
+        """Return the progress as one line: epoch, batch, images/s and ETA."""
+        minutes, seconds = divmod(int(self.eta_seconds), 60)
+        return (
+            f"epoch {self.epoch}/{self.epochs} · batch {self.batch}/{self.batches} · "
+            f"{self.images_per_second:,.0f} images/s · ETA {minutes}:{seconds:02d}"
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A run's test-set evaluation: running, failed with a message, or finished with its figures."""
+
+    state: str  # "running" | "finished" | "failed"
+    message: str = ""
+    accuracy: float | None = None
+    loss: float | None = None
+    images: int | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """Return whether the evaluation worker is still at it."""
+        return self.state == "running"
+
+    def describe(self) -> str:
+        """Return the evaluation in a sentence."""
+        if self.state == "finished":
+            return f"test accuracy {self.accuracy:.1%} on {self.images:,} images (loss {self.loss:.4f})"
+        return "evaluating in a worker process…" if self.state == "running" else self.message
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run as the store holds it now: config, state, what the worker recorded, its epochs."""
+
+    run_id: str
+    folder: Path
+    config: RunConfig
+    state: RunState
+    message: str
+    created: float
+    status: dict  # the worker's extra records: pid, device, backend, class_names, input_shape, parameters
+    history: list[dict]  # one dict of metrics per epoch, as Keras's logs; a cut-short epoch has "partial": True
+
+    @property
+    def label(self) -> str:
+        """Return the run's human label."""
+        return self.config.label
+
+    @property
+    def epochs(self) -> list[dict]:
+        """Return the complete epochs only: a partial one is never a best, a verdict or a plotted epoch."""
+        return [record for record in self.history if not record.get("partial")]
+
+    @property
+    def epochs_done(self) -> int:
+        """Return how many epochs completed."""
+        return len(self.epochs)
+
+    @property
+    def best_val_accuracy(self) -> float | None:
+        """Return the best validation accuracy of a complete epoch, or None before the first one."""
+        values = [record["val_accuracy"] for record in self.epochs if record.get("val_accuracy") is not None]
+        return max(values) if values else None
+
+    @property
+    def pid(self) -> int | None:
+        """Return the worker's process id, when one was recorded."""
+        return self.status.get("pid")
+
+    @property
+    def device(self) -> str:
+        """Return what the run trains on, as the worker saw it (the config's guess until then)."""
+        return self.status.get("device") or self.config.device
+
+    @property
+    def backend(self) -> str:
+        """Return the Keras backend the run trains with."""
+        return self.status.get("backend") or self.config.backend
+
+    @property
+    def class_names(self) -> list[str] | None:
+        """Return the dataset's class names, once the worker has loaded it."""
+        return self.status.get("class_names")
+
+    @property
+    def parameters(self) -> int | None:
+        """Return the model's parameter count, once trained."""
+        return self.status.get("parameters")
+
+    @property
+    def model_path(self) -> Path | None:
+        """Return the latest saved model, or None before the first epoch ends."""
+        path = self.folder / "model.keras"
+        return path if path.is_file() else None
+
+    @property
+    def best_model_path(self) -> Path | None:
+        """Return the model of the best complete epoch, else the latest model."""
+        path = self.folder / "best.keras"
+        return path if path.is_file() else self.model_path
+
+    @property
+    def feature_extractor_path(self) -> Path | None:
+        """Return the frozen base a features-taking run was trained on (VGG16 feature extraction), if any."""
+        path = self.folder / "feature_extractor.keras"
+        return path if path.is_file() else None
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        """Return the folder TensorBoard reads."""
+        return self.folder / "tensorboard"
+
+    def batches(self) -> list[dict]:
+        """Return the recent batch records of the live curve."""
+        return read_jsonl(self.folder / "batches.jsonl")
+
+    def progress(self) -> Progress | None:
+        """Return where the training is, from its latest batch record, while it is active."""
+        records = self.batches() if self.state.has_worker else []
+        if not records:
+            return None
+        last = records[-1]
+        keys = ("epoch", "epochs", "batch", "batches", "images_per_second", "eta_seconds")
+        return Progress(*(last.get(key, 0) for key in keys))
+
+    def evaluation(self) -> Evaluation | None:
+        """Return the test-set evaluation, or None when none was asked for."""
+        data = read_json(self.folder / "evaluation.json")
+        if not data.get("state"):
+            return None
+        return Evaluation(
+            data["state"], data.get("message", ""), data.get("accuracy"), data.get("loss"), data.get("images")
+        )
+
+    def history_csv(self) -> str:
+        """Return the epoch history as CSV text, one row per epoch, for download."""
+        return history_csv(self.history)
+
+    def as_row(self) -> dict:
+        """Return the run as a row of the runs table."""
+        best = self.best_val_accuracy
+        return {
+            "label": self.label,
+            "status": self.state.value,
+            "epochs": f"{self.epochs_done}/{self.config.epochs}",
+            "best val accuracy": "" if best is None else f"{best:.3f}",
+            "recipe": self.config.recipe,
+            "run": self.run_id,
+        }
 
 
 def new_run_id(recipe: str) -> str:
@@ -52,9 +330,10 @@ def write_json(path: Path, data: dict) -> None:
 def read_json(path: Path, default: dict | None = None) -> dict:
     """Return a JSON file's object, or `default` when it is missing or unreadable."""
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {} if default is None else default
+    return data if isinstance(data, dict) else ({} if default is None else default)
 
 
 def append_jsonl(path: Path, record: dict) -> None:
@@ -72,28 +351,56 @@ def read_jsonl(path: Path) -> list[dict]:
     records = []
     for line in text.splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except ValueError:
             continue
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 
-def set_status(folder: Path, state: str, message: str = "", **extra) -> dict:
-    """Record a run's state (queued, running, stopping, stopped, finished, failed) with a message."""
-    status = {**read_json(folder / "status.json"), **extra, "state": state, "message": message, "updated": time.time()}
+def read_history(folder: Path) -> list[dict]:
+    """Return a run folder's epoch records, a cut-short epoch's (marked "partial") included."""
+    return read_jsonl(folder / "history.jsonl")
+
+
+def set_status(folder: Path, state: RunState, message: str = "", **extra) -> dict:
+    """Record a run's state with a message and any extra facts (pid, device, class names…)."""
+    status = {
+        **read_json(folder / "status.json"),
+        **extra,
+        "state": RunState(state).value,
+        "message": message,
+        "updated": time.time(),
+    }
     write_json(folder / "status.json", status)
     return status
 
 
-def create_run(config: dict, runs_dir: Path | None = None) -> Path:
+def read_state(folder: Path) -> tuple[RunState | None, dict]:
+    """Return a run folder's state (None when unreadable) and its whole status record."""
+    status = read_json(folder / "status.json")
+    try:
+        return RunState(status.get("state")), status
+    except ValueError:
+        return None, status
+
+
+def write_config(folder: Path, config: RunConfig) -> None:
+    """Write a run's config.json, keeping when it was created."""
+    created = read_json(folder / "config.json").get("created") or time.time()
+    write_json(folder / "config.json", {**config.to_json(), "run_id": folder.name, "created": created})
+
+
+def create_run(config: RunConfig, runs_dir: Path | None = None) -> Path:
     """Make a new run folder with its config and a `queued` status; return the folder."""
     root = runs_dir or settings.runs_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
-        folder = root / new_run_id(config["recipe"])
+        folder = root / new_run_id(config.recipe)
         folder.mkdir()
-        write_json(folder / "config.json", {**config, "run_id": folder.name, "created": time.time()})
-        set_status(folder, "queued", "waiting for a free training slot")
+        write_config(folder, config)
+        set_status(folder, RunState.QUEUED, "waiting for a free training slot")
     except OSError as error:
         raise CnnvizError(
             f"Cannot write the run store at {root} ({error.strerror}). Free some disk space or set "
@@ -102,63 +409,59 @@ def create_run(config: dict, runs_dir: Path | None = None) -> Path:
     return folder
 
 
-@dataclass
-class RunSummary:
-    """One line of the run list."""
-
-    run_id: str
-    recipe: str
-    dataset: str
-    state: str
-    message: str
-    epochs_done: int
-    epochs: int
-    best_val_accuracy: float | None
-    created: float
-
-    def as_row(self) -> dict:
-        """Return the summary as a table row."""
-        best = "" if self.best_val_accuracy is None else f"{self.best_val_accuracy:.3f}"
-        return {
-            "run": self.run_id,
-            "recipe": self.recipe,
-            "dataset": self.dataset,
-            "status": self.state,
-            "epochs": f"{self.epochs_done}/{self.epochs}",
-            "best val accuracy": best,
-        }
-
-
-def summarize(folder: Path) -> RunSummary:
-    """Return a run's summary from its files."""
-    config, status = read_json(folder / "config.json"), read_json(folder / "status.json")
-    history = read_jsonl(folder / "history.jsonl")
-    accuracies = [record["val_accuracy"] for record in history if record.get("val_accuracy") is not None]
-    return RunSummary(
-        folder.name,
-        config.get("recipe", "?"),
-        config.get("dataset", "?"),
-        status.get("state", "?"),
-        status.get("message", ""),
-        len(history),
-        int(config.get("epochs") or 0),
-        max(accuracies) if accuracies else None,
-        float(config.get("created") or 0),
+def load_folder(folder: Path) -> Run:
+    """Return the run stored in `folder`."""
+    data = read_json(folder / "config.json")
+    state, status = read_state(folder)
+    if state is None:
+        state, status = RunState.FAILED, {**status, "message": status.get("message") or "status.json is unreadable"}
+    return Run(
+        run_id=folder.name,
+        folder=folder,
+        config=RunConfig.from_json(data),
+        state=state,
+        message=status.get("message", ""),
+        created=float(data.get("created") or 0),
+        status=status,
+        history=read_history(folder),
     )
 
 
-def list_runs(runs_dir: Path | None = None) -> list[RunSummary]:
-    """Return every run in the store, newest first."""
+def load_run(run_id: str, runs_dir: Path | None = None) -> Run:
+    """Return the run called `run_id`, or raise RunNotFound."""
+    return load_folder(run_dir(run_id, runs_dir))
+
+
+def list_runs(runs_dir: Path | None = None) -> list[Run]:
+    """Return every readable run in the store, newest first (a folder with a broken config is left out)."""
     root = runs_dir or settings.runs_dir()
     if not root.is_dir():
         return []
-    folders = [child for child in root.iterdir() if child.is_dir() and RUN_ID_PATTERN.fullmatch(child.name)]
-    return sorted((summarize(folder) for folder in folders), key=lambda run: run.run_id, reverse=True)
+    found = []
+    for child in root.iterdir():
+        if child.is_dir() and RUN_ID_PATTERN.fullmatch(child.name):
+            try:
+                found.append(load_folder(child))
+            except CnnvizError:
+                continue  # a half-written or foreign folder: listing the others matters more
+    return sorted(found, key=lambda run: run.run_id, reverse=True)
 
 
-def history_rows(folder: Path) -> list[dict]:
-    """Return the epoch history of a run (one dict per finished epoch)."""
-    return read_jsonl(folder / "history.jsonl")
+def rename(run_id: str, label: str, runs_dir: Path | None = None) -> Run:
+    """Give a run a new label (an empty one goes back to the label made from its settings)."""
+    run = load_run(run_id, runs_dir)
+    write_config(run.folder, replace(run.config, label=clean_label(label)))
+    return load_folder(run.folder)
+
+
+def request_stop(folder: Path) -> None:
+    """Leave the stop request the worker checks after every batch."""
+    (folder / STOP_FILE).touch()
+
+
+def stop_requested(folder: Path) -> bool:
+    """Return whether someone asked the run to stop."""
+    return (folder / STOP_FILE).exists()
 
 
 def as_keras_history(records: list[dict]) -> dict[str, list[float]]:
@@ -169,9 +472,6 @@ def as_keras_history(records: list[dict]) -> dict[str, list[float]]:
 
 def history_csv(records: list[dict]) -> str:
     """Return epoch records as CSV text, one row per epoch, for download."""
-    import csv
-    import io
-
     columns = list(dict.fromkeys(key for record in records for key in record))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)

@@ -39,5 +39,5 @@ def test_a_server_restart_never_touches_a_training_run(page, tmp_path):
         expect(page.get_by_text(re.compile(r"stopped after \d+ epoch"))).to_be_visible(timeout=90_000)
     finally:
         stop_server(process)
-        if runs.read_json(runs_dir / run.run_id / "status.json").get("state") in runs.ACTIVE_STATES:
+        if runs.load_run(run.run_id, runs_dir).state.is_active:
             jobs.stop(run.run_id, runs_dir)

@@ -43,5 +43,5 @@ def test_batch_metrics_reach_the_page_within_a_second_and_a_half(page, server_ur
         page.get_by_role("button", name="⏹ Stop").click()
         expect(page.get_by_text("stopped after 1 epoch(s)")).to_be_visible(timeout=90_000)
     finally:
-        if runs.read_json(folder / "status.json").get("state") in runs.ACTIVE_STATES:
+        if runs.load_folder(folder).state.is_active:
             jobs.stop(run_id, server_runs_dir)

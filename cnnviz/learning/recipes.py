@@ -1,0 +1,321 @@
+"""Every network of the source tutorials as a recipe: its layers, its settings, and how it trains.
+
+This module does not import Keras (the body functions import it when a model is built), so the
+Train, Compare and Layers pages can list recipes at once. Adding a recipe touches this file only:
+what the network takes, its training stages and its pretrained base are fields, not name checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from cnnviz.errors import CnnvizError
+from cnnviz.learning.augmentation_spec import TUTORIAL_AUGMENTATION, AugmentationSpec
+
+CHOLLET = "Chollet, Deep Learning with Python (1st ed.), 5.2-5.3: cats vs dogs"
+
+
+class NetworkInput(Enum):
+    """What the trained network takes: raw images, or features a frozen pretrained base computed once."""
+
+    IMAGES = "images"
+    VGG16_FEATURES = "vgg16_features"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingStage:
+    """One call of fit: its share of the run's epochs, its learning rate, and which base layers train."""
+
+    epoch_share: float = 1.0
+    learning_rate: float | None = None  # None: the run's own learning rate
+    trainable_base_prefix: str | None = None  # e.g. "block5_conv": those pretrained layers train in this stage
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """A network from a tutorial with the settings it was trained with there."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    input_shape: tuple[int, int, int]  # what the Keras model takes
+    head: str  # "sigmoid": Dense(1) for two classes; "softmax": Dense(num_classes)
+    num_classes: int
+    optimizer: str
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    body: Callable[..., list]
+    augmentation: AugmentationSpec | None = None
+    dropout_rate: float | None = None
+    book_accuracy: float | None = None
+    pretrained_base: str | None = None  # "vgg16": ImageNet's VGG16 conv base
+    network_input: NetworkInput = NetworkInput.IMAGES
+    image_shape: tuple[int, int, int] | None = None  # the images fed in, when the network takes features
+    stages: tuple[TrainingStage, ...] = (TrainingStage(),)
+
+    @property
+    def fed_image_shape(self) -> tuple[int, int, int]:
+        """Return the shape of the images this recipe is fed (the features' source images for VGG16 features)."""
+        return self.image_shape or self.input_shape
+
+    @property
+    def keeps_image_size(self) -> bool:
+        """Return whether the network takes a dataset's own image size (a pretrained base fixes it)."""
+        return self.pretrained_base is None
+
+    @property
+    def default_weights(self) -> str | None:
+        """Return the pretrained weights a run starts from by default."""
+        return "imagenet" if self.pretrained_base else None
+
+    def stage_epochs(self, epochs: int) -> list[int]:
+        """Return how many of `epochs` each training stage runs (each at least one)."""
+        if len(self.stages) == 1:
+            return [epochs]
+        counts = [max(1, round(epochs * stage.epoch_share)) for stage in self.stages[:-1]]
+        return [*counts, max(1, epochs - sum(counts))]
+
+
+def dropout(rate: float | None, factor: float = 1) -> list:
+    """Return a new Dropout(rate × factor) layer in a list, or an empty list when dropout is off."""
+    from keras import layers
+
+    return [layers.Dropout(min(0.9, rate * factor))] if rate else []
+
+
+def conv_pool_blocks(filters: list[int], padding: str = "valid") -> list:
+    """Return Conv2D(3×3, relu) + MaxPooling2D(2) for each filter count."""
+    from keras import layers
+
+    blocks = []
+    for count in filters:
+        blocks += [layers.Conv2D(count, 3, activation="relu", padding=padding), layers.MaxPooling2D(2)]
+    return blocks
+
+
+def catsdogs_body(dropout_rate: float | None, **_) -> list:
+    """The book's small convnet: four conv/pool blocks, Dense(512)."""
+    from keras import layers
+
+    return [
+        *conv_pool_blocks([32, 64, 128, 128]),
+        layers.Flatten(),
+        *dropout(dropout_rate),
+        layers.Dense(512, activation="relu"),
+    ]
+
+
+def vgg16_features_body(dropout_rate: float | None, **_) -> list:
+    """The densely connected classifier trained on VGG16's 4×4×512 conv features."""
+    from keras import layers
+
+    return [layers.Flatten(), layers.Dense(256, activation="relu"), *dropout(dropout_rate)]
+
+
+def vgg16_frozen_body(vgg16_base, **_) -> list:
+    """VGG16's convolutional base, then Flatten and Dense(256)."""
+    from keras import layers
+
+    return [vgg16_base, layers.Flatten(), layers.Dense(256, activation="relu")]
+
+
+def fashion_separable_body(dropout_rate: float | None, **_) -> list:
+    """Conv2D then SeparableConv2D (same padding) at 32, 64 and 128 filters, each pair pooled.
+
+    Dropout (after each pool, doubled before the classifier) is cnnviz's addition: it has no
+    parameters, so the counts stay the tutorial's, and it keeps the net from overfitting by epoch 7.
+    """
+    from keras import layers
+
+    body = []
+    for count in (32, 64, 128):
+        body += [
+            layers.Conv2D(count, 3, padding="same", activation="relu"),
+            layers.SeparableConv2D(count, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            *dropout(dropout_rate),
+        ]
+    return [*body, layers.Flatten(), layers.Dense(128, activation="relu"), *dropout(dropout_rate, 2)]
+
+
+def caltech_small_body(dropout_rate: float | None, **_) -> list:
+    """Three small conv/pool blocks and a Dense(128) (the article gives no sizes: 128 is ours)."""
+    from keras import layers
+
+    return [*conv_pool_blocks([16, 32, 64]), layers.Flatten(), layers.Dense(128, activation="relu")]
+
+
+def malaria_body(dropout_rate: float | None, **_) -> list:
+    """Two conv blocks and two dense blocks, each with batch normalization and dropout."""
+    from keras import layers
+
+    body = []
+    for _ in range(2):
+        body += [
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.BatchNormalization(),
+            *dropout(dropout_rate),
+        ]
+    body.append(layers.Flatten())
+    for units in (512, 256):
+        body += [layers.Dense(units, activation="relu"), layers.BatchNormalization(), *dropout(dropout_rate, 2)]
+    return body
+
+
+RECIPES: dict[str, Recipe] = {
+    recipe.name: recipe
+    for recipe in [
+        Recipe(
+            name="catsdogs_baseline",
+            title="Cats vs dogs: small convnet",
+            description="Four Conv2D/MaxPooling2D blocks and Dense(512) trained from scratch on 2,000 images: it "
+            "overfits within a few epochs.",
+            source=CHOLLET + " (listing 5.5)",
+            input_shape=(150, 150, 3),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="rmsprop",
+            learning_rate=1e-4,
+            batch_size=20,
+            epochs=30,
+            body=catsdogs_body,
+            book_accuracy=0.71,
+        ),
+        Recipe(
+            name="catsdogs_dropout_augment",
+            title="Cats vs dogs: dropout + augmentation",
+            description="The same convnet with Dropout(0.5) before the dense layer and the tutorial's augmentation.",
+            source=CHOLLET + " (listing 5.13)",
+            input_shape=(150, 150, 3),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="rmsprop",
+            learning_rate=1e-4,
+            batch_size=32,
+            epochs=100,
+            body=catsdogs_body,
+            augmentation=TUTORIAL_AUGMENTATION,
+            dropout_rate=0.5,
+            book_accuracy=0.82,
+        ),
+        Recipe(
+            name="vgg16_feature_extraction",
+            title="VGG16 feature extraction",
+            description="VGG16's conv base (ImageNet weights) turns each 150×150 image into 4×4×512 features once; "
+            "only this small classifier trains on them. Predict runs the same base first.",
+            source=CHOLLET + " (listing 5.17-5.18)",
+            input_shape=(4, 4, 512),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="rmsprop",
+            learning_rate=2e-5,
+            batch_size=20,
+            epochs=30,
+            body=vgg16_features_body,
+            dropout_rate=0.5,
+            book_accuracy=0.90,
+            pretrained_base="vgg16",
+            network_input=NetworkInput.VGG16_FEATURES,
+            image_shape=(150, 150, 3),
+        ),
+        Recipe(
+            name="vgg16_frozen_augment",
+            title="VGG16 frozen base + augmentation",
+            description="VGG16's conv base, frozen, inside the model with a new classifier on top, trained with "
+            "augmentation.",
+            source=CHOLLET + " (listing 5.20-5.21)",
+            input_shape=(150, 150, 3),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="rmsprop",
+            learning_rate=2e-5,
+            batch_size=20,
+            epochs=30,
+            body=vgg16_frozen_body,
+            augmentation=TUTORIAL_AUGMENTATION,
+            book_accuracy=0.96,
+            pretrained_base="vgg16",
+        ),
+        Recipe(
+            name="vgg16_fine_tune",
+            title="VGG16 fine-tuning (block5 unfrozen)",
+            description="Stage 1 trains the classifier on the frozen base; stage 2 unfreezes block5_conv1..3 and "
+            "trains on with a smaller learning rate. The layer table shows the stage-2 model.",
+            source=CHOLLET + " (listing 5.22-5.23)",
+            input_shape=(150, 150, 3),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="rmsprop",
+            learning_rate=1e-5,
+            batch_size=20,
+            epochs=100,
+            body=vgg16_frozen_body,
+            augmentation=TUTORIAL_AUGMENTATION,
+            book_accuracy=0.97,
+            pretrained_base="vgg16",
+            stages=(
+                TrainingStage(epoch_share=0.25, learning_rate=2e-5),
+                TrainingStage(trainable_base_prefix="block5_conv"),
+            ),
+        ),
+        Recipe(
+            name="fashion_separable",
+            title="Fashion-MNIST with separable convolutions",
+            description="Conv2D + SeparableConv2D pairs: the separable layer needs far fewer weights for the same "
+            "output.",
+            source="Fashion-MNIST separable-convolution tutorial",
+            input_shape=(28, 28, 1),
+            head="softmax",
+            num_classes=10,
+            optimizer="adam",
+            learning_rate=1e-3,
+            batch_size=32,
+            epochs=10,
+            body=fashion_separable_body,
+            dropout_rate=0.25,
+        ),
+        Recipe(
+            name="caltech_small",
+            title="Airplanes vs motorbikes (Caltech 101)",
+            description="A small three-block convnet. The article omits the exact sizes: 3×3 kernels and Dense(128) "
+            "are cnnviz's choice, which gives a little over 2 million parameters as it reports.",
+            source="Airplanes vs motorbikes article (Caltech 101)",
+            input_shape=(150, 150, 3),
+            head="sigmoid",
+            num_classes=2,
+            optimizer="adam",
+            learning_rate=1e-3,
+            batch_size=32,
+            epochs=15,
+            body=caltech_small_body,
+        ),
+        Recipe(
+            name="malaria_batchnorm",
+            title="Malaria cells with batch normalization",
+            description="Two conv blocks and two dense blocks, each followed by BatchNormalization and Dropout "
+            "(0.2 after the conv blocks, 0.4 after the dense ones: cnnviz's choice where the tutorial is silent).",
+            source="Malaria cell images tutorial (NIH dataset)",
+            input_shape=(64, 64, 3),
+            head="softmax",
+            num_classes=2,
+            optimizer="adam",
+            learning_rate=1e-3,
+            batch_size=32,
+            epochs=25,
+            body=malaria_body,
+            dropout_rate=0.2,
+        ),
+    ]
+}
+
+
+def get_recipe(name: str) -> Recipe:
+    """Return the recipe called `name`, or raise CnnvizError listing the names there are."""
+    if name not in RECIPES:
+        raise CnnvizError(f"There is no recipe called {name!r}; choose one of {', '.join(RECIPES)}.")
+    return RECIPES[name]
