@@ -1,110 +1,173 @@
-"""What streaming to the run store costs: bare `model.fit` vs the worker's `fit`, alternating, in one run.
+"""What a user pays for cnnviz: the real worker against the tutorial's plain script, each in its own process.
 
-Both fit the same freshly built recipe on the same real images held in memory, for the same epochs,
-with validation; the only difference is the worker's callbacks (batch stream every 0.4 s, history
-line, model.keras and best.keras saved at every epoch end, TensorBoard). Timed from fit's start to
-its end, so every per-epoch save is counted. Prints `images/s ratio cnnviz/bare = X` per recipe.
-Target (issue: Live training): X >= 0.97 for fashion_separable and catsdogs_baseline.
+Run from the project root: `.venv/bin/python -m benchmarks.training_overhead` (add `--rounds 5`, or
+`KERAS_BACKEND=jax` in front, or larger `--fashion-images`/`--catsdogs-images` on a GPU).
+
+One side is `python -m cnnviz train` (a process of its own, loading the data its own way: Fashion-MNIST
+from its files, the cats-vs-dogs-like folder decoded batch by batch), streaming batches, saving
+model.keras and best.keras every epoch, TensorBoard on TensorFlow. The other is benchmarks/bare_fit.py:
+the same recipe built by cnnviz.learning.models.build, `model.fit` on the same images held in memory.
+They alternate, several rounds. Both are timed the same way: the wall clock at each epoch's end
+(the worker's history.jsonl `time`, the bare script's own clock), images/s over the epochs after the
+first (which compiles). Prints `images/s ratio cnnviz/bare = X` per recipe (X ≈ 1 means no overhead).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import generated_images
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from cnnviz.data import datasets, images
-from cnnviz.learning import (
-    models,
-    training,  # noqa: E402
-)
+ROOT = Path(__file__).resolve().parents[1]
+CHILD_TIMEOUT_SECONDS = 600.0  # benchmarks.gpu_check lowers it to what its time budget leaves
 
 
-def fashion_data(count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the first `count` real Fashion-MNIST training images and labels."""
-    return datasets.load("fashion_mnist", limit=count).train.to_numpy()
+@dataclass
+class Workload:
+    """One recipe on one dataset: the arguments both sides take."""
+
+    recipe: str
+    dataset: str
+    epochs: int
+    limit: int | None = None
+    dataset_path: Path | None = None
+    augment: bool = False
+    extra: list[str] = field(default_factory=list)
+
+    def arguments(self) -> list[str]:
+        """Return the command-line arguments common to the worker and the bare script."""
+        arguments = ["--recipe", self.recipe, "--dataset", self.dataset, "--epochs", str(self.epochs)]
+        if self.limit is not None:
+            arguments += ["--limit", str(self.limit)]
+        if self.dataset_path is not None:
+            arguments += ["--dataset-path", str(self.dataset_path)]
+        return arguments
 
 
-def photo_crops(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Return `count` random 150×150 crops of the real sample photos, labelled by photo (two classes)."""
-    rng = np.random.default_rng(seed)
-    photos = [images.load_sample_photo(name) for name in images.SAMPLE_PHOTOS]
-    crops, labels = [], []
-    for index in range(count):
-        photo = photos[index % len(photos)]
-        top, left = rng.integers(0, photo.shape[0] - 150), rng.integers(0, photo.shape[1] - 150)
-        crops.append(photo[top : top + 150, left : left + 150])
-        labels.append(index % 2)
-    return np.stack(crops).astype("float32"), np.array(labels)
+def rate_after_first_epoch(epoch_times: list[float], images: int) -> float:
+    """Return images/s over the epochs after the first, from the clock read at each epoch's end."""
+    if len(epoch_times) < 2:
+        raise RuntimeError("need at least 2 epochs to time the ones after the first")
+    return images * (len(epoch_times) - 1) / (epoch_times[-1] - epoch_times[0])
 
 
-def time_fit(recipe: str, data, epochs: int, with_worker: bool) -> float:
-    """Return images/s of one fit of a fresh model, bare or with the worker's callbacks."""
-    (x, y), (x_val, y_val) = data
-    recipe_settings = models.get_recipe(recipe)
-    model = models.compile_model(models.build(recipe, input_shape=x.shape[1:]), recipe_settings)
-    batch_size = recipe_settings.batch_size
-    callbacks = []
-    with tempfile.TemporaryDirectory() as folder:
-        if with_worker:
-            callbacks = training.worker_callbacks(Path(folder), epochs, batch_size, math.ceil(len(x) / batch_size))
-        started = time.perf_counter()
-        model.fit(
-            x, y, batch_size=batch_size, epochs=epochs, validation_data=(x_val, y_val), callbacks=callbacks, verbose=0
-        )
-        return epochs * len(x) / (time.perf_counter() - started)
+def child_environment() -> dict[str, str]:
+    """Return the environment for a child: this one, with the project importable from anywhere."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def measure(recipe: str, data, epochs: int, rounds: int) -> None:
-    """Alternate bare and worker fits and print the medians and their ratio."""
-    bare, worker = [], []
-    for _ in range(rounds):
-        bare.append(time_fit(recipe, data, epochs, with_worker=False))
-        worker.append(time_fit(recipe, data, epochs, with_worker=True))
-    bare_rate, worker_rate = statistics.median(bare), statistics.median(worker)
-    print(
-        f"{recipe}: {len(data[0][0])} images × {epochs} epochs, {rounds} rounds; bare {bare_rate:,.0f} images/s "
-        f"(runs {', '.join(f'{r:.0f}' for r in bare)}), cnnviz {worker_rate:,.0f} images/s "
-        f"(runs {', '.join(f'{r:.0f}' for r in worker)})"
+def run_checked(command: list[str]) -> subprocess.CompletedProcess:
+    """Run a child to its end and fail with the end of its output when it fails."""
+    result = subprocess.run(
+        command, cwd=ROOT, env=child_environment(), capture_output=True, text=True, timeout=CHILD_TIMEOUT_SECONDS
     )
-    print(f"{recipe}: images/s ratio cnnviz/bare = {worker_rate / bare_rate:.3f}")
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:6])}… exited {result.returncode}:\n{result.stderr[-3000:]}")
+    return result
+
+
+def run_worker(workload: Workload) -> dict:
+    """Train through `python -m cnnviz train`; return its history rows, status and images/s."""
+    with tempfile.TemporaryDirectory() as runs_dir:
+        flag = "--augment" if workload.augment else "--no-augment"
+        command = [sys.executable, "-m", "cnnviz", "train", *workload.arguments(), flag, "--runs-dir", runs_dir]
+        run_checked(command + workload.extra)
+        (folder,) = Path(runs_dir).iterdir()
+        history = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines() if line]
+        status = json.loads((folder / "status.json").read_text())
+        config = json.loads((folder / "config.json").read_text())
+    images = train_images(workload, config)
+    return {
+        "images_per_second": rate_after_first_epoch([row["time"] for row in history], images),
+        "history": history,
+        "status": status,
+        "images": images,
+    }
+
+
+def train_images(workload: Workload, config: dict) -> int:
+    """Return how many training images the worker fits a epoch (the folder's count, or the limit)."""
+    if workload.dataset_path is not None:
+        return sum(1 for path in (workload.dataset_path / "train").rglob("*.jpg"))
+    return int(config.get("limit") or 55_000)
+
+
+def run_bare(workload: Workload) -> dict:
+    """Fit the same recipe in the tutorial's plain script; return its images/s."""
+    command = [sys.executable, "-m", "benchmarks.bare_fit", *workload.arguments()]
+    if workload.augment:
+        command.append("--augment")
+    result = json.loads(run_checked(command).stdout.strip().splitlines()[-1])
+    return {"images_per_second": rate_after_first_epoch(result["epoch_times"], result["images"])}
+
+
+def alternate(workload: Workload, rounds: int) -> tuple[list[dict], list[dict]]:
+    """Run the worker and the bare script `rounds` times each, alternating; return both sides' results."""
+    worker, bare = [], []
+    for round_number in range(rounds):
+        # Alternate which side goes first, so a machine warming up or slowing down favours neither.
+        sides = [(worker, run_worker), (bare, run_bare)]
+        for results, run in sides if round_number % 2 == 0 else reversed(sides):
+            results.append(run(workload))
+    return worker, bare
+
+
+def median_rate(results: list[dict]) -> float:
+    """Return the median images/s of a side's runs."""
+    return statistics.median(result["images_per_second"] for result in results)
+
+
+def list_rates(results: list[dict]) -> str:
+    """Return each run's images/s, comma-separated, for the printout."""
+    return ", ".join(f"{result['images_per_second']:.0f}" for result in results)
+
+
+def compare(workload: Workload, rounds: int) -> float:
+    """Alternate worker and bare runs, print every rate and the ratio of the medians; return the ratio."""
+    worker, bare = alternate(workload, rounds)
+    ratio = median_rate(worker) / median_rate(bare)
+    print(
+        f"{workload.recipe}: {workload.epochs} epochs (timed after the first), {rounds} rounds; "
+        f"cnnviz {median_rate(worker):,.0f} images/s ({list_rates(worker)}), "
+        f"bare {median_rate(bare):,.0f} images/s ({list_rates(bare)})"
+    )
+    print(f"{workload.recipe}: images/s ratio cnnviz/bare = {ratio:.3f}", flush=True)
+    return ratio
+
+
+def default_workloads(folder: Path, fashion_images: int, catsdogs_images: int, epochs: int) -> list[Workload]:
+    """Return the two recipes of the issue: fashion_separable on Fashion-MNIST, catsdogs_baseline on made images."""
+    generated_images.write_folder(folder, catsdogs_images, max(catsdogs_images // 10, 20))
+    return [
+        Workload("fashion_separable", "fashion_mnist", epochs, limit=fashion_images),
+        Workload("catsdogs_baseline", "folder", epochs, dataset_path=folder),
+    ]
 
 
 def main() -> None:
-    """Measure the two recipes of the target."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Measure each recipe and print its ratio."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="the first is not timed")
+    parser.add_argument("--fashion-images", type=int, default=6_000)
+    parser.add_argument("--catsdogs-images", type=int, default=400)
     parser.add_argument("--recipes", nargs="+", default=["fashion_separable", "catsdogs_baseline"])
     arguments = parser.parse_args()
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
-    if "fashion_separable" in arguments.recipes:
-        images_, labels = fashion_data(14_000)
-        measure(
-            "fashion_separable",
-            ((images_[:12_800], labels[:12_800]), (images_[12_800:], labels[12_800:])),
-            epochs=2,
-            rounds=arguments.rounds,
-        )
-    if "catsdogs_baseline" in arguments.recipes:
-        crops, labels = photo_crops(2_200)
-        # The tutorial's sizes: 2,000 training images a epoch (100 steps of 20), 200 here to validate.
-        measure(
-            "catsdogs_baseline",
-            ((crops[:2_000], labels[:2_000]), (crops[2_000:], labels[2_000:])),
-            epochs=1,
-            rounds=arguments.rounds,
-        )
+    print(f"backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}, {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        sizes = (arguments.fashion_images, arguments.catsdogs_images, arguments.epochs)
+        for workload in default_workloads(Path(folder), *sizes):
+            if workload.recipe in arguments.recipes:
+                compare(workload, arguments.rounds)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def test_a_gpu_without_cuda_in_the_backend_says_what_to_install(machine):
     machine["machine"] = ["NVIDIA H100 80GB HBM3"]
     check = system.check_backend_device("jax")
     assert not check.on_gpu
-    assert check.describe() == "CPU (nvidia-smi sees NVIDIA H100 80GB HBM3 but jax has no CUDA: pip install 'jax[cuda12]')"
+    assert (
+        check.describe() == "CPU (nvidia-smi sees NVIDIA H100 80GB HBM3 but jax has no CUDA: pip install 'jax[cuda12]')"
+    )
     assert "tensorflow[and-cuda]" in system.check_backend_device("tensorflow").describe()
 
 
