@@ -284,7 +284,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         if index == 0:
             model = models.build(recipe.name, **build_options, final_stage=len(recipe.stages) == 1)
         else:
-            models.apply_stage(model.get_layer("vgg16"), stage)
+            models.apply_stage(model.get_layer(recipe.pretrained_base), stage)
         models.compile_model(model, recipe, stage.learning_rate or config.learning_rate, config.optimizer)
         training = fit_inputs(train_split, shape, config.batch_size, shuffle=True, seed=config.seed)
         validation = fit_inputs(validation_split, shape, config.batch_size, shuffle=False, seed=config.seed)
