@@ -1,5 +1,7 @@
 """cnnviz: the Streamlit entry point. Run with `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 import server
@@ -21,20 +23,27 @@ def describe_machine() -> tuple[str, str, dict[str, str]]:
 
 
 def show_home() -> None:
-    """The home page: what cnnviz teaches and what it runs on."""
+    """The home page: what cnnviz teaches, one picture of it, a start button, and what it runs on."""
     device, backend, versions = describe_machine()
     st.title("cnnviz: convolutional neural networks, by doing")
+    text_column, picture_column = st.columns([2, 3])
+    with text_column:
+        st.markdown(
+            "Each page lets you *do* one idea of a convnet instead of reading about it: slide a kernel over a "
+            "grid one multiply-and-add at a time, pool a feature map, count every parameter of the tutorials' "
+            "networks, augment a photo, train those networks live and watch them overfit, compare the fixes, "
+            "and drop your own image on the model you trained.\n\n"
+            "Every number on screen is computed, not drawn from memory."
+        )
+        st.page_link("app_pages/convolution.py", label="Start: Convolution", icon=":material/play_circle:")
+    picture = Path(__file__).parent / "assets" / "convolution.png"
+    if picture.is_file():
+        picture_column.image(
+            str(picture), caption="Convolution: the kernel's window lit on the input, linked to the cell it makes"
+        )
     st.markdown(
-        "Each page lets you *do* one idea of a convnet instead of reading about it:\n\n"
-        "- **Convolution**: slide a kernel over a grid, one multiply-and-add at a time, then over a real photo.\n"
-        "- **Pooling**: take the max or the average of each window and watch a feature map halve.\n"
-        "- **Layers**: every network of the tutorials, layer by layer, with each parameter count worked out.\n"
-        "- **Augmentation**: see what ImageDataGenerator's random transforms do to a real photo, and the code.\n"
-        "- **Datasets**: Fashion-MNIST, LFW faces, or your own folder or zip: classes, splits and samples.\n"
-        "- **Train**: train those networks live and watch the curves stream in; Stop at any batch.\n"
-        "- **Compare**: overlay runs, see where each starts to overfit, and evaluate on the test set.\n"
-        "- **Predict**: drop an image on a trained model: its probabilities, Grad-CAM and feature maps.\n\n"
-        "Pick a page in the sidebar. Every number on screen is computed, not drawn from memory."
+        "**The lesson, in order:** Convolution → Pooling → Layers → Augmentation → Datasets → Train → Compare → "
+        "Predict (or pick any page in the sidebar)."
     )
     st.subheader("This machine")
     st.markdown(f"**Device:** {device}  \n**Keras backend:** {backend}")

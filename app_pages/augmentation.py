@@ -7,6 +7,7 @@ import ui
 from cnnviz.data import images
 from cnnviz.learning import augment
 
+ui.tighten_top()
 st.title("Augmentation")
 st.markdown(
     "Augmentation shows the network a slightly different copy of each training image every epoch "
@@ -50,7 +51,10 @@ photo = load_photo(photo_name)
 if upload is not None:
     with ui.explained_errors(stop=False, prefix=f"{upload.name}: Showing the sample photo instead. "):
         photo = decode_upload(upload.getvalue())
+# The copies are the picture of this page: their place comes first, the sliders that make them below.
+copies_place = st.container()
 
+st.subheader("ImageDataGenerator's parameters")
 geometry, more, output = st.columns(3)
 with geometry:
     rotation_range = st.slider(
@@ -91,7 +95,9 @@ with output:
     count = st.slider("Copies", 4, 16, 8, key="augmentation_count")
     fixed_seed = st.checkbox("Fixed seed (same copies every time)", value=False, key="augmentation_fixed")
     seed = st.number_input("Seed", 0, 1_000_000, 42, key="augmentation_seed", disabled=not fixed_seed)
-    st.button("🎲 New samples", key="augmentation_new", on_click=draw_new_samples, disabled=fixed_seed)
+    st.button(
+        "New samples", icon=":material/casino:", key="augmentation_new", on_click=draw_new_samples, disabled=fixed_seed
+    )
 
 with ui.explained_errors():
     spec = augment.AugmentationSpec(
@@ -119,14 +125,14 @@ st.caption(
 )
 
 copies, params = preview_copies(photo, spec, count, int(seed) if fixed_seed else st.session_state.augmentation_draw)
-st.subheader("Original and augmented copies")
-per_row = 5
-cells = [(f"original: {photo.shape[0]}×{photo.shape[1]}", photo)] + [
-    (augment.describe_transform(p), copy) for p, copy in zip(params, copies)
-]
-for start in range(0, len(cells), per_row):
-    for column, (caption, picture) in zip(st.columns(per_row), cells[start : start + per_row]):
-        column.image(picture, caption=caption, width="stretch")
+with copies_place:
+    per_row = 6
+    cells = [(f"original: {photo.shape[0]}×{photo.shape[1]}", photo)] + [
+        (augment.describe_transform(p), copy) for p, copy in zip(params, copies)
+    ]
+    for start in range(0, len(cells), per_row):
+        for column, (caption, picture) in zip(st.columns(per_row), cells[start : start + per_row]):
+            column.image(picture, caption=caption, width="stretch")
 
 st.subheader("The same augmentation in code")
 legacy_tab, keras_tab = st.tabs(["ImageDataGenerator (the tutorial)", "Keras 3 preprocessing layers"])
@@ -140,3 +146,4 @@ keras_tab.caption(
     "Close, not identical: Keras's layers zoom both axes by one factor and take rotation as a fraction "
     "of a full turn. cnnviz trains with its own layer, which keeps ImageDataGenerator's meaning exactly."
 )
+ui.next_step("app_pages/datasets.py", "Next: Datasets, the images a network learns from")

@@ -7,6 +7,7 @@ import ui
 from cnnviz.data import datasets, folders
 from cnnviz.runtime import settings
 
+ui.tighten_top()
 st.title("Datasets")
 st.markdown(
     "Every network here trains on one of these. Pick a source to see how many images each class and split has, "
@@ -37,17 +38,24 @@ def show(dataset: datasets.Dataset) -> None:
     counts = pd.DataFrame(dataset.counts()).pivot(index="class", columns="split", values="images")
     counts = counts[[split for split in ("train", "validation", "test") if split in counts]]
     counts.loc["total"] = counts.sum()
-    st.dataframe(counts, width="stretch")
+    # Tall enough for every row: an inner scroll used to hide the total row.
+    st.dataframe(counts, width="stretch", height=38 + 35 * len(counts))
     if dataset.skipped:
         with st.expander(f"{len(dataset.skipped)} file(s) skipped"):
             st.dataframe(pd.DataFrame(dataset.skipped, columns=["file", "why"]), hide_index=True)
     st.subheader("Samples from the training split")
     samples = dataset.samples(per_class=4)
-    for class_name in dataset.class_names:
-        pictures = [picture for name, picture in samples if name == class_name]
-        st.markdown(f"**{class_name}**")
-        for column, picture in zip(st.columns(8), pictures):
-            column.image(picture[..., 0] if picture.shape[-1] == 1 else picture, width="stretch")
+    show_samples(dataset.class_names, samples)
+
+
+def show_samples(class_names: list[str], samples: list) -> None:
+    """Show the samples compactly: one column per class, its pictures stacked under its name."""
+    per_row = min(len(class_names), 10)
+    for start in range(0, len(class_names), per_row):
+        for column, class_name in zip(st.columns(per_row), class_names[start : start + per_row]):
+            pictures = [picture for name, picture in samples if name == class_name]
+            column.caption(class_name)
+            column.image([picture[..., 0] if picture.shape[-1] == 1 else picture for picture in pictures], width=56)
 
 
 choices = [
@@ -85,3 +93,4 @@ with ui.explained_errors(stop=False):
         name = st.selectbox("tensorflow-datasets name", list(datasets.TFDS_NAMES), key="datasets_tfds")
         if st.button("Load", key="datasets_tfds_load"):
             show(load_dataset(name, limit=500))
+ui.next_step("app_pages/train.py", "Next: Train a network on it")

@@ -58,7 +58,10 @@ def test_datasets_page_shows_fashion_mnist_counts_by_default():
     assert_no_errors(app)
     counts = app.dataframe[0].value
     assert counts.loc["total"].tolist() == [55_000, 5_000, 10_000]
-    assert len(app.get("image")) == 40, "4 samples of each of the 10 classes"
+    images = app.get("image")
+    assert len(images) == 10, "one column of samples per class"
+    assert sum(len(element.proto.imgs) for element in images) == 40, "4 samples of each of the 10 classes"
+    assert [caption.value for caption in app.caption][:2] == ["T-shirt/top", "Trouser"]
 
 
 def zip_of_classes(classes=("cats", "dogs"), per_class=5, extra=None) -> bytes:
