@@ -174,7 +174,9 @@ channel_trace = convolution.trace_conv2d(rgb_image, rgb_kernel, bias=channel_bia
 channel_step = cell_column.slider("Output cell", 1, channel_trace.num_steps, 1, key="convolution_channels_step")
 st.markdown(steps.channels_picture(channel_trace, channel_step - 1), unsafe_allow_html=True)
 
-filter_count = st.number_input("Filters in the layer", 1, channels.MAX_FILTERS, 4, key="convolution_filters")
+filter_count = st.columns([1, 3])[0].number_input(
+    "Filters in the layer", 1, channels.MAX_FILTERS, 4, key="convolution_filters"
+)
 kernels, biases = channels.filter_bank(filter_count)
 depth = channels.filter_outputs(rgb_image, kernels, biases)
 st.markdown(
