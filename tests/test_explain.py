@@ -12,8 +12,8 @@ keras = pytest.importorskip("keras")
 @pytest.mark.parametrize(
     ("recipe", "layer", "size"),
     [
-        ("catsdogs_baseline", "conv2d_3", 15),
-        ("fashion_separable", None, 7),
+        ("catsdogs_baseline", "conv4", 15),
+        ("fashion_separable", "separable3", 7),
         ("vgg16_frozen_augment", "block5_conv3", 9),
     ],
 )
@@ -21,7 +21,7 @@ def test_grad_cam_has_the_last_conv_layers_spatial_size(recipe, layer, size):
     model = models.build(recipe)
     batch = np.random.default_rng(0).uniform(0, 255, (1, *model.input_shape[1:])).astype("float32")
     if layer:
-        assert explain.last_conv_layer_name(model).startswith(layer.split("_")[0])
+        assert explain.last_conv_layer_name(model) == layer
     heatmap = explain.grad_cam(model, batch)
     assert heatmap.shape == (size, size)
     assert 0 <= heatmap.min() and heatmap.max() <= 1
@@ -66,8 +66,11 @@ def test_probabilities_feature_maps_and_overlay():
     assert probabilities.shape == (2,) and probabilities.sum() == pytest.approx(1)
     maps = explain.activations(model, image, "detector")
     assert maps.shape == (32, 32, 4)
-    grid = explain.feature_grid(np.random.default_rng(0).random((13, 13, 40)), count=32)
+    grid = explain.feature_grid(np.random.default_rng(0).random((13, 13, 40)), count=32, min_tile=13)
     assert grid.shape == (4 * 14 - 1, 8 * 14 - 1) and grid.dtype == np.uint8
+    small = explain.feature_grid(np.arange(49.0).reshape(7, 7, 1), count=1)
+    assert small.shape == (70, 70), "a 7×7 map is enlarged ×10 to at least 64 pixels"
+    assert len(np.unique(small[:10, :10])) == 1, "pixel by pixel: each value fills a 10×10 square, unblurred"
     photo = np.full((60, 80, 3), 100, dtype=np.uint8)
     blended = explain.overlay(photo, np.ones((5, 5)), opacity=1.0)
     assert blended.shape == (60, 80, 3) and tuple(blended[0, 0]) == (220, 20, 20)

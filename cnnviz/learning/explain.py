@@ -147,9 +147,16 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5) -> np.
     return np.clip(blended, 0, 255).astype(np.uint8)
 
 
-def feature_grid(maps: np.ndarray, count: int = 16, columns: int = 8) -> np.ndarray:
-    """Return the first `count` channels of (H, W, C) activations as one uint8 mosaic, each channel stretched."""
+def feature_grid(maps: np.ndarray, count: int = 16, columns: int = 8, min_tile: int = 64) -> np.ndarray:
+    """Return the first `count` channels of (H, W, C) activations as one uint8 mosaic, each channel stretched.
+
+    Small maps are enlarged pixel by pixel (nearest neighbour) to at least `min_tile` pixels, so a 7×7 map
+    shows 49 crisp squares instead of a blur that the browser's smoothing would make of it.
+    """
+    factor = max(1, -(-min_tile // max(maps.shape[:2])))
+    maps = np.repeat(np.repeat(np.asarray(maps), factor, axis=0), factor, axis=1)
     channels = min(count, maps.shape[-1])
+    columns = min(columns, channels)
     rows = -(-channels // columns)
     height, width = maps.shape[:2]
     mosaic = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), 255, dtype=np.uint8)
