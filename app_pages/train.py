@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import folders
-from cnnviz.learning import recipes, training
+from cnnviz.learning import experiment, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, runs, settings
 
@@ -35,7 +35,9 @@ if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
 prepared = folders.prepared_folders()
-recipe_column, dataset_column, start_column = st.columns([3, 3, 1], vertical_alignment="bottom")
+recipe_column, dataset_column, start_column, experiment_column = st.columns(
+    [3, 3, 1, 2], vertical_alignment="bottom"
+)
 recipe_name = recipe_column.selectbox(
     "Network",
     list(recipes.RECIPES),
@@ -50,6 +52,15 @@ dataset_label = dataset_column.selectbox(
     key="train_dataset",
 )
 start = start_column.button("Start", key="train_start", type="primary", icon=":material/play_arrow:")
+dataset_name = DATASETS.get(dataset_label, "folder")
+run_experiment = experiment_column.button(
+    "Overfitting experiment",
+    key="train_experiment_start",
+    icon=":material/science:",
+    disabled=dataset_name not in experiment.PLANS,
+    help="Four runs of one network on the same data and seed: baseline, dropout, augmentation, both. "
+    "Compare opens on them when they are done.",
+)
 
 with st.expander("Settings: epochs, batch size, learning rate, dropout, augmentation, label"):
     dataset_path = prepared.get(dataset_label)
@@ -96,15 +107,28 @@ if start:
             label=label,
         )
         st.session_state.train_run = jobs.start(config)
+if run_experiment:
+    with ui.explained_errors(stop=False):
+        plan = experiment.plan_for(dataset_name)
+        st.session_state.train_experiment, run_ids = experiment.start(plan)
+        st.session_state.train_run = run_ids[0]
+if st.session_state.get("train_experiment"):
+    st.caption(
+        "The overfitting experiment trains one network four times, one run after another; Compare opens on "
+        f"them when the last one ends. {experiment.AUGMENTATION_NOTE}"
+    )
 
 with ui.explained_errors():
     jobs.refresh()
+    jobs.keep_warm_worker()  # the next Start hands its run to a process with Keras already imported
     all_runs = runs.list_runs()
 if not all_runs:
     st.info("No runs yet: press Start.")
     st.stop()
 labels = {run.run_id: f"{run.label} ({run.run_id[9:15]})" for run in all_runs}
 active = [run.run_id for run in all_runs if run.state.is_active]
+if st.session_state.get("train_follow") in labels:
+    st.session_state.train_run = st.session_state.pop("train_follow")  # the experiment's next run
 if st.session_state.get("train_run") not in labels:
     st.session_state.train_run = active[0] if active else all_runs[0].run_id  # re-attach to what is running
 run_id = st.selectbox("Run", list(labels), key="train_run", format_func=labels.get)
@@ -116,6 +140,12 @@ def show_run(run_id: str) -> None:
     with ui.explained_errors():
         run = jobs.watch(run_id)
     if run_id in active and not run.state.is_active:
+        following = st.session_state.get("train_experiment")
+        if following and not any(each.state.is_active for each in experiment.experiment_runs(following)):
+            st.session_state.train_experiment = None
+            st.switch_page("app_pages/compare.py")  # Compare selects the latest experiment's runs
+        waiting = [each.run_id for each in experiment.experiment_runs(following) if each.state.is_active]
+        st.session_state.train_follow = waiting[0] if following and waiting else None
         st.rerun()  # it just ended: redraw the page once and stop polling
     status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
     progress = run.progress()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
@@ -38,10 +39,23 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "and print its id at once",
     )
     train.add_argument("--run-dir", type=Path, help="the run folder to write (or to run, when it holds a config)")
+    experiment = commands.add_parser(
+        "experiment", help="the overfitting lesson: baseline, dropout, augmentation and both, then a table"
+    )
+    experiment.add_argument("name", choices=["overfitting"])
+    experiment.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist (default) or lfw_faces")
+    experiment.add_argument("--limit", type=int, help="training images (default: the measured plan's)")
+    experiment.add_argument("--epochs", type=int, help="epochs per variant (default: the measured plan's)")
+    experiment.add_argument("--seed", type=int, default=0)
+    experiment.add_argument("--no-wait", action="store_true", help="queue the four runs and print their ids")
+    worker = commands.add_parser("worker", help="a warm worker: import Keras, wait for one run, train it")
+    worker.add_argument("--parent", type=int, help="exit when this process (the server) is gone")
     evaluate = commands.add_parser("evaluate", help="evaluate a run's model on its test split")
     evaluate.add_argument("--run-dir", type=Path, required=True)
     for command in (
         train,
+        experiment,
+        worker,
         commands.add_parser("runs", help="list the runs"),
         stop := commands.add_parser("stop", help="ask a run to stop"),
     ):
@@ -95,6 +109,23 @@ def command_train(arguments: argparse.Namespace) -> int:
     return 1 if status["state"] == RunState.FAILED.value else 0
 
 
+def command_experiment(arguments: argparse.Namespace) -> int:
+    """Queue the four variants, wait for them, and print the overfitting table; return 0 unless one failed."""
+    from cnnviz.learning import experiment
+
+    plan = experiment.plan_for(arguments.dataset, arguments.limit, arguments.epochs)
+    started = time.monotonic()
+    experiment_id, run_ids = experiment.start(plan, arguments.runs_dir, arguments.seed)
+    print(f"experiment {experiment_id}: {', '.join(run_ids)}", file=sys.stderr)
+    if arguments.no_wait:
+        print(experiment_id)
+        return 0
+    finished = experiment.wait(experiment_id, arguments.runs_dir)
+    print(experiment.format_table([experiment.summarize(run) for run in finished]))
+    print(f"{len(finished)} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return 1 if any(run.state is RunState.FAILED for run in finished) else 0
+
+
 def command_runs(arguments: argparse.Namespace) -> int:
     """Print the runs as a table."""
     rows = [run.as_row() for run in runs.list_runs(arguments.runs_dir)]
@@ -116,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
             return command_train(arguments)
         if arguments.command == "runs":
             return command_runs(arguments)
+        if arguments.command == "experiment":
+            return command_experiment(arguments)
+        if arguments.command == "worker":
+            from cnnviz.runtime import warm
+
+            return warm.serve((arguments.runs_dir or settings.runs_dir()).resolve(), arguments.parent)
         if arguments.command == "evaluate":
             from cnnviz.learning import training
 

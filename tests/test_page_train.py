@@ -13,6 +13,7 @@ from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
 def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("CNNVIZ_DATASETS_DIR", str(tmp_path / "datasets"))
+    monkeypatch.setenv("CNNVIZ_WARM_WORKER", "0")  # AppTest's server never ends: test the warm worker on its own
     return tmp_path / "runs"
 
 

@@ -140,6 +140,8 @@ def build_feature_extractor(
 ) -> keras.Model:
     """Return the frozen VGG16 base that maps raw 0..255 images to 4×4×512 features (book scaling: /255)."""
     base = build_vgg16_base(image_shape, weights)
-    extractor = keras.Sequential([keras.Input(image_shape), layers.Rescaling(1 / 255, name="rescaling"), base], name="vgg16_features")
+    extractor = keras.Sequential(
+        [keras.Input(image_shape), layers.Rescaling(1 / 255, name="rescaling"), base], name="vgg16_features"
+    )
     extractor.trainable = False
     return extractor

@@ -186,6 +186,8 @@ def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
     if not recipe.keeps_image_size:
         # ImageNet's VGG16 takes colour images of at least 32×32: grey images are repeated into RGB.
         return recipe.fed_image_shape
+    if tuple(dataset.image_shape) == tuple(recipe.input_shape):
+        return recipe.input_shape  # the tutorial's own pairing: no trial build needed
     try:
         models.build(recipe.name, dataset.image_shape, dataset.num_classes, weights=None, augmentation=None)
         return tuple(dataset.image_shape)
@@ -200,7 +202,8 @@ def load_dataset(config: RunConfig):
     if config.dataset == "folder":
         height, width, _ = recipes.get_recipe(config.recipe).fed_image_shape
         return folders.load_folder(config.dataset_path, image_size=(height, width))
-    options = {"limit": config.limit} if config.dataset == "fashion_mnist" else {}
+    options = {"limit": config.limit, "validation_limit": config.validation_limit}
+    options = options if config.dataset == "fashion_mnist" else {}
     dataset = datasets.load(config.dataset, **options)
     if config.limit and config.dataset != "fashion_mnist":
         # Fewer training images, the same validation images: the way to watch a small set overfit.
@@ -306,12 +309,10 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
 
 
 def training_augmentation(recipe: Recipe, config: RunConfig):
-    """Return the augmentation a run trains with: the recipe's own, else the tutorial's, or none when off."""
-    from cnnviz.learning.augmentation_spec import TUTORIAL_AUGMENTATION
+    """Return the augmentation a run trains with: the recipe's own, else its dataset's, or none when off."""
+    from cnnviz.learning.augmentation_spec import augmentation_for
 
-    if not config.augment:
-        return None
-    return recipe.augmentation or TUTORIAL_AUGMENTATION
+    return augmentation_for(config.dataset, recipe.augmentation) if config.augment else None
 
 
 def extract_features(folder: Path, dataset, weights, batch_size: int):

@@ -70,6 +70,7 @@ class RunConfig:
     optimizer: str
     dataset_path: str | None = None
     limit: int | None = None
+    validation_limit: int | None = None
     augment: bool = False
     dropout: bool = False
     seed: int = 0
@@ -95,8 +96,12 @@ class RunConfig:
             raise CnnvizError(f"The learning rate must be a number between 0 and 10; got {self.learning_rate!r}.")
         if self.optimizer not in OPTIMIZERS:
             raise CnnvizError(f"The optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}.")
-        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
-            raise CnnvizError(f"A limit is a whole number of images ≥ 1, or none; got {self.limit!r}.")
+        for name in ("limit", "validation_limit"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise CnnvizError(
+                    f"A {name.replace('_', ' ')} is a whole number of images ≥ 1, or none; got {value!r}."
+                )
         if self.variant is not None and self.variant not in VARIANTS:
             raise CnnvizError(f"An experiment variant is one of {', '.join(VARIANTS)}; got {self.variant!r}.")
         object.__setattr__(self, "label", clean_label(self.label) or describe_settings(self))
@@ -120,14 +125,17 @@ def clean_label(label: str) -> str:
     return " ".join(str(label or "").split())[:MAX_LABEL_LENGTH]
 
 
+def describe_data(dataset: str, limit: int | None) -> str:
+    """Return what a run trains on in words, e.g. 'Fashion-MNIST · 1,000 images'."""
+    images = f"{limit:,} images" if limit else "all images"
+    return f"{DATASET_TITLES.get(dataset, dataset)} · {images}"
+
+
 def describe_settings(config: RunConfig) -> str:
     """Return a label to tell runs apart by, e.g. 'Fashion-MNIST · 1,000 images · dropout + augmentation'."""
-    images = f"{config.limit:,} images" if config.limit else "all images"
     switches = (("dropout", config.dropout), ("augmentation", config.augment))
-    regularisation = " + ".join(name for name, on in switches if on)
-    return " · ".join(
-        [DATASET_TITLES.get(config.dataset, config.dataset), images, regularisation or "no dropout, no augmentation"]
-    )
+    regularisation = " + ".join(name for name, on in switches if on) or "no dropout, no augmentation"
+    return f"{describe_data(config.dataset, config.limit)} · {regularisation}"
 
 
 @dataclass(frozen=True)
