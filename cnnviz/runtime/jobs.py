@@ -1,5 +1,8 @@
 """Training runs as worker processes: start, queue beyond CNNVIZ_MAX_JOBS, stop, and notice the dead.
 
+With CNNVIZ_RAY_ADDRESS set, `start` hands each run to Ray instead (ray_jobs.py: Ray queues it); Stop is
+the same stop file, and a Ray run's liveness comes from its heartbeat and Ray rather than /proc.
+
 Liveness belongs here: pages ask `watch(run_id)` for a run and get it with a dead worker already
 recorded as failed, never checking processes themselves.
 """
@@ -15,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import runs, settings
+from cnnviz.runtime import ray_jobs, runs, settings
 from cnnviz.runtime.runs import Run, RunConfig, RunState
 
 DEAD_WORKER_RECHECK_SECONDS = 0.5
@@ -34,10 +37,23 @@ def scheduler_lock(root: Path):
 
 
 def start(config: RunConfig, runs_dir: Path | None = None) -> str:
-    """Queue a new run and start it at once when a training slot is free; return its id."""
+    """Queue a new run and start it at once when a training slot is free (or submit it to Ray); return its id."""
     root = runs_dir or settings.runs_dir()
+    address = settings.ray_address()
+    if address:
+        return start_on_ray(config, root, address)
     folder = runs.create_run(config, root)
     refresh(root)
+    return folder.name
+
+
+def start_on_ray(config: RunConfig, root: Path, address: str) -> str:
+    """Submit a new run to the Ray cluster at `address` at once; Ray's scheduler queues it; return its id."""
+    ray_jobs.check_address(address)  # a dead address fails here, before a run folder exists
+    with scheduler_lock(root):  # so no refresh() in between takes the new run for a local one
+        folder = runs.create_run(config, root)
+        ray_jobs.mark_queued(folder, address)
+    ray_jobs.submit(folder, address)
     return folder.name
 
 
@@ -72,7 +88,11 @@ def watch(run_id: str, runs_dir: Path | None = None) -> Run:
     """Return a run as it is now; a worker found dead (kill -9, out of memory) is recorded as failed first."""
     root = runs_dir or settings.runs_dir()
     run = runs.load_run(run_id, root)
-    if run.state.has_worker and worker_problem(run.pid, run_id) is not None:
+    if ray_jobs.is_ray_run(run.status):
+        if run.state.is_active and ray_jobs.needs_asking(run):
+            refresh(root)
+            run = runs.load_run(run_id, root)
+    elif run.state.has_worker and worker_problem(run.pid, run_id) is not None:
         refresh(root)  # records the death (after a second look) and starts what waits
         run = runs.load_run(run_id, root)
     return run
@@ -88,8 +108,10 @@ def refresh(runs_dir: Path | None = None) -> None:
 
 def mark_dead_workers(root: Path) -> None:
     """Fail every running run whose process is gone, keeping the epochs it finished."""
-    for run in runs.list_runs(root):
-        if not run.state.has_worker:
+    all_runs = runs.list_runs(root)
+    mark_lost_ray_runs(all_runs)
+    for run in all_runs:
+        if not run.state.has_worker or ray_jobs.is_ray_run(run.status):
             continue
         problem = confirmed_worker_problem(run.folder, run.run_id)
         if problem is not None:
@@ -100,6 +122,14 @@ def mark_dead_workers(root: Path) -> None:
                 f"The {run.epochs_done} finished epoch(s) are kept.",
                 worker_check=problem,
             )
+
+
+def mark_lost_ray_runs(all_runs: list[Run]) -> None:
+    """Fail the Ray runs whose worker went silent and that Ray says are gone (killed, node lost…)."""
+    for folder, message in ray_jobs.find_lost_runs(all_runs).items():
+        state, _ = runs.read_state(folder)
+        if state is not None and state.is_active:  # it may have ended on its own while Ray was asked
+            runs.set_status(folder, RunState.FAILED, message, worker_check="asked Ray")
 
 
 def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
@@ -119,7 +149,7 @@ def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
 
 def launch_queued(root: Path) -> None:
     """Launch queued runs in the order they were made, up to the job limit."""
-    all_runs = runs.list_runs(root)
+    all_runs = [run for run in runs.list_runs(root) if not ray_jobs.is_ray_run(run.status)]  # Ray queues its own
     active = sum(run.state.has_worker for run in all_runs)
     for run in sorted((run for run in all_runs if run.state is RunState.QUEUED), key=lambda run: run.run_id):
         if active >= settings.max_jobs():
@@ -155,6 +185,7 @@ def stop(run_id: str, runs_dir: Path | None = None) -> RunState:
     with scheduler_lock(root):
         state, _ = runs.read_state(folder)
         if state is RunState.QUEUED:
+            runs.request_stop(folder)  # a Ray worker starting this very moment sees it and stops
             runs.set_status(folder, RunState.STOPPED, "stopped before it started")
             return RunState.STOPPED
         if state is None or not state.has_worker:

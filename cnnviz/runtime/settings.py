@@ -45,3 +45,8 @@ def allow_server_paths() -> bool:
 def max_upload_mb() -> int:
     """Return the largest upload accepted, in MB (CNNVIZ_MAX_UPLOAD_MB, default 200)."""
     return read_int("CNNVIZ_MAX_UPLOAD_MB", 200)
+
+
+def ray_address() -> str | None:
+    """Return the Ray cluster that runs trainings (CNNVIZ_RAY_ADDRESS: host:port or `auto`), or None for local."""
+    return os.environ.get("CNNVIZ_RAY_ADDRESS", "").strip() or None
