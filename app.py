@@ -4,9 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
+import error_details
 import server
 from cnnviz.runtime import system
 
+error_details.hide_error_details_on_shared_server()  # first: nothing below may show a class a traceback
 st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":material/grid_on:", layout="wide")
 
 
