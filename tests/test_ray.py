@@ -187,7 +187,7 @@ def test_each_way_to_lose_a_ray_run_has_its_own_message(tmp_path):
         reason: ray_jobs.explain_loss(run, {**dead, "reason": reason}, None)
         for reason in ("WORKER_DIED", "NODE_DIED", "OUT_OF_MEMORY", "RAY_KILL")
     }
-    assert "Ray lost node 10.0.0.7" in messages["NODE_DIED"]
+    assert "Ray lost node 10.0.0.7" in messages["NODE_DIED"], "the IP where no hostname was recorded"
     assert "ran out of memory" in messages["OUT_OF_MEMORY"]
     assert "worker on node 10.0.0.7 died" in messages["WORKER_DIED"]
     assert all("The 2 finished epoch(s) are kept." in message for message in messages.values())

@@ -34,7 +34,7 @@ NAMESPACE = "cnnviz"
 HEARTBEAT_FILE = "heartbeat"
 HEARTBEAT_SECONDS = 2.0
 HEARTBEAT_STALE_SECONDS = 20.0  # ten missed beats: a busy worker is never this late, a dead one always
-QUEUED_CHECK_SECONDS = 30.0  # how often to ask Ray about a run still waiting (it may have failed to start)
+QUEUED_CHECK_SECONDS = 60.0  # how often to ask Ray about a run still waiting (it may have failed to start)
 PROBE_SECONDS = 3.0
 HELPER_SECONDS = 45.0  # the helper's own Ray connection gives up after about 8 s
 HELPER_ENVIRONMENT = {
@@ -206,7 +206,8 @@ def explain_loss(run: Run, facts: dict | None, error: str | None) -> str | None:
         return f"The training's Ray worker went silent and Ray cannot be asked why: {error} {kept}"
     if not facts or facts.get("state") != "DEAD":
         return None  # alive (busy, or a stalled shared folder), or still waiting for a node
-    node = facts.get("node") or "?"
+    host, address = run.status.get("ray_host"), facts.get("node") or run.status.get("ray_node") or "?"
+    node = f"{host} ({address})" if host else address
     reason = facts.get("reason", "")
     if reason == "NODE_DIED":
         return f"Ray lost node {node} (turned off, crashed or off the network) while it trained this run. {kept}"
