@@ -1,47 +1,62 @@
-"""Layers: where every parameter of every recipe comes from, with the arithmetic written out."""
+"""Layers: where every parameter of every recipe comes from, formulas written out, and the shapes shrinking."""
 
 import pandas as pd
 import streamlit as st
 
-from cnnviz.learning import models, recipes
+import ui
+from cnnviz.learning import recipes
 from cnnviz.lesson import architecture
+from cnnviz.pictures import shapes
 
+
+@st.cache_data(max_entries=16)
+def load_table(name: str) -> architecture.LayerTable:
+    """Return a recipe's layer table, precomputed with the package: the page never waits for Keras to import."""
+    return architecture.recipe_table(name)
+
+
+ui.tighten_top()
 st.title("Layers")
-st.markdown(
-    "A layer's parameters are its weights and biases: the numbers training changes. Pick a network from the "
-    "tutorials and read, layer by layer, how its shape changes and where its parameters come from."
-)
-
-
-@st.cache_resource(max_entries=4)
-def build_model(name: str):
-    """Build a recipe with random weights: the counts do not depend on the weights."""
-    return models.build(name, weights=None)
-
-
+picker_column, description_column = st.columns([2, 3], vertical_alignment="bottom")
 titles = {recipe.title: name for name, recipe in recipes.RECIPES.items()}
-name = titles[st.selectbox("Network", list(titles), key="layers_recipe")]
+name = titles[picker_column.selectbox("Network", list(titles), key="layers_recipe")]
 recipe = recipes.RECIPES[name]
-model = build_model(name)
-st.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
+description_column.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
+with ui.explained_errors():
+    table = load_table(name)
 
-rows = architecture.layer_rows(model)
-table = pd.DataFrame(rows)
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={"count": st.column_config.NumberColumn("count", format="localized")},
-)
-totals = architecture.totals(model)
-column_sum = sum(row["count"] for row in rows)
+table_column, diagram_column = st.columns([3, 2], gap="medium")
+with table_column:
+    st.markdown(
+        "A layer's parameters are its weights and biases, the numbers training changes. Each row says how a layer "
+        "changes the shape and where its parameters come from."
+    )
+    rows = pd.DataFrame([row.as_columns() for row in table.rows])
+    # st.table shows every row, so the Dense layers at the bottom are never hidden behind an inner scroll.
+    st.table(rows.style.format({"count": "{:,}"}), hide_index=True)
+    totals = table.totals
+    same = "the same as" if table.column_sum == totals.total else "NOT the same as"
+    st.markdown(
+        f"**Total: {totals.total:,} parameters** ({totals.trainable:,} trainable, {totals.non_trainable:,} not "
+        f"trainable). The column above adds up to {table.column_sum:,}: {same} Keras's own `model.count_params()`."
+    )
+    if recipe.pretrained_base and recipe.network_input is recipes.NetworkInput.IMAGES:
+        st.caption(
+            "VGG16's layers are listed under `vgg16/`. The frozen ones are 'no': training leaves them as they are."
+        )
+with diagram_column:
+    st.markdown(
+        shapes.shapes_picture(architecture.shape_boxes(table), f"{recipe.title}: the shapes shrinking"),
+        unsafe_allow_html=True,
+    )
+    st.caption("Width: the feature map's side, to scale. Height: its depth (channels), on a log scale.")
+
 st.markdown(
-    f"**Total: {totals['total']:,} parameters** ({totals['trainable']:,} trainable, "
-    f"{totals['non-trainable']:,} not trainable). The column above adds up to {column_sum:,}: "
-    f"{'the same as' if column_sum == totals['total'] else 'NOT the same as'} Keras's own `model.count_params()`."
+    "**Where does `3×3×3×32 + 32 = 896` come from?** A Conv2D filter spans all 3 channels of a colour image, so "
+    "each of the 32 filters has 3×3×3 weights and one bias. The Convolution page works one such filter through, "
+    "channel by channel."
 )
-if recipe.pretrained_base and recipe.network_input is recipes.NetworkInput.IMAGES:
-    st.caption("VGG16's layers are listed under `vgg16/`. The frozen ones are 'no': training leaves them as they are.")
+st.page_link("app_pages/convolution.py", label="Convolution: one filter across R, G and B", icon=":material/grid_on:")
 
 st.subheader("Standard vs separable convolution")
 kernel_column, channels_column, filters_column = st.columns(3)
@@ -60,3 +75,5 @@ st.markdown("Connecting a 1000×1000 image to 1,000,000 hidden units, three ways
 sharing = pd.DataFrame(architecture.weight_sharing_arithmetic(1000, 10))
 sharing["weights"] = sharing["weights"].map(lambda weights: f"{weights:,} (10^{len(str(weights)) - 1})")
 st.table(sharing.set_index("connection"))
+
+ui.next_step("app_pages/augmentation.py", "Next: augmentation")

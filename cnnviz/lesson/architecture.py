@@ -1,12 +1,118 @@
-"""Where a network's parameters come from: one row per layer with the formula written out."""
+"""Where a network's parameters come from: one row per layer with the formula written out.
+
+The Layers page reads every recipe's table from layer_tables.json, shipped with the package, so it
+shows them without importing Keras (its import kept a first visit blank for 2.4 s). Regenerate the
+file with `python -m cnnviz.lesson.architecture` after changing a recipe; tests/test_architecture.py
+rebuilds every recipe with Keras and fails when the file and the live computation differ.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
+from cnnviz.learning import recipes
+
+if TYPE_CHECKING:
+    import keras
 
 NO_PARAMETERS = "no parameters to learn"
+TABLES_FILE = Path(__file__).with_name("layer_tables.json")
+REGENERATE = "python -m cnnviz.lesson.architecture"
+SHAPE_LIST = re.compile(r"\[\s*(\d+(?:,\s*\d+)*)\s*\]")  # a shape on one line: one layer, a few lines in the file
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer: its name, Keras class, output shape (no batch axis), parameter formula and count."""
+
+    layer: str
+    kind: str
+    output_shape: tuple[int, ...]
+    parameters: str
+    count: int
+    trainable: str  # "yes", "partly" or "no"
+
+    def as_columns(self) -> dict[str, object]:
+        """Return the row as the page's table columns, the shape written as people do: `148×148×32`."""
+        return {
+            "layer": self.layer,
+            "type": self.kind,
+            "output shape": times_shape(self.output_shape),
+            "parameters": self.parameters,
+            "count": self.count,
+            "trainable": self.trainable,
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Keras's own totals for a model: all, trainable and non-trainable parameters."""
+
+    total: int
+    trainable: int
+    non_trainable: int
+
+
+@dataclass(frozen=True)
+class LayerTable:
+    """A recipe's layers, one row each (nested models such as VGG16 opened up), and Keras's totals."""
+
+    recipe: str
+    input_shape: tuple[int, ...]
+    rows: tuple[LayerRow, ...]
+    totals: Totals
+
+    @property
+    def column_sum(self) -> int:
+        """Return the sum of the count column, which should equal Keras's count_params()."""
+        return sum(row.count for row in self.rows)
+
+    def to_json(self) -> dict:
+        """Return the table as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> LayerTable:
+        """Return the table that to_json wrote."""
+        rows = tuple(LayerRow(**{**row, "output_shape": tuple(row["output_shape"])}) for row in data["rows"])
+        return cls(data["recipe"], tuple(data["input_shape"]), rows, Totals(**data["totals"]))
+
+
+@dataclass(frozen=True)
+class ShapeBox:
+    """One box of the shapes diagram: a layer, or a block of a pretrained base, and the shape it outputs."""
+
+    label: str
+    kind: str  # the Keras class, "Block" for a group of a base's layers, "Input" for the input
+    shape: tuple[int, ...]
+    layers: tuple[str, ...]
+
+    @property
+    def side(self) -> int:
+        """Return the box's spatial side (1 for a flat vector)."""
+        return self.shape[0] if len(self.shape) == 3 else 1
+
+    @property
+    def depth(self) -> int:
+        """Return the box's depth: channels, or the length of a flat vector."""
+        return self.shape[-1]
+
+
+def keras_shape(shape: tuple[int, ...]) -> str:
+    """Return a shape as Keras's summary prints it, the batch axis named: `(batch, 148, 148, 32)`."""
+    return f"({', '.join(['batch', *map(str, shape)])})"
+
+
+def times_shape(shape: tuple[int, ...]) -> str:
+    """Return a shape as people write it: `148×148×32`."""
+    return "×".join(f"{size:,}" for size in shape)
 
 
 def count(number: int) -> str:
@@ -44,32 +150,119 @@ def trainable_count(layer: keras.layers.Layer) -> int:
     return sum(math.prod(weight.shape) for weight in layer.trainable_weights)
 
 
-def layer_rows(model: keras.Model, prefix: str = "") -> list[dict]:
-    """Return one row per layer (nested models such as VGG16 opened up) with shape, formula and count."""
+def layer_records(model: keras.Model, prefix: str = "") -> list[LayerRow]:
+    """Return one row per layer of a built model, nested models such as VGG16 opened up."""
+    import keras
+
     rows = []
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            rows += layer_rows(layer, prefix=f"{prefix}{layer.name}/")
+            rows += layer_records(layer, prefix=f"{prefix}{layer.name}/")
             continue
+        if isinstance(layer, keras.layers.InputLayer):
+            continue  # a nested model's input: no parameters, no new shape, and a name Keras numbers per process
         parameters = layer.count_params() if layer.built else 0
         trainable = trainable_count(layer)
         rows.append(
-            {
-                "layer": prefix + layer.name,
-                "type": type(layer).__name__,
-                "output shape": str(tuple(layer.output.shape)).replace("None", "batch"),
-                "parameters": parameter_formula(layer),
-                "count": parameters,
-                "trainable": "yes" if trainable == parameters and parameters else ("partly" if trainable else "no"),
-            }
+            LayerRow(
+                layer=prefix + layer.name,
+                kind=type(layer).__name__,
+                output_shape=tuple(int(size) for size in layer.output.shape[1:]),
+                parameters=parameter_formula(layer),
+                count=parameters,
+                trainable="yes" if trainable == parameters and parameters else ("partly" if trainable else "no"),
+            )
         )
     return rows
 
 
+def layer_rows(model: keras.Model) -> list[dict]:
+    """Return one row per layer as columns, the output shape as Keras's summary prints it: `(batch, 148, 148, 32)`."""
+    return [{**row.as_columns(), "output shape": keras_shape(row.output_shape)} for row in layer_records(model)]
+
+
+def model_totals(model: keras.Model) -> Totals:
+    """Return Keras's own totals of a model."""
+    trainable = sum(math.prod(weight.shape) for weight in model.trainable_weights)
+    return Totals(total=model.count_params(), trainable=trainable, non_trainable=model.count_params() - trainable)
+
+
 def totals(model: keras.Model) -> dict[str, int]:
     """Return Keras's own totals: all, trainable and non-trainable parameters."""
-    trainable = sum(math.prod(weight.shape) for weight in model.trainable_weights)
-    return {"total": model.count_params(), "trainable": trainable, "non-trainable": model.count_params() - trainable}
+    model_total = model_totals(model)
+    return {"total": model_total.total, "trainable": model_total.trainable, "non-trainable": model_total.non_trainable}
+
+
+def live_table(name: str) -> LayerTable:
+    """Build recipe `name` with Keras (random weights: counts do not depend on them) and return its table."""
+    import keras
+
+    from cnnviz.learning import models
+
+    # Keras numbers the layers it names itself per session (dense_7): start from a clean one so that any
+    # name the recipe leaves to Keras comes out the same in every process.
+    keras.backend.clear_session()
+    model = models.build(name, weights=None)
+    rows = tuple(layer_records(model))
+    return LayerTable(name, tuple(int(size) for size in model.input_shape[1:]), rows, model_totals(model))
+
+
+def load_tables(path: Path = TABLES_FILE) -> dict[str, LayerTable]:
+    """Return the precomputed tables by recipe name (empty when the file is missing)."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: LayerTable.from_json(table) for name, table in data["tables"].items()}
+
+
+def recipe_table(name: str) -> LayerTable:
+    """Return recipe `name`'s table: precomputed when the file has it, else built with Keras (slow)."""
+    recipes.get_recipe(name)  # a clear error for a name that is no recipe
+    return load_tables().get(name) or live_table(name)
+
+
+def shape_boxes(table: LayerTable) -> list[ShapeBox]:
+    """Return the input, then one box per layer; a nested base's layers grouped by block (block1_conv1 → block1)."""
+    boxes = [ShapeBox("input", "Input", table.input_shape, ())]
+    for row in table.rows:
+        base, separator, name = row.layer.rpartition("/")
+        if not separator:
+            boxes.append(ShapeBox(row.layer, row.kind, row.output_shape, (row.layer,)))
+            continue
+        label = f"{base} {name.split('_')[0]}"
+        layers = boxes.pop().layers if boxes[-1].label == label else ()
+        boxes.append(ShapeBox(label, "Block", row.output_shape, (*layers, row.layer)))
+    return boxes
+
+
+def tables_json(tables: dict[str, LayerTable]) -> str:
+    """Return the tables as the JSON text of layer_tables.json (stable, so a diff shows what changed)."""
+    import keras
+
+    data = {
+        "generated_by": REGENERATE,
+        "keras": keras.__version__,
+        "tables": {name: table.to_json() for name, table in tables.items()},
+    }
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    return SHAPE_LIST.sub(lambda match: f"[{', '.join(match.group(1).replace(',', ' ').split())}]", text) + "\n"
+
+
+def main(arguments: list[str] | None = None) -> int:
+    """Rebuild every recipe with Keras and write layer_tables.json, or with --check say whether it is current."""
+    parser = argparse.ArgumentParser(prog=REGENERATE, description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 when the file differs from Keras's counts")
+    parser.add_argument("--path", type=Path, default=TABLES_FILE)
+    options = parser.parse_args(arguments)
+    tables = {name: live_table(name) for name in recipes.RECIPES}
+    if options.check:
+        stored = load_tables(options.path)
+        stale = sorted(name for name in tables.keys() | stored.keys() if stored.get(name) != tables.get(name))
+        print(f"{options.path}: {'stale for ' + ', '.join(stale) if stale else 'current'}")
+        return 1 if stale else 0
+    options.path.write_text(tables_json(tables), encoding="utf-8")
+    print(f"wrote {options.path}: {len(tables)} recipes")
+    return 0
 
 
 def compare_standard_and_separable(kernel_size: int, in_channels: int, filters: int) -> dict[str, dict]:
@@ -117,3 +310,7 @@ def weight_sharing_arithmetic(image_side: int = 1000, window: int = 10) -> list[
             "weights": window * window,
         },
     ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
