@@ -195,6 +195,7 @@ def test_each_way_to_lose_a_ray_run_has_its_own_message(tmp_path):
     failed_start = ray_jobs.explain_loss(run, failure, None)
     assert "No module named x" in failed_start and "pip install 'cnnviz[ray]'" in failed_start
     assert ray_jobs.explain_loss(run, {"state": "ALIVE"}, None) is None, "a live actor is never failed"
+    assert "no record of this run's actor" in ray_jobs.explain_loss(run, {"state": "UNKNOWN"}, None)
     assert "Ray cannot be asked why" in ray_jobs.explain_loss(run, None, "no answer")
     assert ray_jobs.explain_loss(fake_run(tmp_path, "queued", 0), None, "no answer") is None
 

@@ -204,6 +204,8 @@ def explain_loss(run: Run, facts: dict | None, error: str | None) -> str | None:
         if run.state is RunState.QUEUED:
             return None  # nothing was lost yet: it starts when the cluster is back
         return f"The training's Ray worker went silent and Ray cannot be asked why: {error} {kept}"
+    if facts and facts.get("state") == "UNKNOWN":
+        return f"Ray has no record of this run's actor (was the head restarted?). {kept} Start the run again."
     if not facts or facts.get("state") != "DEAD":
         return None  # alive (busy, or a stalled shared folder), or still waiting for a node
     host, address = run.status.get("ray_host"), facts.get("node") or run.status.get("ray_node") or "?"
