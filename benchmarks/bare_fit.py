@@ -26,15 +26,6 @@ def load_arrays(dataset: str, limit: int | None, dataset_path: str | None, image
     return loaded.train.to_numpy(), loaded.validation.to_numpy(), loaded.num_classes
 
 
-def find_recipe(name: str):
-    """Return the recipe called `name` from the recipes module (cnnviz.learning.models before the split)."""
-    try:
-        from cnnviz.learning.recipes import get_recipe
-    except ImportError:  # the recipes module is new; drop this once every checkout has it
-        from cnnviz.learning.models import get_recipe
-    return get_recipe(name)
-
-
 def main() -> None:
     """Fit once and print the wall-clock time at each epoch's end."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -49,8 +40,9 @@ def main() -> None:
     import keras
 
     from cnnviz.learning import models
+    from cnnviz.learning.recipes import get_recipe
 
-    recipe = find_recipe(arguments.recipe)
+    recipe = get_recipe(arguments.recipe)
     keras.utils.set_random_seed(0)
     (x, y), (x_val, y_val), num_classes = load_arrays(
         arguments.dataset, arguments.limit, arguments.dataset_path, recipe.input_shape[:2]

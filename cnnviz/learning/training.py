@@ -88,6 +88,7 @@ def make_streaming_callback(
     begin, which Keras always calls in the training loop itself. TensorFlow has no async dispatch:
     there bare Keras converts the logs every batch too.
     """
+    import shutil
     import threading
 
     import keras
@@ -149,6 +150,12 @@ def make_streaming_callback(
                 progress.show(record)
             self.last_write, self.window_started, self.window_images, self.last_batch = now, now, 0, batch
 
+        def copy_as_best(self, saved: Path) -> None:
+            # A file copy, not a second save: serialising the model again costs a GPU epoch ~5% on small sets.
+            temporary = folder / ".best.partial.keras"
+            shutil.copyfile(saved, temporary)
+            os.replace(temporary, folder / "best.keras")
+
         def on_epoch_end(self, epoch, logs=None):
             learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
             record = {
@@ -164,7 +171,7 @@ def make_streaming_callback(
             save_model(self.model, folder / "model.keras")
             if not record.get("partial") and (record.get("val_accuracy") or 0) > self.best:
                 self.best = record["val_accuracy"]
-                save_model(self.model, folder / "best.keras")
+                self.copy_as_best(folder / "model.keras")
             runs.append_jsonl(folder / "history.jsonl", record)
             if progress:
                 progress.end_epoch(record)
