@@ -117,6 +117,17 @@ elif run is not None:
 if image is None:
     st.stop()
 
+if run is not None:
+    fit = explain.check_image_fit(run.config.dataset, image)
+    st.caption(f"**This model knows** {', '.join(class_names)}, from {fit.trained_on}.")
+    if fit.warning:
+        warning_column, invert_column, crop_column = st.columns([4, 1, 1], vertical_alignment="center")
+        warning_column.warning(fit.warning)
+        if invert_column.toggle("Invert", value=False, key="predict_invert", disabled=not fit.suggest_invert):
+            image = images.invert(image)
+        if crop_column.toggle("Crop to the object", value=False, key="predict_crop", disabled=not fit.suggest_crop):
+            image = images.crop_to_object(image)
+
 batch, probabilities = predict(model_key, model, image)
 best = int(np.argmax(probabilities))
 seen = batch[0].astype(np.uint8)

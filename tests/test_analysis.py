@@ -109,3 +109,10 @@ def test_the_best_finished_run_ignores_partial_epochs_and_unfinished_runs(tmp_pa
     steady = make_run(tmp_path, "fashion_separable", "fashion_mnist")
     make_run(tmp_path, "fashion_separable", "fashion_mnist", state="stopped", partial=True)
     assert analysis.best_finished_run(runs.list_runs(tmp_path)).run_id == steady
+
+
+def test_window_means_undo_kerass_running_mean_so_the_curve_does_not_jump_at_epochs():
+    # Batch losses 4, 2, 2, 2 | 1, 1: Keras logs running means 4, 3, 2.67, 2.5 | 1, 1 within each epoch.
+    running = [(1, 1, 4.0), (1, 2, 3.0), (1, 4, 2.5), (2, 1, 1.0), (2, 2, 1.0)]
+    batches = [{"epoch": epoch, "batch": batch, "loss": loss} for epoch, batch, loss in running]
+    assert [record["loss"] for record in analysis.window_means(batches)] == [4.0, 2.0, 2.0, 1.0, 1.0]

@@ -176,3 +176,15 @@ def test_shrink_to_fit_and_display_helpers():
     assert images.to_display(np.array([[-1.0, 1.0]])).tolist() == [[0, 255]]
     assert images.to_display(np.zeros((2, 2))).tolist() == [[128, 128], [128, 128]]
     assert images.to_grayscale(photo, size=(28, 28)).shape == (28, 28)
+
+
+def test_invert_and_crop_to_the_object_make_a_photo_look_like_fashion_mnist():
+    photo = np.full((100, 200, 3), 250, dtype=np.uint8)
+    photo[40:60, 90:130] = 10  # a dark object on a light background
+    assert images.border_brightness(photo) == pytest.approx(250)
+    assert images.border_brightness(images.invert(photo)) == pytest.approx(5)
+    cropped = images.crop_to_object(photo)
+    assert cropped.shape[0] == cropped.shape[1] and 40 <= cropped.shape[0] <= 50, "a square around the object"
+    assert cropped[cropped.shape[0] // 2, cropped.shape[1] // 2, 0] == 10
+    blank = np.zeros((30, 30, 3), dtype=np.uint8)
+    assert images.crop_to_object(blank).shape == (30, 30, 3), "nothing stands out: the whole photo"

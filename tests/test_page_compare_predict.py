@@ -18,7 +18,7 @@ def trained_runs(tmp_path_factory):
     """Two real runs: fashion_separable for 2 epochs and the cats-vs-dogs net on LFW faces for 1."""
     root = tmp_path_factory.mktemp("runs")
     for arguments in (
-        ["--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "512"],
+        ["--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "2048"],
         ["--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1"],
     ):
         result = run_cnnviz("train", *arguments, "--runs-dir", str(root))
@@ -54,7 +54,7 @@ def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
     assert set(table["recipe"]) == {"fashion_separable", "catsdogs_baseline"}
     assert set(table["run"]) == labels
     fashion = runs.load_run(run_ids(runs_dir, "fashion_separable")[0], runs_dir)
-    assert fashion.label == "Fashion-MNIST · 512 images · dropout"
+    assert fashion.label == "Fashion-MNIST · 2,048 images · dropout"
     assert any(markdown.value.startswith(f"**{fashion.label}**") for markdown in app.markdown)
     app.slider(key="compare_smoothing").set_value(0.5).run()
     assert_no_errors(app)
@@ -156,3 +156,56 @@ def test_predict_refuses_an_unsafe_model_upload_and_accepts_a_safe_one(runs_dir,
     assert_no_errors(app)
     assert len(plotly_specs(app)[0]["data"][0]["y"]) == 10
     assert np.isclose(sum(plotly_specs(app)[0]["data"][0]["x"]), 1, atol=1e-4)
+
+
+def fashion_png(label: int) -> bytes:
+    """Return the first Fashion-MNIST test image of a class as a PNG upload."""
+    from cnnviz.data import datasets
+
+    test = datasets.load_fashion_mnist().test
+    index = int(np.flatnonzero(test.labels == label)[0])
+    buffer = io.BytesIO()
+    Image.fromarray(test.images[index][..., 0]).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def headline_and_explained(app) -> tuple[str, str]:
+    headline = [m.value for m in app.markdown if m.value.startswith("### ")][0][4:].split(" (")[0]
+    caption = [c for image in app.get("image") for c in image.captions if c.startswith("explaining: ")][0]
+    return headline, caption.removeprefix("explaining: ").split(" (Grad-CAM")[0]
+
+
+def test_predict_explains_the_class_it_predicts_after_a_second_upload(runs_dir):
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.file_uploader(key="predict_upload").upload("class0.png", fashion_png(0), "image/png").run()
+    first, explained = headline_and_explained(app)
+    assert explained == first
+    for label in range(1, 10):  # a short-trained model: upload other classes until it answers differently
+        app.file_uploader(key="predict_upload").set_value((f"class{label}.png", fashion_png(label), "image/png")).run()
+        second, explained = headline_and_explained(app)
+        assert explained == second, "the heatmap explains the new prediction, not the last image's class"
+        if second != first:
+            break
+    assert second != first, "the model answered the same class for every upload"
+    assert_no_errors(app)
+    assert any(
+        "This model knows" in caption.value and "white on a black background" in caption.value
+        for caption in app.caption
+    )
+
+
+def test_predict_says_when_a_photo_is_unlike_the_training_images_and_offers_the_fix(runs_dir):
+    sneaker = np.full((120, 160, 3), 240, dtype=np.uint8)  # a dark shoe photographed on white paper
+    sneaker[60:90, 30:130] = 30
+    buffer = io.BytesIO()
+    Image.fromarray(sneaker).save(buffer, format="PNG")
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.file_uploader(key="predict_upload").upload("sneaker.png", buffer.getvalue(), "image/png").run()
+    assert "light background" in app.warning[0].value
+    app.toggle(key="predict_invert").set_value(True).run()
+    app.toggle(key="predict_crop").set_value(True).run()
+    assert_no_errors(app)
+    seen = [image for image in app.get("image")][0]
+    assert seen.captions[0] == "as the model sees it: 28×28×1"

@@ -9,6 +9,7 @@ import functools
 import gzip
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,25 @@ DATASETS = {
     "malaria": "NIH malaria cell images through tensorflow-datasets (needs the package and the internet)",
     "caltech101": "Caltech 101 through tensorflow-datasets (needs the package and the internet)",
 }
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a dataset's images look like, so Predict can tell when an upload does not."""
+
+    description: str
+    dark_background: bool | None  # True: objects light on black; None: no typical background
+
+
+LOOKS = {
+    "fashion_mnist": Look("28×28 grey photos of one garment each, white on a black background, centred", True),
+    "lfw_faces": Look("25×25 grey crops of faces and of other parts of photos", None),
+}
+
+
+def look_of(dataset: str) -> Look | None:
+    """Return what a dataset's images look like, when cnnviz knows."""
+    return LOOKS.get(dataset)
 
 
 def keras_cache_dir() -> Path:

@@ -153,3 +153,31 @@ def to_display(values: np.ndarray) -> np.ndarray:
     if high - low < 1e-12:
         return np.full(values.shape, 128, dtype=np.uint8)
     return np.round((values - low) / (high - low) * 255).astype(np.uint8)
+
+
+def border_brightness(image: np.ndarray) -> float:
+    """Return the mean grey level (0..255) of the image's outer ring: its background, for most photos."""
+    grey = np.asarray(Image.fromarray(ensure_rgb(image)).convert("L"), dtype=np.float64)
+    ring = max(1, min(grey.shape) // 10)
+    edges = [grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()]
+    return float(np.concatenate(edges).mean())
+
+
+def invert(image: np.ndarray) -> np.ndarray:
+    """Return the photo's negative: a dark shoe on white paper becomes a light shoe on black."""
+    return (255 - ensure_rgb(image)).astype(np.uint8)
+
+
+def crop_to_object(image: np.ndarray, margin: float = 0.08) -> np.ndarray:
+    """Return the square around what differs from the background (the border's level), with a margin."""
+    rgb = ensure_rgb(image)
+    grey = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float64)
+    rows, columns = np.nonzero(np.abs(grey - border_brightness(rgb)) > 40)
+    if len(rows) == 0:
+        return rgb  # nothing stands out: keep the whole photo
+    top, bottom, left, right = rows.min(), rows.max() + 1, columns.min(), columns.max() + 1
+    side = int(max(bottom - top, right - left) * (1 + 2 * margin))
+    centre_row, centre_column = (top + bottom) // 2, (left + right) // 2
+    half = side // 2
+    padded = np.pad(rgb, ((half, half), (half, half), (0, 0)), mode="edge")
+    return padded[centre_row : centre_row + 2 * half, centre_column : centre_column + 2 * half]

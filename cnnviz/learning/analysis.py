@@ -142,6 +142,29 @@ def best_finished_run(candidates: list[Run]) -> Run:
     return max(finished, key=lambda run: (run.best_val_accuracy, run.run_id))
 
 
+def window_means(batches: list[dict], metrics: tuple[str, ...] = ("loss", "accuracy")) -> list[dict]:
+    """Return batch records with each metric as the mean over the batches since the previous record.
+
+    Keras logs a running mean that restarts every epoch, so a curve of it jumps at each epoch boundary
+    (early, noisy batches weigh in again). From two running means m1 over b1 batches and m2 over b2,
+    the b2 − b1 batches between them averaged (m2·b2 − m1·b1) / (b2 − b1): exact for equal batches.
+    """
+    windowed, previous = [], None
+    for record in batches:
+        same_epoch = (
+            previous is not None and previous["epoch"] == record["epoch"] and previous["batch"] < record["batch"]
+        )
+        updated = dict(record)
+        for metric in metrics:
+            if record.get(metric) is None or not same_epoch or previous.get(metric) is None:
+                continue
+            done, before = record["batch"], previous["batch"]
+            updated[metric] = (record[metric] * done - previous[metric] * before) / (done - before)
+        windowed.append(updated)
+        previous = record
+    return windowed
+
+
 def smooth(values: list[float], factor: float) -> list[float]:
     """Return an exponential moving average (TensorBoard's smoothing); factor 0 leaves values as they are."""
     smoothed, last = [], None

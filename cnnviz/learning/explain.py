@@ -9,6 +9,7 @@ works the same on TensorFlow, JAX and PyTorch.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -16,7 +17,7 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
-from cnnviz.data import images
+from cnnviz.data import datasets, images
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime.runs import Run
 
@@ -214,3 +215,40 @@ def load_run_model(run: Run, best: bool = False) -> keras.Model:
     for layer in [*extractor.layers, *model.layers]:
         joined.add(layer)
     return joined
+
+
+@dataclass(frozen=True)
+class ImageFit:
+    """How an image compares with what the model was trained on, and what would make it fit."""
+
+    trained_on: str  # e.g. "Fashion-MNIST: 28×28 grey photos of one garment each, white on black…"
+    warning: str | None  # None when the image looks like the training images
+    suggest_invert: bool = False
+    suggest_crop: bool = False
+
+
+def check_image_fit(dataset: str, image: np.ndarray) -> ImageFit:
+    """Say what the model was trained on and whether `image` looks like it (a light background on a dark-background
+    dataset is the common miss: a sneaker photographed on white paper)."""
+    look = datasets.look_of(dataset)
+    if look is None:
+        return ImageFit(trained_on=f"{dataset} images", warning=None)
+    background = images.border_brightness(image)
+    if look.dark_background and background > 128:
+        return ImageFit(
+            trained_on=look.description,
+            warning=(
+                f"This photo has a light background (mean border brightness {background:.0f} of 255) but the model "
+                "only saw objects light on black. Invert it and crop to the object to show it what it knows."
+            ),
+            suggest_invert=True,
+            suggest_crop=True,
+        )
+    height, width = image.shape[:2]
+    if max(height, width) > 3 * min(height, width):
+        return ImageFit(
+            trained_on=look.description,
+            warning="The image is much longer than it is wide; the model saw square images: crop to the object.",
+            suggest_crop=True,
+        )
+    return ImageFit(trained_on=look.description, warning=None)

@@ -14,6 +14,9 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
     """
     from plotly.subplots import make_subplots
 
+    from cnnviz.learning.analysis import window_means
+
+    batches = window_means(batches)  # Keras's running means restart each epoch: plot each window's own mean
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
     # A batch record sits at its fraction of the epoch: batch 430 of 860 in epoch 3 is at x = 2.5.
     batch_x = [record["epoch"] - 1 + record["batch"] / max(record["batches"], 1) for record in batches]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import ray_jobs, runs, settings
+from cnnviz.runtime import ray_jobs, runs, settings, warm
 from cnnviz.runtime.runs import Run, RunConfig, RunState
 
 DEAD_WORKER_RECHECK_SECONDS = 0.5
@@ -70,7 +70,7 @@ def worker_problem(pid: int | None, run_id: str) -> str | None:
             if stat_file.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
                 return f"process {pid} has exited"
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            if run_id.encode() not in cmdline.read():
+            if run_id.encode() not in cmdline.read() and not warm.is_training(pid, run_id):
                 return f"process {pid} is another program now"
     except FileNotFoundError:
         return f"process {pid} is gone"
@@ -151,7 +151,10 @@ def launch_queued(root: Path) -> None:
     """Launch queued runs in the order they were made, up to the job limit."""
     all_runs = [run for run in runs.list_runs(root) if not ray_jobs.is_ray_run(run.status)]  # Ray queues its own
     active = sum(run.state.has_worker for run in all_runs)
-    for run in sorted((run for run in all_runs if run.state is RunState.QUEUED), key=lambda run: run.run_id):
+    # In the order they were made: ids made in the same second differ only by their random tail.
+    queued = [run for run in all_runs if run.state is RunState.QUEUED]
+    queued.sort(key=lambda run: (run.created, run.run_id))
+    for run in queued:
         if active >= settings.max_jobs():
             break
         launch(run.folder)
@@ -172,10 +175,19 @@ def spawn(arguments: list[str], folder: Path) -> int:
 
 
 def launch(folder: Path) -> int:
-    """Start the worker process for a run folder and record its pid."""
-    pid = spawn(["train", "--run-dir", str(folder)], folder)
-    runs.set_status(folder, RunState.RUNNING, "starting the worker", pid=pid)
+    """Give a run to the warm worker when one waits, else start a worker process for it; record its pid."""
+    pid = warm.hand_over(folder, folder.parent)
+    message = "handed to the warm worker" if pid else "starting the worker"
+    pid = pid or spawn(["train", "--run-dir", str(folder)], folder)
+    runs.set_status(folder, RunState.RUNNING, message, pid=pid)
     return pid
+
+
+def keep_warm_worker(runs_dir: Path | None = None) -> int | None:
+    """Keep one worker with Keras imported waiting for the next Start (the Train page calls this); return a new pid."""
+    if not settings.keep_warm_worker() or settings.ray_address():
+        return None  # on Ray the trainings run on the cluster's nodes, not beside this server
+    return warm.keep_one_ready(runs_dir or settings.runs_dir())
 
 
 def stop(run_id: str, runs_dir: Path | None = None) -> RunState:

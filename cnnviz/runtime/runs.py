@@ -226,8 +226,10 @@ class Run:
 
     @property
     def device(self) -> str:
-        """Return what the run trains on, as the worker saw it (the config's guess until then)."""
-        return self.status.get("device") or self.config.device
+        """Return what the run trains on, as the worker saw it (the config's guess until then), and where on Ray."""
+        device = self.status.get("device") or self.config.device
+        host = self.status.get("ray_host")
+        return f"{device} · Ray node {host}" if host else device
 
     @property
     def backend(self) -> str:

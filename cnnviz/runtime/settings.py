@@ -50,3 +50,8 @@ def max_upload_mb() -> int:
 def ray_address() -> str | None:
     """Return the Ray cluster that runs trainings (CNNVIZ_RAY_ADDRESS: host:port or `auto`), or None for local."""
     return os.environ.get("CNNVIZ_RAY_ADDRESS", "").strip() or None
+
+
+def keep_warm_worker() -> bool:
+    """Return whether the Train page keeps a worker with Keras imported waiting (CNNVIZ_WARM_WORKER, default 1)."""
+    return os.environ.get("CNNVIZ_WARM_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")

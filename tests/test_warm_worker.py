@@ -1,0 +1,60 @@
+"""The warm worker: a process with Keras imported takes the next run; the cap, Stop and kill -9 still hold."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cnnviz.learning import training
+from cnnviz.runtime import jobs, runs, warm
+
+
+def wait_for(condition, timeout: float = 180, interval: float = 0.1):
+    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"gave up waiting after {timeout} s")
+
+
+def quick_config(**overrides):
+    return training.default_config("fashion_separable", "fashion_mnist", epochs=1, limit=256, **overrides)
+
+
+def test_a_warm_worker_takes_the_run_and_the_cap_still_queues_the_next(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_JOBS", "1")
+    pid = jobs.keep_warm_worker(tmp_path) or int((tmp_path / ".warm" / "starting").read_text())
+    wait_for(lambda: warm.idle_workers(tmp_path), timeout=120)
+    assert jobs.keep_warm_worker(tmp_path) is None, "one waiting worker is enough"
+    first, second = jobs.start(quick_config(), tmp_path), jobs.start(quick_config(), tmp_path)
+    run = runs.load_run(first, tmp_path)
+    assert run.pid == pid and run.message == "handed to the warm worker"
+    assert runs.load_run(second, tmp_path).state is runs.RunState.QUEUED, "a warm worker does not lift the cap"
+    assert jobs.worker_problem(pid, first) is None and jobs.worker_problem(pid, second) is not None
+    wait_for(lambda: jobs.watch(first, tmp_path).state is runs.RunState.FINISHED)
+    wait_for(lambda: not warm.is_alive(pid), timeout=30)  # one run per warm worker, then it exits
+    wait_for(lambda: (jobs.refresh(tmp_path) or True) and jobs.watch(second, tmp_path).state is runs.RunState.FINISHED)
+    assert runs.load_run(second, tmp_path).epochs_done == 1
+
+
+def test_kill_9_of_a_warm_worker_fails_its_run_and_an_orphan_exits(tmp_path):
+    jobs.keep_warm_worker(tmp_path)
+    wait_for(lambda: warm.idle_workers(tmp_path), timeout=120)
+    run_id = jobs.start(training.default_config("fashion_separable", "fashion_mnist", epochs=20, limit=4000), tmp_path)
+    pid = runs.load_run(run_id, tmp_path).pid
+    wait_for(lambda: runs.load_run(run_id, tmp_path).batches())
+    os.kill(pid, signal.SIGKILL)
+    run = wait_for(lambda: (r := jobs.watch(run_id, tmp_path)).state is runs.RunState.FAILED and r, timeout=30)
+    assert "ended without a word" in run.message
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1)"])
+    orphan = subprocess.Popen(
+        [sys.executable, "-m", "cnnviz", "worker", "--runs-dir", str(tmp_path), "--parent", str(server.pid)]
+    )
+    server.wait()
+    assert orphan.wait(timeout=120) == 0, "a warm worker whose server is gone exits by itself"
