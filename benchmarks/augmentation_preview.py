@@ -8,14 +8,12 @@ Target (issue: Augmentation): under 1 s after a slider change.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.apptest_helpers import open_page
 
-from tests.apptest_helpers import open_page  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ROUNDS = 7
 

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from PIL import Image  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
 
-from cnnviz.data import images  # noqa: E402
+from cnnviz.data import images
 from cnnviz.learning import augment
 
 TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # ImageDataGenerator takes the same keyword arguments

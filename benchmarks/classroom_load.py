@@ -6,7 +6,7 @@ Training images/s is read from the run's own batches.jsonl, with no load and und
 the same run; the CPU each side used (server, training, browsers) is read from /proc.
 Goal (issue: Reliability): N = 10 with p95 under 5 s and training slowed by at most 30%.
 
-    python benchmarks/classroom_load.py --sessions 1 5 10 20
+    python -m benchmarks.classroom_load --sessions 1 5 10 20
 """
 
 from __future__ import annotations
@@ -15,20 +15,18 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from playwright.async_api import async_playwright, expect
 
-from playwright.async_api import async_playwright, expect  # noqa: E402
-
-from cnnviz.learning import training  # noqa: E402
+from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = ["open Convolution", "step the kernel", "open Augmentation"]
 

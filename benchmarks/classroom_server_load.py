@@ -8,7 +8,7 @@ websocket, runs Convolution, steps the kernel (the fragment rerun the slider sen
 Augmentation and downloads its 9 pictures. Each step is timed from the request to the last byte
 of the answer. Training images/s and each side's CPU are measured as in classroom_load.py.
 
-    python benchmarks/classroom_server_load.py --sessions 1 5 10 20
+    python -m benchmarks.classroom_server_load --sessions 1 5 10 20
 """
 
 from __future__ import annotations
@@ -16,22 +16,20 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
-import sys
 import time
 import urllib.parse
 from pathlib import Path
 
+import websockets
+from playwright.async_api import async_playwright, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from benchmarks.classroom_load import measure_classes, parse_session_counts, run_beside_training
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-
-import websockets  # noqa: E402
-from classroom_load import measure_classes, parse_session_counts, run_beside_training  # noqa: E402
-from playwright.async_api import async_playwright, expect  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 MEDIA_URL = re.compile(rb"/media/[0-9a-zA-Z_.-]+")
 STEPS = ["static files (first visit)", "open Convolution", "step the kernel", "open Augmentation"]

@@ -12,18 +12,16 @@ from __future__ import annotations
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image
+
+from cnnviz.data import images
+from tests.apptest_helpers import open_page, run_cnnviz
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from PIL import Image  # noqa: E402
-
-from cnnviz.data import images  # noqa: E402
-from tests.apptest_helpers import open_page, run_cnnviz  # noqa: E402
 
 
 def photo_bytes(name: str, variant: int = 0) -> bytes:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cnnviz.runtime import jobs, runs
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.browser import start_server, stop_server
 from tests.e2e.test_browser import assert_no_exception, open_page
 
 pytestmark = pytest.mark.e2e
