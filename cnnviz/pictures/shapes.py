@@ -15,10 +15,10 @@ from cnnviz.lesson.architecture import ShapeBox, times_shape
 from cnnviz.pictures.grids import TEXT_COLOUR
 
 MARGIN = 8
-FUNNEL_WIDTH = 140  # the widest box: the network's largest spatial side
-LABEL_GAP = 14
-LABEL_WIDTH = 270  # "vgg16 block3" and "18×18×256" side by side
-FONT = 23  # design units: about 20 px in the page's diagram column at 1440×900
+FUNNEL_WIDTH = 120  # the widest box: the network's largest spatial side
+LABEL_GAP = 12
+LABEL_WIDTH = 282  # "vgg16 block3" and "18×18×256" side by side
+FONT = 24  # design units: about 20 px in the page's diagram column at 1440×900
 HEIGHT_BUDGET = 600  # rows share this much height, within ROW_PITCH's bounds
 ROW_PITCH = (31, 46)
 NAME_COLOUR = "#6b6b76"
