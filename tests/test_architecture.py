@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from cnnviz.errors import CnnvizError
 from cnnviz.learning import recipes
 from cnnviz.lesson import architecture
 from cnnviz.pictures import shapes
@@ -47,6 +48,13 @@ def test_check_mode_finds_a_stale_file(tmp_path, stored):
     architecture.main(["--path", str(path)])
     assert architecture.load_tables(path) == stored
     assert architecture.main(["--check", "--path", str(path)]) == 0
+
+
+def test_a_recipe_missing_from_the_file_is_built_with_keras(tmp_path, monkeypatch, stored):
+    monkeypatch.setattr(architecture, "TABLES_FILE", tmp_path / "missing.json")
+    assert architecture.recipe_table("fashion_separable") == stored["fashion_separable"]
+    with pytest.raises(CnnvizError, match="no recipe called"):
+        architecture.recipe_table("resnet")
 
 
 def test_the_shapes_go_from_the_input_to_one_output(stored):

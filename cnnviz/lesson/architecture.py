@@ -207,8 +207,9 @@ def live_table(name: str) -> LayerTable:
     return LayerTable(name, tuple(int(size) for size in model.input_shape[1:]), rows, model_totals(model))
 
 
-def load_tables(path: Path = TABLES_FILE) -> dict[str, LayerTable]:
-    """Return the precomputed tables by recipe name (empty when the file is missing)."""
+def load_tables(path: Path | None = None) -> dict[str, LayerTable]:
+    """Return the precomputed tables by recipe name, from TABLES_FILE unless told (empty when the file is missing)."""
+    path = path or TABLES_FILE
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -252,7 +253,7 @@ def main(arguments: list[str] | None = None) -> int:
     """Rebuild every recipe with Keras and write layer_tables.json, or with --check say whether it is current."""
     parser = argparse.ArgumentParser(prog=REGENERATE, description=main.__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 when the file differs from Keras's counts")
-    parser.add_argument("--path", type=Path, default=TABLES_FILE)
+    parser.add_argument("--path", type=Path, default=TABLES_FILE, help="the file to write or check")
     options = parser.parse_args(arguments)
     tables = {name: live_table(name) for name in recipes.RECIPES}
     if options.check:
