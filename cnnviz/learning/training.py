@@ -131,7 +131,9 @@ def make_streaming_callback(
             now = time.perf_counter()
             self.window_images += batch_size
             last = batch + 1 >= steps
-            if batch <= self.last_batch or (now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS and not last):
+            first = self.last_batch < 0  # an epoch's first batch: the curve shows at once that it moves
+            recent = now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS
+            if batch <= self.last_batch or (recent and not (last or first)):
                 return
             rate = self.window_images / max(now - self.window_started, 1e-9)
             remaining_batches = (steps - batch - 1) + steps * (epochs - self.epoch)
@@ -257,20 +259,14 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     """Build, then fit each stage of the recipe (two for fine-tuning); return what to record."""
     import keras
 
-    from cnnviz.learning import models
+    from cnnviz.learning import models, prepared
 
     keras.utils.set_random_seed(config.seed)
     recipe = recipes.get_recipe(config.recipe)
     dataset = load_dataset(config)
     shape = choose_input_shape(recipe, dataset)
-    weights = None if config.weights in (None, "random") else config.weights
-    build_options = dict(
-        input_shape=shape,
-        num_classes=dataset.num_classes,
-        weights=weights,
-        dropout_rate=recipe.dropout_rate if config.dropout else None,
-        augmentation=training_augmentation(recipe, config),
-    )
+    build_options = build_options_for(config, recipe, shape, dataset.num_classes)
+    weights = build_options["weights"]
     runs.set_status(
         folder,
         RunState.RUNNING,
@@ -291,11 +287,16 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     for index, (stage, epochs) in enumerate(zip(recipe.stages, stage_epochs)):
         if runs.stop_requested(folder):
             break
+        learning_rate, model_ready = stage.learning_rate or config.learning_rate, False
         if index == 0:
-            model = models.build(recipe.name, **build_options, final_stage=len(recipe.stages) == 1)
+            # A warm worker may hold this very network already compiled and traced: seconds saved on a CPU.
+            model = prepared.take(config, build_options, learning_rate) if len(recipe.stages) == 1 else None
+            model_ready = model is not None
+            model = model or models.build(recipe.name, **build_options, final_stage=len(recipe.stages) == 1)
         else:
             models.apply_stage(model.get_layer(recipe.pretrained_base), stage)
-        models.compile_model(model, recipe, stage.learning_rate or config.learning_rate, config.optimizer)
+        if not model_ready:
+            models.compile_model(model, recipe, learning_rate, config.optimizer)
         training = fit_inputs(train_split, shape, config.batch_size, shuffle=True, seed=config.seed)
         validation = fit_inputs(validation_split, shape, config.batch_size, shuffle=False, seed=config.seed)
         steps = math.ceil(len(train_split) / config.batch_size)
@@ -313,6 +314,17 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     if model is not None:
         save_model(model, folder / "model.keras")
     return {"parameters": int(model.count_params()) if model is not None else 0}
+
+
+def build_options_for(config: RunConfig, recipe: Recipe, shape: tuple[int, int, int], num_classes: int) -> dict:
+    """Return the arguments of models.build for a run: shape, classes, weights, dropout, augmentation."""
+    return dict(
+        input_shape=shape,
+        num_classes=num_classes,
+        weights=None if config.weights in (None, "random") else config.weights,
+        dropout_rate=recipe.dropout_rate if config.dropout else None,
+        augmentation=training_augmentation(recipe, config),
+    )
 
 
 def training_augmentation(recipe: Recipe, config: RunConfig):

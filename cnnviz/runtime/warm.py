@@ -145,7 +145,18 @@ def warm_up() -> None:
     try:
         datasets.load_fashion_mnist(limit=10)  # the class's first dataset, read once into the cache
     except CnnvizError:
-        pass  # not installed here: the run will say so
+        return  # not installed here: the run will say so
+    prepare_default_network()
+
+
+def prepare_default_network() -> None:
+    """Build, compile and trace the network the Train page starts by default (cnnviz.learning.prepared)."""
+    from cnnviz.learning import prepared, recipes, training
+
+    config = training.default_config("fashion_separable", "fashion_mnist")
+    recipe = recipes.get_recipe(config.recipe)
+    options = training.build_options_for(config, recipe, recipe.input_shape, num_classes=10)
+    prepared.prepare(config, options, config.learning_rate)
 
 
 def wait_for_job(root: Path, parent: int | None) -> Path | None:

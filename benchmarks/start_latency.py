@@ -1,0 +1,97 @@
+"""From a click on Start to the first batch point drawn on the Train page, in Chromium.
+
+Two servers side by side in one run: one as shipped (a warm worker with Keras imported waits for the
+Start) and one with CNNVIZ_WARM_WORKER=0 (every Start starts a Python process that imports
+TensorFlow). Each round opens the Train page, waits until the warm worker (if any) is idle, as a
+class does between opening the page and pressing Start, clicks Start, and times until the live
+chart holds a training point; then it stops the run. Prints each median and
+`median = X s` for the warm worker. Target (issue 12): under 2 s.
+
+    .venv/bin/python -m benchmarks.start_latency --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from cnnviz.runtime import jobs, runs, warm
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+
+FIRST_POINT = """() => {
+  const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  return !!chart && !!chart.data && chart.data.some(trace => trace.x && trace.x.length > 0);
+}"""
+
+
+def wait_until(condition, timeout: float) -> None:
+    """Poll `condition()` every 50 ms until it holds, or raise after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("gave up waiting")
+        time.sleep(0.05)
+
+
+def stop_everything(root: Path) -> None:
+    """Stop every active run of the store and wait until they have ended."""
+    for run in runs.list_runs(root):
+        if run.state.is_active:
+            jobs.stop(run.run_id, root)
+    wait_until(lambda: not any(run.state.is_active for run in runs.list_runs(root)), timeout=120)
+
+
+def time_starts(browser, warm_worker: bool, rounds: int) -> list[float]:
+    """Return the seconds from Start to the first point drawn, for each round on a fresh server."""
+    os.environ["CNNVIZ_WARM_WORKER"] = "1" if warm_worker else "0"
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "runs"
+        root.mkdir()
+        process, url = start_server(root, Path(folder) / "datasets")
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        seconds = []
+        try:
+            for _ in range(rounds):
+                page.goto(f"{url}/train")
+                start = page.locator(".st-key-train_start button")
+                expect(start).to_be_enabled(timeout=120_000)
+                if warm_worker:
+                    wait_until(lambda: warm.idle_workers(root), timeout=120)
+                time.sleep(1.0)  # the page settles, as it does before a teacher clicks
+                started = time.perf_counter()
+                start.click()
+                wait_until(lambda: page.evaluate(FIRST_POINT), timeout=120)
+                seconds.append(time.perf_counter() - started)
+                stop_everything(root)
+        finally:
+            context.close()
+            stop_server(process)
+    return seconds
+
+
+def main() -> None:
+    """Time Start to first point with and without the warm worker and print the medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    arguments = parser.parse_args()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            cold = time_starts(browser, warm_worker=False, rounds=arguments.rounds)
+            warm_seconds = time_starts(browser, warm_worker=True, rounds=arguments.rounds)
+        finally:
+            browser.close()
+    print(f"new worker process: {', '.join(f'{s:.2f}' for s in cold)} s; median {statistics.median(cold):.2f} s")
+    print(f"warm worker:        {', '.join(f'{s:.2f}' for s in warm_seconds)} s")
+    print(f"median = {statistics.median(warm_seconds):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

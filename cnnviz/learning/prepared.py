@@ -1,0 +1,77 @@
+"""Networks built, compiled and traced before anyone presses Start (used by the warm worker).
+
+The first batch of a fresh Keras model waits for TensorFlow to trace its training and validation
+steps: seconds on a CPU, far longer than loading Fashion-MNIST or building the network. A warm
+worker therefore prepares the network a class starts first (the Train page's default settings),
+runs one step on zeros to trace it, and then puts every weight, optimizer slot and random-generator
+state back as it was. A run whose settings match takes that model and starts from exactly the state
+a fresh build with the same seed would have had; any other run builds its own as before.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from cnnviz.learning import models, recipes
+from cnnviz.runtime.runs import RunConfig
+
+PREPARED: dict[tuple, keras.Model] = {}
+
+
+def model_key(config: RunConfig, build_options: dict, learning_rate: float) -> tuple:
+    """Return what decides a prepared model: recipe, shapes, weights, switches, optimizer, batch size, seed."""
+    augmentation = build_options.get("augmentation")
+    return (
+        config.recipe,
+        tuple(build_options["input_shape"]),
+        build_options["num_classes"],
+        str(build_options.get("weights")),
+        build_options.get("dropout_rate"),
+        None if augmentation is None else tuple(sorted(augmentation.to_config().items())),
+        float(learning_rate),
+        config.optimizer,
+        config.batch_size,
+        config.seed,
+        keras.backend.backend(),
+    )
+
+
+def random_states(model: keras.Model) -> list:
+    """Return the seed-generator state variables of the model's layers (dropout, augmentation)."""
+    generators = [layer.seed_generator for layer in model._flatten_layers() if hasattr(layer, "seed_generator")]
+    return [generator.state for generator in generators]
+
+
+def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> None:
+    """Build, compile and trace the model a run with these settings would build; keep it for `take`."""
+    keras.utils.set_random_seed(config.seed)  # as train_stages does, so the weights are a fresh build's
+    recipe = recipes.get_recipe(config.recipe)
+    model = models.build(recipe.name, **build_options)
+    models.compile_model(model, recipe, learning_rate, config.optimizer)
+    model.optimizer.build(model.trainable_variables)
+    variables = [*model.variables, *model.optimizer.variables, *random_states(model)]
+    saved = [np.array(keras.ops.convert_to_numpy(variable)) for variable in variables]
+    # One full batch and a partial one: Keras then gives its dataset an unknown batch size, as for any real
+    # split that does not divide evenly (a static size would make the real fit trace again). Labels are int64,
+    # as the splits hold them. One step of each is enough to trace.
+    count = config.batch_size + 1
+    zeros, labels = np.zeros((count, *build_options["input_shape"]), "float32"), np.zeros(count, "int64")
+    model.fit(
+        zeros,
+        labels,
+        batch_size=config.batch_size,
+        epochs=1,
+        steps_per_epoch=1,
+        validation_data=(zeros, labels),
+        validation_steps=1,
+        verbose=0,
+    )
+    for variable, value in zip(variables, saved):
+        variable.assign(value)
+    PREPARED[model_key(config, build_options, learning_rate)] = model
+
+
+def take(config: RunConfig, build_options: dict, learning_rate: float) -> keras.Model | None:
+    """Return (and forget) the prepared model for these settings, or None when none matches."""
+    return PREPARED.pop(model_key(config, build_options, learning_rate), None)
