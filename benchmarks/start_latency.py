@@ -60,7 +60,7 @@ def time_starts(browser, warm_worker: bool, rounds: int) -> list[float]:
         try:
             for _ in range(rounds):
                 page.goto(f"{url}/train")
-                start = page.locator(".st-key-train_start button")
+                start = page.locator(".st-key-train_start button").first
                 expect(start).to_be_enabled(timeout=120_000)
                 if warm_worker:
                     wait_until(lambda: warm.idle_workers(root), timeout=120)
