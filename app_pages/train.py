@@ -8,6 +8,7 @@ from cnnviz.learning import experiment, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, runs, settings
 
+ui.tighten_top()
 st.title("Train")
 st.markdown(
     "Pick a network and a dataset and press Start. Training runs in a process of its own: leave the page, "
@@ -136,7 +137,7 @@ run_id = st.selectbox("Run", list(labels), key="train_run", format_func=labels.g
 
 @st.fragment(run_every=0.5 if run_id in active else None)
 def show_run(run_id: str) -> None:
-    """Draw a run's progress, curves and the runs table; refreshed twice a second while it is active."""
+    """Draw a run's state, progress, curves and the runs table; refreshed twice a second while it is active."""
     with ui.explained_errors():
         run = jobs.watch(run_id)
     if run_id in active and not run.state.is_active:
@@ -147,13 +148,15 @@ def show_run(run_id: str) -> None:
         waiting = [each.run_id for each in experiment.experiment_runs(following) if each.state.is_active]
         st.session_state.train_follow = waiting[0] if following and waiting else None
         st.rerun()  # it just ended: redraw the page once and stop polling
+    # Fragments may only draw inside themselves: the state line and Stop share one row here.
     status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
+    show = {"failed": status_column.error, "finished": status_column.success, "stopped": status_column.warning}
+    show.get(run.state.value, status_column.info)(
+        f"**{run.state.value}**: {run.message} · {run.device} · {run.backend}"
+    )
     progress = run.progress()
     if progress is not None:
-        status_column.progress(progress.fraction, text=progress.describe())
-    {"failed": status_column.error, "finished": status_column.success, "stopped": status_column.warning}.get(
-        run.state.value, status_column.info
-    )(f"**{run.state.value}**: {run.message}  \n{run.device} · backend {run.backend}")
+        st.progress(progress.fraction, text=progress.describe())
     if run.state.is_active:
         stop_column.button(
             "Stop",
@@ -163,7 +166,7 @@ def show_run(run_id: str) -> None:
             args=(run_id,),
             disabled=run.state is runs.RunState.STOPPING,
         )
-    figure = plots.training_figure(run.batches(), run.epochs, run.config.epochs, title=run.label)
+    figure = plots.training_figure(run.batches(), run.epochs, run.config.epochs)
     st.plotly_chart(figure, key="train_curves")
     st.subheader("Runs on this server")
     st.dataframe([each.as_row() for each in runs.list_runs()], hide_index=True, width="stretch")
