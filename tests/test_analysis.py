@@ -116,3 +116,9 @@ def test_window_means_undo_kerass_running_mean_so_the_curve_does_not_jump_at_epo
     running = [(1, 1, 4.0), (1, 2, 3.0), (1, 4, 2.5), (2, 1, 1.0), (2, 2, 1.0)]
     batches = [{"epoch": epoch, "batch": batch, "loss": loss} for epoch, batch, loss in running]
     assert [record["loss"] for record in analysis.window_means(batches)] == [4.0, 2.0, 2.0, 1.0, 1.0]
+
+
+def test_shortened_labels_say_the_shared_part_once():
+    labels = ["baseline · Fashion-MNIST · 1,000 images", "dropout · Fashion-MNIST · 1,000 images"]
+    assert analysis.shorten_labels(labels) == (["baseline", "dropout"], "Fashion-MNIST · 1,000 images")
+    assert analysis.shorten_labels(labels[:1]) == (labels[:1], "")

@@ -114,6 +114,17 @@ def verdicts(selected: list[Run]) -> list[tuple[str, str]]:
     return [(run.label, report_of(run)["verdict"]) for run in selected]
 
 
+def shorten_labels(labels: list[str]) -> tuple[list[str], str]:
+    """Return the labels without the ' · ' parts they all share, and the shared parts (for a chart's title).
+
+    Eight runs of one experiment all say 'Fashion-MNIST · 1,000 images': a legend says it once.
+    """
+    parts = [label.split(" · ") for label in labels]
+    shared = [part for part in parts[0] if all(part in others for others in parts)] if len(labels) > 1 else []
+    short = [" · ".join(part for part in each if part not in shared) or label for each, label in zip(parts, labels)]
+    return short, " · ".join(shared)
+
+
 def comparable(all_runs: list[Run]) -> list[Run]:
     """Return the runs that have at least one complete epoch to compare."""
     return [run for run in all_runs if run.epochs_done > 0]

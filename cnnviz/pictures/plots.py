@@ -74,6 +74,7 @@ def compare_figure(
     metric: str,
     smoothing: float = 0.0,
     references: dict[str, float] | None = None,
+    subtitle: str = "",
 ) -> go.Figure:
     """Return one metric of several runs: each run its colour, training dotted, validation solid.
 
@@ -107,13 +108,14 @@ def compare_figure(
             annotation_text=f"{label}: {value:.0%} (the book's figure, not a promise)",
             annotation_position="bottom right",
         )
+    title = f"{metric}: validation solid, training dotted" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
     figure.update_layout(
-        title=f"{metric}: validation solid, training dotted",
+        title=title,
         xaxis_title="epoch",
         yaxis_title=metric,
-        height=420,
-        legend=dict(orientation="v", x=1.02, y=1, font=dict(size=13)),
-        margin=dict(l=10, r=10, t=50, b=10),
+        height=460,
+        legend=dict(orientation="h", x=0, y=-0.22, yanchor="top", font=dict(size=14)),
+        margin=dict(l=10, r=10, t=60, b=10),
     )
     return figure
 
