@@ -12,6 +12,7 @@ from cnnviz.learning import analysis, explain, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import runs, settings
 
+ui.tighten_top()
 st.title("Predict")
 st.markdown(
     "Give a trained model an image it has never seen. The bars are its probabilities; the heatmap (Grad-CAM) "
@@ -67,8 +68,10 @@ def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> n
 
 
 trained = [run for run in runs.list_runs() if run.model_path is not None]
-model_source = st.radio(
-    "Model", ["a run trained here", "upload a .keras file"], horizontal=True, key="predict_model_source"
+# The three choices share one row, so the prediction and its heatmap start on the first screen.
+source_column, model_column, image_column = st.columns([1, 3, 1.4])
+model_source = source_column.radio(
+    "Model", ["a run trained here", "upload a .keras file"], key="predict_model_source", label_visibility="collapsed"
 )
 run, class_names = None, None
 with ui.explained_errors():
@@ -79,13 +82,14 @@ with ui.explained_errors():
         choices = {each.run_id: f"{each.label} ({each.state.value}, {each.epochs_done} epochs)" for each in trained}
         if st.session_state.get("predict_run") not in choices:
             st.session_state.predict_run = analysis.best_finished_run(trained).run_id
-        run = runs.load_run(st.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run"))
+        chosen = model_column.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run")
+        run = runs.load_run(chosen)
         modified = run.model_path.stat().st_mtime
         model, model_key = load_model(run.run_id, modified), f"{run.run_id}@{modified}"
         class_names = run.class_names
     else:
         limit_mb = settings.max_upload_mb()
-        model_file = st.file_uploader(
+        model_file = model_column.file_uploader(
             f"A Keras 3 model (.keras, at most {limit_mb} MB)", type=["keras"], key="predict_model_upload"
         )
         if model_file is None:
@@ -97,8 +101,8 @@ with ui.explained_errors():
         model, model_key = load_uploaded_model(model_file.getvalue())
 class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
 
-source = st.radio(
-    "Image", ["upload", "sample photo", "test image from the run's dataset"], horizontal=True, key="predict_source"
+source = image_column.radio(
+    "Image", ["upload", "sample photo", "test image from the run's dataset"], key="predict_source"
 )
 image = None
 if source == "upload":
