@@ -34,6 +34,8 @@ from cnnviz.runtime.run_config import (  # noqa: F401 - the config's names are p
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
 STOP_FILE = "stop-requested"
+
+
 class RunState(str, Enum):
     """Where a run is in its life: queued → running (→ stopping) → finished, stopped or failed."""
 
