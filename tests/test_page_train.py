@@ -40,7 +40,7 @@ def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
     app.button(key="train_start").click().run()
     assert_no_errors(app)
     poll(app, lambda page: "finished" in status_text(page))
-    assert "CPU · backend tensorflow" in status_text(app)
+    assert "CPU (tensorflow)" in status_text(app), "the device the backend really trains on"
     figure = plotly_specs(app)[0]
     validation = [trace for trace in figure["data"] if trace["name"] == "validation accuracy"][0]
     assert len(validation["x"]) == 2, "one validation point per epoch"

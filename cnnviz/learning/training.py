@@ -81,12 +81,12 @@ def make_streaming_callback(
 ):
     """Return the Keras callback that streams metrics to the run store and honours Stop within one batch.
 
-    Keras converts every batch's logs to Python floats (a device sync on a GPU) before calling any
-    on_*_batch_end, unless every callback is `async_safe`: then JAX and PyTorch make that call on a
-    thread pool and the training loop never waits. So this callback is async_safe (a lock guards its
-    state, and batch-end calls may run late or out of order), and Stop is also checked at each batch's
-    begin, which Keras always calls in the training loop itself. TensorFlow has no async dispatch:
-    there bare Keras converts the logs every batch too.
+    Keras 3.15 converts every batch's logs to Python floats (a device sync on a GPU) before calling
+    any on_*_batch_end, unless every callback is `async_safe`: then JAX and PyTorch make those calls
+    on a thread pool. This callback stays synchronous: marked async_safe, a Stop in mid-epoch on JAX
+    left the model's variables deleted ("Array has been deleted" at the epoch-end save). On TensorFlow
+    (no async dispatch) bare Keras converts the logs every batch too. The file writes happen only
+    every BATCH_WRITE_INTERVAL_SECONDS; the lock and the out-of-order guard cost nothing when synchronous.
     """
     import shutil
     import threading
@@ -94,7 +94,7 @@ def make_streaming_callback(
     import keras
 
     class StreamingCallback(keras.callbacks.Callback):
-        async_safe = True
+        async_safe = False  # see the docstring: Stop on JAX breaks with asynchronous batch callbacks
 
         def on_train_begin(self, logs=None):
             self.stop_file = folder / runs.STOP_FILE
@@ -272,7 +272,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         RunState.RUNNING,
         "training",
         pid=os.getpid(),
-        device=system.describe_device(),
+        device=system.describe_training_device(),  # what the backend really uses, not just what the machine has
         backend=keras.backend.backend(),
         input_shape=list(shape),
         num_classes=dataset.num_classes,
