@@ -19,6 +19,7 @@ from cnnviz.errors import CnnvizError
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, ray_jobs, runs
 from tests.apptest_helpers import ROOT, run_cnnviz
+from tests.waiting import wait_for
 
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the ray extra is not installed")
 
@@ -28,16 +29,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-def wait_for(condition, timeout: float = 120, interval: float = 0.3):
-    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout} s")
 
 
 def status_of(folder: Path) -> dict:

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -12,19 +11,10 @@ import pytest
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs
 from tests.apptest_helpers import run_cnnviz
+from tests.waiting import wait_for
 
 keras = pytest.importorskip("keras")
 
-
-def wait_for(condition, timeout: float = 180, interval: float = 0.2):
-    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout} s")
 
 
 def state_of(folder):

@@ -4,23 +4,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-
-import pytest
 
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs, warm
-
-
-def wait_for(condition, timeout: float = 180, interval: float = 0.1):
-    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout} s")
+from tests.waiting import wait_for
 
 
 def quick_config(**overrides):

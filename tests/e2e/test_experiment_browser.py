@@ -1,6 +1,5 @@
 """The overfitting experiment in a real browser: one click queues four runs, the page follows them, Compare opens."""
 
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -8,19 +7,10 @@ from playwright.sync_api import expect
 from cnnviz.learning import experiment
 from cnnviz.runtime import jobs, runs
 from tests.e2e.test_browser import assert_no_exception, open_page
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-
-def wait_for(condition, timeout: float = 240, interval: float = 0.3):
-    """Wait until condition() is truthy and return its value, or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout} s")
 
 
 def test_one_click_runs_the_four_variants_and_opens_compare_on_them(page, server_url, server_runs_dir):
