@@ -2,11 +2,17 @@
 
 import importlib.util
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def trained(tmp_path, *arguments, environment=None):
@@ -77,3 +83,35 @@ def test_the_same_recipe_trains_on_the_jax_backend(tmp_path):
         environment={"KERAS_BACKEND": "jax"},
     )
     assert status["state"] == "finished" and status["backend"] == "jax"
+
+
+def wait_until(condition, timeout: float = 300, interval: float = 0.2):
+    """Return condition()'s first truthy value, or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"gave up waiting after {timeout} s")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
+def test_stop_on_the_jax_backend_keeps_a_model_tensorflow_loads(tmp_path):
+    runs_dir = tmp_path / "runs"
+    command = [sys.executable, "-m", "cnnviz", "train", "--recipe", "fashion_separable", "--dataset", "fashion_mnist"]
+    command += ["--limit", "20000", "--epochs", "5", "--runs-dir", str(runs_dir)]
+    environment = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)}
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            folder = wait_until(lambda: next(runs_dir.glob("*/batches.jsonl"), None)).parent
+            assert run_cnnviz("stop", folder.name, "--runs-dir", str(runs_dir)).returncode == 0
+            assert worker.wait(timeout=300) == 0, (tmp_path / "worker.log").read_text()[-3000:]
+        finally:
+            worker.kill()
+    status, history = runs.read_json(folder / "status.json"), runs.read_history(folder)
+    assert status["state"] == "stopped" and status["backend"] == "jax"
+    assert len(history) == 1 and history[0]["partial"] is True, "stopped inside the first epoch"
+    keras = pytest.importorskip("keras")
+    assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
