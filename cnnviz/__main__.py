@@ -43,7 +43,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "experiment", help="the overfitting lesson: baseline, dropout, augmentation and both, then a table"
     )
     experiment.add_argument("name", choices=["overfitting"])
-    experiment.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist (default) or lfw_faces")
+    experiment.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist (the measured plan)")
     experiment.add_argument("--limit", type=int, help="training images (default: the measured plan's)")
     experiment.add_argument("--epochs", type=int, help="epochs per variant (default: the measured plan's)")
     experiment.add_argument("--seed", type=int, default=0)
