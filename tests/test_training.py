@@ -198,3 +198,20 @@ def test_a_worker_is_declared_dead_only_for_a_reason_seen_twice(tmp_path):
     assert jobs.confirmed_worker_problem(folder, folder.name) == f"process {os.getpid()} is another program now"
     runs.write_json(folder / "status.json", {"state": "finished", "pid": None})
     assert jobs.confirmed_worker_problem(folder, folder.name) is None  # it ended and said so: not dead
+
+
+def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from cnnviz.data import folders
+
+    for name in ("cats", "dogs"):
+        (tmp_path / name).mkdir()
+        for index in range(6):
+            Image.new("RGB", (40, 30), (40 * index, 100, 200)).save(tmp_path / name / f"{index}.png")
+    split = folders.load_folder(tmp_path, image_size=(20, 20)).train
+    inputs = training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0)
+    assert inputs["x"].dtype == np.uint8 and inputs["x"].shape == (len(split), 20, 20, 3)
+    np.testing.assert_array_equal(inputs["x"], split.load(np.arange(len(split)), (20, 20, 3)))
+    monkeypatch.setattr(training, "IN_MEMORY_BYTES", 100)
+    assert "y" not in training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0), "too big: a PyDataset"

@@ -19,6 +19,7 @@ from cnnviz.learning.recipes import NetworkInput, Recipe
 from cnnviz.runtime import runs, system
 from cnnviz.runtime.runs import RunConfig, RunState
 
+IN_MEMORY_BYTES = 1_000_000_000  # a folder split up to 1 GB of uint8 pixels is decoded once and held
 BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
 
 
@@ -83,10 +84,12 @@ def make_streaming_callback(
 
     Keras 3.15 converts every batch's logs to Python floats (a device sync on a GPU) before calling
     any on_*_batch_end, unless every callback is `async_safe`: then JAX and PyTorch make those calls
-    on a thread pool. This callback stays synchronous: marked async_safe, a Stop in mid-epoch on JAX
-    left the model's variables deleted ("Array has been deleted" at the epoch-end save). On TensorFlow
-    (no async dispatch) bare Keras converts the logs every batch too. The file writes happen only
-    every BATCH_WRITE_INTERVAL_SECONDS; the lock and the out-of-order guard cost nothing when synchronous.
+    on a thread pool and the training loop never waits (TensorFlow has no async dispatch: there bare
+    Keras converts the logs every batch too). So this callback is async_safe: a lock guards its state,
+    a late or out-of-order batch is not written, Stop is also checked at each batch's begin (always
+    called in the loop itself), and the flags are set on `self._model`, because the `model` property
+    syncs JAX's state into the variables, which from a pool thread races the next step's donation
+    ("Array has been deleted" at the epoch-end save).
     """
     import shutil
     import threading
@@ -94,7 +97,7 @@ def make_streaming_callback(
     import keras
 
     class StreamingCallback(keras.callbacks.Callback):
-        async_safe = False  # see the docstring: Stop on JAX breaks with asynchronous batch callbacks
+        async_safe = True  # see the docstring: batch-end calls may run on a thread pool
 
         def on_train_begin(self, logs=None):
             self.stop_file = folder / runs.STOP_FILE
@@ -109,9 +112,9 @@ def make_streaming_callback(
 
         def check_stop(self, evaluating: bool = False) -> None:
             if self.stop_file.exists():  # a stat per batch: microseconds
-                self.model.stop_training = True
+                self._model.stop_training = True  # not self.model: see the docstring
                 if evaluating:  # Stop during validation: end it now, not after the whole split
-                    self.model.stop_evaluating = True
+                    self._model.stop_evaluating = True
 
         def on_train_batch_begin(self, batch, logs=None):
             self.check_stop()
@@ -221,11 +224,26 @@ def load_dataset(config: RunConfig):
 
 
 def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int):
-    """Return what model.fit takes for a split: numpy arrays when they fit as they are, else a PyDataset."""
+    """Return what model.fit takes for a split: arrays in memory when they fit, else a PyDataset of files."""
     if split.images is not None and tuple(split.image_shape) == tuple(shape):
         x, y = split.to_numpy()
         return {"x": x, "y": y}
+    if len(split) * math.prod(shape) <= IN_MEMORY_BYTES:
+        # Decode every file once, as uint8 (the models scale pixels themselves), not once an epoch on the
+        # training thread: on a GPU, decoding 20 JPEGs a step took 8× the step (BENCHMARKS.md, GPU check).
+        return {"x": decode_split(split, shape), "y": split.labels}
     return {"x": split.as_py_dataset(batch_size, shape, shuffle=shuffle, seed=seed)}
+
+
+def decode_split(split, shape, chunk: int = 256):
+    """Return every image of a split resized to `shape` as one uint8 array (the resize already rounds to uint8)."""
+    import numpy as np
+
+    decoded = np.empty((len(split), *shape), dtype=np.uint8)
+    for start in range(0, len(split), chunk):
+        indices = np.arange(start, min(start + chunk, len(split)))
+        decoded[indices] = np.clip(split.load(indices, shape), 0, 255).astype(np.uint8)
+    return decoded
 
 
 def train(folder: Path, progress: ProgressLine | None = None) -> dict:
