@@ -16,7 +16,6 @@ from tests.waiting import wait_for
 keras = pytest.importorskip("keras")
 
 
-
 def state_of(folder):
     return runs.read_json(folder / "status.json").get("state")
 
@@ -214,4 +213,6 @@ def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, m
     assert inputs["x"].dtype == np.uint8 and inputs["x"].shape == (len(split), 20, 20, 3)
     np.testing.assert_array_equal(inputs["x"], split.load(np.arange(len(split)), (20, 20, 3)))
     monkeypatch.setattr(training, "IN_MEMORY_BYTES", 100)
-    assert "y" not in training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0), "too big: a PyDataset"
+    assert "y" not in training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0), (
+        "too big: a PyDataset"
+    )
