@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cnnviz.runtime import runs
@@ -45,6 +46,14 @@ def test_vgg16_feature_extraction_trains_on_features_computed_once(tmp_path):
     )
     assert status["state"] == "finished" and status["parameters"] == 2_097_665
     assert [record["epoch"] for record in runs.read_history(folder)] == [1, 2]
+    # Predict and test evaluation take images: the saved VGG16 base runs in front of the classifier.
+    from cnnviz.learning import explain
+
+    model = explain.load_run_model(runs.load_folder(folder))
+    assert tuple(model.input_shape[1:]) == (150, 150, 3) and model.output_shape[-1] == 1
+    batch = explain.prepare_image(np.full((60, 80, 3), 128, dtype=np.uint8), model.input_shape[1:])
+    assert 0 <= float(explain.probabilities(model, batch)[0]) <= 1
+    assert explain.grad_cam(model, batch).shape == (9, 9), "Grad-CAM of VGG16's block5_conv3"
 
 
 def test_vgg16_fine_tune_runs_both_stages_with_their_learning_rates(tmp_path):
