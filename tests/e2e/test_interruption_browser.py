@@ -18,9 +18,10 @@ def test_a_server_restart_never_touches_a_training_run(page, tmp_path):
     process, url = start_server(runs_dir, tmp_path / "datasets")
     try:
         open_page(page, f"{url}/train", "Train")
+        page.get_by_text("Settings: epochs, batch size").click()  # the settings sit in an expander
         page.get_by_label("Limit training images (0 = all)").fill("20000")
         page.get_by_label("Limit training images (0 = all)").press("Enter")
-        page.get_by_role("button", name="▶ Start").click()
+        page.locator(".st-key-train_start button").first.click()
         expect(page.get_by_text(re.compile(r"epoch 1/10 · batch \d+/"))).to_be_visible(timeout=90_000)
     finally:
         stop_server(process)
