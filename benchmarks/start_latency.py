@@ -44,36 +44,46 @@ def stop_everything(root: Path) -> None:
     for run in runs.list_runs(root):
         if run.state.is_active:
             jobs.stop(run.run_id, root)
-    wait_until(lambda: not any(run.state.is_active for run in runs.list_runs(root)), timeout=120)
+    try:
+        wait_until(lambda: not any(jobs.watch(run.run_id, root).state.is_active for run in runs.list_runs(root)), 120)
+    except TimeoutError:
+        states = [(run.run_id, run.state.value, run.message) for run in runs.list_runs(root)]
+        raise TimeoutError(f"runs did not end after Stop: {states}") from None
 
 
-def time_starts(browser, warm_worker: bool, rounds: int) -> list[float]:
-    """Return the seconds from Start to the first point drawn, for each round on a fresh server."""
-    os.environ["CNNVIZ_WARM_WORKER"] = "1" if warm_worker else "0"
+def time_one_start(browser, warm_worker: bool) -> float:
+    """Return the seconds from Start to the first point drawn, on a fresh server and run store.
+
+    A fresh store each time: a page that already shows a run's curves would count the old chart as
+    the new run's first point.
+    """
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "runs"
         root.mkdir()
         process, url = start_server(root, Path(folder) / "datasets")
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
-        seconds = []
         try:
-            for _ in range(rounds):
-                page.goto(f"{url}/train")
-                start = page.locator(".st-key-train_start button").first
-                expect(start).to_be_enabled(timeout=120_000)
-                if warm_worker:
-                    wait_until(lambda: warm.idle_workers(root), timeout=120)
-                time.sleep(1.0)  # the page settles, as it does before a teacher clicks
-                started = time.perf_counter()
-                start.click()
-                wait_until(lambda: page.evaluate(FIRST_POINT), timeout=120)
-                seconds.append(time.perf_counter() - started)
-                stop_everything(root)
+            page.goto(f"{url}/train")
+            expect(page.get_by_text("No runs yet")).to_be_visible(timeout=120_000)
+            if warm_worker:
+                wait_until(lambda: warm.idle_workers(root), timeout=120)
+            time.sleep(1.0)  # the page settles, as it does before a teacher clicks
+            started = time.perf_counter()
+            page.locator(".st-key-train_start button").first.click()
+            wait_until(lambda: page.evaluate(FIRST_POINT), timeout=120)
+            seconds = time.perf_counter() - started
+            stop_everything(root)
         finally:
             context.close()
             stop_server(process)
     return seconds
+
+
+def time_starts(browser, warm_worker: bool, rounds: int) -> list[float]:
+    """Return the Start-to-first-point seconds of each round, with or without the warm worker."""
+    os.environ["CNNVIZ_WARM_WORKER"] = "1" if warm_worker else "0"
+    return [time_one_start(browser, warm_worker) for _ in range(rounds)]
 
 
 def main() -> None:

@@ -187,7 +187,12 @@ def keep_warm_worker(runs_dir: Path | None = None) -> int | None:
     """Keep one worker with Keras imported waiting for the next Start (the Train page calls this); return a new pid."""
     if not settings.keep_warm_worker() or settings.ray_address():
         return None  # on Ray the trainings run on the cluster's nodes, not beside this server
-    return warm.keep_one_ready(runs_dir or settings.runs_dir())
+    root = runs_dir or settings.runs_dir()
+    if sum(run.state.has_worker for run in runs.list_runs(root)) >= settings.max_jobs():
+        # The next Start would wait in the queue anyway, and importing TensorFlow beside a training's
+        # first batches would slow them: a replacement is started once a slot is free again.
+        return None
+    return warm.keep_one_ready(root)
 
 
 def stop(run_id: str, runs_dir: Path | None = None) -> RunState:
