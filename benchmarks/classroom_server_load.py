@@ -21,13 +21,12 @@ import urllib.parse
 from pathlib import Path
 
 import websockets
-from playwright.async_api import async_playwright, expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from benchmarks import protocol_students
 from benchmarks.classroom_load import measure_classes, parse_session_counts, run_beside_training
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,15 +36,7 @@ STEPS = ["static files (first visit)", "open Convolution", "step the kernel", "o
 
 async def record_static_files(url: str) -> list[str]:
     """Return every URL a fresh Chromium fetches from the server to open Convolution (pictures aside)."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        fetched: list[str] = []
-        page.on("request", lambda request: fetched.append(request.url))
-        await page.goto(f"{url}/convolution")
-        await expect(page.locator("table.cnnviz-grid")).to_have_count(3, timeout=120_000)
-        await browser.close()
-    return [address for address in fetched if address.startswith(url) and "/media/" not in address]
+    return [url + path for path in await protocol_students.record_static_files(url)]
 
 
 def download_over_one_connection(url: str, paths: list[str]) -> int:
