@@ -66,7 +66,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def command_train(arguments: argparse.Namespace) -> int:
     """Train in this process with a progress bar (or detached, through the job launcher); return 0 unless it failed."""
-    from cnnviz.learning import training
+    from cnnviz.learning import streaming, training
     from cnnviz.runtime import jobs
 
     if arguments.recipe is None:
@@ -102,7 +102,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         else:
             folder = runs.create_run(config, arguments.runs_dir)
         print(f"run {folder.name} in {folder}", file=sys.stderr)
-    status = training.train(folder, progress=training.ProgressLine())
+    status = training.train(folder, progress=streaming.ProgressLine())
     print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
     if arguments.recipe is None:
         jobs.refresh(folder.parent)  # this worker's slot is free: start the next queued run

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnviz.learning import training
+from cnnviz.learning import streaming, training
 from cnnviz.runtime import jobs, runs
 from tests.apptest_helpers import run_cnnviz
 from tests.waiting import wait_for
@@ -21,11 +21,11 @@ def state_of(folder):
 
 
 def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypatch):
-    monkeypatch.setattr(training, "BATCH_WRITE_INTERVAL_SECONDS", 0.0)  # every batch, to count them
+    monkeypatch.setattr(streaming, "BATCH_WRITE_INTERVAL_SECONDS", 0.0)  # every batch, to count them
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = np.random.default_rng(0).normal(size=(40, 4)).astype("float32"), np.arange(40) % 2
-    callback = training.make_streaming_callback(tmp_path, epochs=2, batch_size=8, steps=5, progress=None)
+    callback = streaming.make_streaming_callback(tmp_path, epochs=2, batch_size=8, steps=5, progress=None)
     model.fit(x, y, batch_size=8, epochs=2, validation_data=(x, y), callbacks=[callback], verbose=0)
     batches, history = runs.read_jsonl(tmp_path / "batches.jsonl"), runs.read_history(tmp_path)
     assert len(batches) == 10 and batches[-1]["batch"] == 5 and batches[-1]["epoch"] == 2
@@ -39,7 +39,7 @@ def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypat
 def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    callback = training.make_streaming_callback(tmp_path, epochs=1, batch_size=1, steps=100, progress=None)
+    callback = streaming.make_streaming_callback(tmp_path, epochs=1, batch_size=1, steps=100, progress=None)
     seen = []
 
     class RequestStopAtBatch3(keras.callbacks.Callback):
@@ -57,7 +57,7 @@ def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
 def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    callback = training.make_streaming_callback(tmp_path, epochs=3, batch_size=1, steps=10, progress=None)
+    callback = streaming.make_streaming_callback(tmp_path, epochs=3, batch_size=1, steps=10, progress=None)
     validated = []
 
     class RequestStopWhileValidating(keras.callbacks.Callback):

@@ -4,7 +4,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,16 +94,6 @@ def test_the_same_recipe_trains_on_the_jax_backend(tmp_path):
     assert status["state"] == "finished" and status["backend"] == "jax"
 
 
-def wait_until(condition, timeout: float = 300, interval: float = 0.2):
-    """Return condition()'s first truthy value, or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout} s")
-
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
 def test_stop_on_the_jax_backend_keeps_a_model_tensorflow_loads(tmp_path):
@@ -114,7 +104,7 @@ def test_stop_on_the_jax_backend_keeps_a_model_tensorflow_loads(tmp_path):
     with open(tmp_path / "worker.log", "w") as log:
         worker = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
-            folder = wait_until(lambda: next(runs_dir.glob("*/batches.jsonl"), None)).parent
+            folder = wait_for(lambda: next(runs_dir.glob("*/batches.jsonl"), None), timeout=300).parent
             assert run_cnnviz("stop", folder.name, "--runs-dir", str(runs_dir)).returncode == 0
             assert worker.wait(timeout=300) == 0, (tmp_path / "worker.log").read_text()[-3000:]
         finally:

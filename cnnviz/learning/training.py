@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -16,11 +15,11 @@ from pathlib import Path
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import recipes
 from cnnviz.learning.recipes import NetworkInput, Recipe
+from cnnviz.learning.streaming import ProgressLine, save_model, worker_callbacks
 from cnnviz.runtime import runs, system
 from cnnviz.runtime.runs import RunConfig, RunState
 
 IN_MEMORY_BYTES = 1_000_000_000  # a folder split up to 1 GB of uint8 pixels is decoded once and held
-BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
 
 
 def default_config(recipe: str, dataset: str, **overrides) -> RunConfig:
@@ -49,146 +48,6 @@ def prepare_backend() -> None:
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-class ProgressLine:
-    """The CLI's progress bar: epoch, batches, images/s and ETA on one line."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-
-    def show(self, record: dict) -> None:
-        """Redraw the line for a batch record."""
-        done = record["batch"] / max(record["batches"], 1)
-        bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
-        eta = time.strftime("%M:%S", time.gmtime(record.get("eta_seconds") or 0))
-        self.stream.write(
-            f"\repoch {record['epoch']}/{record['epochs']} [{bar}] {record['batch']}/{record['batches']}"
-            f" · {record['images_per_second']:,.0f} images/s · ETA {eta}"
-            f" · loss {record.get('loss', float('nan')):.4f} acc {record.get('accuracy', float('nan')):.4f}"
-        )
-        self.stream.flush()
-
-    def end_epoch(self, record: dict) -> None:
-        """Finish the epoch's line with its validation results."""
-        self.stream.write(
-            f"\n  epoch {record['epoch']}: val_loss {record.get('val_loss', float('nan')):.4f}"
-            f" val_accuracy {record.get('val_accuracy', float('nan')):.4f} ({record['seconds']:.1f} s)\n"
-        )
-
-
-def make_streaming_callback(
-    folder: Path, epochs: int, batch_size: int, steps: int, progress: ProgressLine | None, epoch_offset: int = 0
-):
-    """Return the Keras callback that streams metrics to the run store and honours Stop within one batch.
-
-    Keras 3.15 converts every batch's logs to Python floats (a device sync on a GPU) before calling
-    any on_*_batch_end, unless every callback is `async_safe`: then JAX and PyTorch make those calls
-    on a thread pool and the training loop never waits (TensorFlow has no async dispatch: there bare
-    Keras converts the logs every batch too). So this callback is async_safe: a lock guards its state,
-    a late or out-of-order batch is not written, Stop is also checked at each batch's begin (always
-    called in the loop itself), and the flags are set on `self._model`, because the `model` property
-    syncs JAX's state into the variables, which from a pool thread races the next step's donation
-    ("Array has been deleted" at the epoch-end save).
-    """
-    import shutil
-    import threading
-
-    import keras
-
-    class StreamingCallback(keras.callbacks.Callback):
-        async_safe = True  # see the docstring: batch-end calls may run on a thread pool
-
-        def on_train_begin(self, logs=None):
-            self.stop_file = folder / runs.STOP_FILE
-            earlier = [r for r in runs.read_history(folder) if not r.get("partial")]
-            self.best = max((r.get("val_accuracy") or 0 for r in earlier), default=0)
-            self.lock = threading.Lock()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch_offset + epoch + 1  # 1-based, counting on across fine-tuning stages
-            self.epoch_started = self.last_write = self.window_started = time.perf_counter()
-            self.window_images, self.last_batch = 0, -1
-
-        def check_stop(self, evaluating: bool = False) -> None:
-            if self.stop_file.exists():  # a stat per batch: microseconds
-                self._model.stop_training = True  # not self.model: see the docstring
-                if evaluating:  # Stop during validation: end it now, not after the whole split
-                    self._model.stop_evaluating = True
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.check_stop()
-
-        def on_test_batch_begin(self, batch, logs=None):
-            self.check_stop(evaluating=True)
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.check_stop()
-            with self.lock:
-                self.stream_batch(batch, logs)
-
-        def on_test_batch_end(self, batch, logs=None):
-            self.check_stop(evaluating=True)
-
-        def stream_batch(self, batch, logs) -> None:
-            now = time.perf_counter()
-            self.window_images += batch_size
-            last = batch + 1 >= steps
-            first = self.last_batch < 0  # an epoch's first batch: the curve shows at once that it moves
-            recent = now - self.last_write < BATCH_WRITE_INTERVAL_SECONDS
-            if batch <= self.last_batch or (recent and not (last or first)):
-                return
-            rate = self.window_images / max(now - self.window_started, 1e-9)
-            remaining_batches = (steps - batch - 1) + steps * (epochs - self.epoch)
-            record = {
-                "time": time.time(),
-                "epoch": self.epoch,
-                "epochs": epochs,
-                "batch": batch + 1,
-                "batches": steps,
-                "images_per_second": rate,
-                "eta_seconds": remaining_batches * batch_size / rate,
-                **{key: float(value) for key, value in (logs or {}).items()},
-            }
-            runs.append_jsonl(folder / "batches.jsonl", record)
-            if progress:
-                progress.show(record)
-            self.last_write, self.window_started, self.window_images, self.last_batch = now, now, 0, batch
-
-        def copy_as_best(self, saved: Path) -> None:
-            # A file copy, not a second save: serialising the model again costs a GPU epoch ~5% on small sets.
-            temporary = folder / ".best.partial.keras"
-            shutil.copyfile(saved, temporary)
-            os.replace(temporary, folder / "best.keras")
-
-        def on_epoch_end(self, epoch, logs=None):
-            learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-            record = {
-                "epoch": self.epoch,
-                "time": time.time(),
-                "seconds": time.perf_counter() - self.epoch_started,
-                "learning_rate": float(learning_rate),
-                **{key: float(value) for key, value in (logs or {}).items()},
-            }
-            if self.model.stop_training:
-                record["partial"] = True  # stopped mid-epoch: Keras still validates and ends the epoch
-            # The model first, then the history line: a kill between the two loses only this epoch.
-            save_model(self.model, folder / "model.keras")
-            if not record.get("partial") and (record.get("val_accuracy") or 0) > self.best:
-                self.best = record["val_accuracy"]
-                self.copy_as_best(folder / "model.keras")
-            runs.append_jsonl(folder / "history.jsonl", record)
-            if progress:
-                progress.end_epoch(record)
-
-    return StreamingCallback()
-
-
-def save_model(model, path: Path) -> None:
-    """Save a model atomically (a temp file, then os.replace), so a reader never sees half a file."""
-    temporary = path.with_name(f".{path.stem}.partial.keras")
-    model.save(temporary)
-    os.replace(temporary, path)
 
 
 def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
@@ -371,23 +230,6 @@ def extract_features(folder: Path, dataset, weights, batch_size: int):
         stacked = np.concatenate(features)
         splits.append(Split(split.name, split.labels, stacked.shape[1:], stacked))
     return splits[0], splits[1], splits[0].image_shape
-
-
-def worker_callbacks(
-    folder: Path, epochs: int, batch_size: int, steps: int, progress: ProgressLine | None = None, epoch_offset: int = 0
-) -> list:
-    """Return every callback the worker trains with: the run-store stream and TensorBoard."""
-    streaming = make_streaming_callback(folder, epochs, batch_size, steps, progress, epoch_offset)
-    return [streaming, *tensorboard_callbacks(folder)]
-
-
-def tensorboard_callbacks(folder: Path) -> list:
-    """Return Keras's TensorBoard callback where TensorFlow is there to write the logs."""
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        return []
-    return [keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard"), profile_batch=0)]
 
 
 def evaluate(folder: Path) -> dict:

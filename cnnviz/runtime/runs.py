@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -21,6 +18,7 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError, RunNotFound
 from cnnviz.runtime import settings
+from cnnviz.runtime.json_files import append_jsonl, read_json, read_jsonl, write_json  # noqa: F401 - part of the store's face
 from cnnviz.runtime.run_config import (  # noqa: F401 - the config's names are part of the run store's face
     DATASET_TITLES,
     MAX_LABEL_LENGTH,
@@ -242,50 +240,6 @@ def run_dir(run_id: str, runs_dir: Path | None = None) -> Path:
     if not folder.is_dir():
         raise RunNotFound(f"There is no run {run_id} in {runs_dir or settings.runs_dir()}.")
     return folder
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically: a temp file in the same folder, then os.replace."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=1, default=str)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def read_json(path: Path, default: dict | None = None) -> dict:
-    """Return a JSON file's object, or `default` when it is missing or unreadable."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {} if default is None else default
-    return data if isinstance(data, dict) else ({} if default is None else default)
-
-
-def append_jsonl(path: Path, record: dict) -> None:
-    """Append one JSON line (one write call, so a reader sees whole lines or a torn last one)."""
-    with open(path, "a") as stream:
-        stream.write(json.dumps(record, default=float) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Return every whole JSON line of a file; a torn or garbled line (a writer mid-write) is skipped."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return []
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def read_history(folder: Path) -> list[dict]:
