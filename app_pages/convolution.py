@@ -214,7 +214,7 @@ elif choice == LEARNED:
     if photo_kernel.shape[2] == 3:
         photo_input = photo.astype(float) / 255  # the model's own Rescaling(1/255): an RGB filter on the RGB photo
     else:
-        photo_kernel = photo_kernel.sum(axis=2)
+        photo_kernel = photo_kernel[..., 0]  # a grey-input network: one channel
     st.caption(f"Filter weights per channel, bias {convolution.format_number(round(photo_bias, 4))}:")
     st.code(
         "\n\n".join(convolution.format_grid(np.round(photo_kernel[..., c], 3)) for c in range(photo_kernel.shape[2]))

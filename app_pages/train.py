@@ -151,8 +151,7 @@ def show_run(run_id: str) -> None:
     # Fragments may only draw inside themselves: the state line and Stop share one row here.
     status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
     show = {"failed": status_column.error, "finished": status_column.success, "stopped": status_column.warning}
-    device = run.device if run.backend in run.device else f"{run.device} · backend {run.backend}"
-    show.get(run.state.value, status_column.info)(f"**{run.state.value}**: {run.message} · {device}")
+    show.get(run.state.value, status_column.info)(f"**{run.state.value}**: {run.message} · {run.describe_device()}")
     progress = run.progress()
     if progress is not None:
         st.progress(progress.fraction, text=progress.describe())

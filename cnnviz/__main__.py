@@ -121,7 +121,7 @@ def command_experiment(arguments: argparse.Namespace) -> int:
         print(experiment_id)
         return 0
     finished = experiment.wait(experiment_id, arguments.runs_dir)
-    print(experiment.format_table([experiment.summarize(run) for run in finished]))
+    print(format_rows([experiment.summarize(run).as_row() for run in finished]))
     print(f"{len(finished)} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 1 if any(run.state is RunState.FAILED for run in finished) else 0
 
@@ -132,11 +132,15 @@ def command_runs(arguments: argparse.Namespace) -> int:
     if not rows:
         print(f"no runs in {arguments.runs_dir or settings.runs_dir()}")
         return 0
-    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in rows[0]}
-    print("  ".join(key.ljust(width) for key, width in widths.items()))
-    for row in rows:
-        print("  ".join(str(row[key]).ljust(width) for key, width in widths.items()))
+    print(format_rows(rows))
     return 0
+
+
+def format_rows(rows: list[dict]) -> str:
+    """Return table rows (dicts with the same keys) as aligned text, a header line first."""
+    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in rows[0]}
+    lines = [list(widths), *([str(row[key]) for key in widths] for row in rows)]
+    return "\n".join("  ".join(cell.ljust(widths[key]) for cell, key in zip(line, widths)).rstrip() for line in lines)
 
 
 def main(argv: list[str] | None = None) -> int:

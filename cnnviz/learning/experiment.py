@@ -77,6 +77,19 @@ class VariantResult:
     min_val_loss_epoch: int | None
     val_loss_growth: float | None  # final validation loss ÷ its minimum
 
+    def as_row(self) -> dict:
+        """Return the variant as a row of the experiment's table."""
+        return {
+            "variant": self.variant,
+            "state": self.state,
+            "epochs": self.epochs,
+            "best val acc": percent(self.best_val_accuracy),
+            "at epoch": self.best_epoch or "",
+            "final gap": points(self.final_gap),
+            "val loss min at": self.min_val_loss_epoch or "",
+            "val loss ×min": "" if self.val_loss_growth is None else f"{self.val_loss_growth:.2f}",
+        }
+
 
 def plan_for(dataset: str, limit: int | None = None, epochs: int | None = None) -> ExperimentPlan:
     """Return the measured plan for a dataset, with the limit or epochs given instead where given."""
@@ -167,26 +180,6 @@ def summarize(run: Run) -> VariantResult:
         min_val_loss_epoch=report.get("min_val_loss_epoch"),
         val_loss_growth=growth,
     )
-
-
-def format_table(results: list[VariantResult]) -> str:
-    """Return the experiment's table as aligned text for a terminal."""
-    header = ["variant", "state", "epochs", "best val acc", "at epoch", "final gap", "val loss min at", "val loss ×min"]
-    rows = [
-        [
-            result.variant,
-            result.state,
-            str(result.epochs),
-            percent(result.best_val_accuracy),
-            str(result.best_epoch or ""),
-            points(result.final_gap),
-            str(result.min_val_loss_epoch or ""),
-            "" if result.val_loss_growth is None else f"{result.val_loss_growth:.2f}",
-        ]
-        for result in results
-    ]
-    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in [header, *rows])
 
 
 def percent(value: float | None) -> str:

@@ -9,25 +9,15 @@ import numpy as np
 from cnnviz.errors import CnnvizError
 
 
-def first_conv_kernels(model_path: str | Path) -> np.ndarray:
-    """Return the first Conv2D layer's kernels of a saved model, shape (k, k, channels, filters)."""
-    return first_conv_weights(model_path)[0]
-
-
 def first_conv_weights(model_path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Return the first Conv2D layer's kernels (k, k, channels, filters) and biases (filters,) of a saved model."""
     path = Path(model_path)
     if not path.is_file():
         raise CnnvizError(f"There is no saved model at {path}: train the run (or let it finish an epoch) first.")
     # Keras is imported here, not at the top, so the mechanics pages that import this module stay light.
-    import keras
+    from cnnviz.learning import explain
 
-    import cnnviz.learning.augment  # noqa: F401  registers the augmentation layer saved inside models
-
-    try:
-        model = keras.saving.load_model(path, safe_mode=True, compile=False)
-    except (OSError, ValueError, TypeError) as error:
-        raise CnnvizError(f"The model at {path} could not be loaded ({error}). Train the run again.") from None
+    model = explain.load_model_file(path)  # safe mode, with the messages a broken or unsafe file gets
     layer = find_first_conv2d(model)
     if layer is None:
         raise CnnvizError(f"The model at {path} has no Conv2D layer: pick a run of a convolutional recipe.")
@@ -48,11 +38,3 @@ def find_first_conv2d(model: object) -> object | None:
         if nested is not None:
             return nested
     return None
-
-
-def kernel_for_grey(kernels: np.ndarray, filter_index: int) -> np.ndarray:
-    """Return one filter's kernel summed over its channels: what it does to a grey image repeated in R, G and B."""
-    kernels = np.asarray(kernels, dtype=float)
-    if not 0 <= filter_index < kernels.shape[3]:
-        raise CnnvizError(f"Filter {filter_index + 1} does not exist; this layer has {kernels.shape[3]}.")
-    return kernels[:, :, :, filter_index].sum(axis=2)

@@ -148,6 +148,10 @@ class Run:
         host = self.status.get("ray_host")
         return f"{device} · Ray node {host}" if host else device
 
+    def describe_device(self) -> str:
+        """Return device and backend in one line ('CPU (tensorflow)'; older runs recorded them apart)."""
+        return self.device if self.backend in self.device else f"{self.device} · backend {self.backend}"
+
     @property
     def backend(self) -> str:
         """Return the Keras backend the run trains with."""
