@@ -10,7 +10,6 @@ recorded as failed, never checking processes themselves.
 from __future__ import annotations
 
 import fcntl
-import os
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import ray_jobs, runs, settings, warm
+from cnnviz.runtime import ray_jobs, runs, settings, system, warm
 from cnnviz.runtime.runs import Run, RunConfig, RunState
 
 DEAD_WORKER_RECHECK_SECONDS = 0.5
@@ -61,20 +60,16 @@ def worker_problem(pid: int | None, run_id: str) -> str | None:
     """Return why `pid` is not this run's live worker (dead, a zombie, a reused pid), or None when it is."""
     if not pid:
         return "no worker pid recorded"
+    problem = system.process_problem(pid)
+    if problem is not None:
+        return problem
     try:
-        os.waitpid(pid, os.WNOHANG)  # reap our own finished child, so it does not linger as a zombie
-    except ChildProcessError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as stat_file:
-            if stat_file.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                return f"process {pid} has exited"
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             if run_id.encode() not in cmdline.read() and not warm.is_training(pid, run_id):
                 return f"process {pid} is another program now"
     except FileNotFoundError:
         return f"process {pid} is gone"
-    except (OSError, IndexError) as error:
+    except OSError as error:
         return f"process {pid} could not be checked: {error}"
     return None
 

@@ -125,3 +125,20 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def process_problem(pid: int) -> str | None:
+    """Return why process `pid` is not running (exited but not reaped, gone, unreadable), or None when it runs."""
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap our own finished child, so it does not linger as a zombie
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            if stat_file.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return f"process {pid} has exited"
+    except FileNotFoundError:
+        return f"process {pid} is gone"
+    except (OSError, IndexError) as error:
+        return f"process {pid} could not be checked: {error}"
+    return None

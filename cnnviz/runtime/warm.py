@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import runs
+from cnnviz.runtime import runs, system
 
 POLL_SECONDS = 0.05
 IDLE_LIMIT_SECONDS = 30 * 60
@@ -63,15 +63,7 @@ def is_training(pid: int, run_id: str) -> bool:
 
 def is_alive(pid: int) -> bool:
     """Return whether a process exists and is not a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)  # reap our own finished child
-    except ChildProcessError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as stat_file:
-            return stat_file.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
+    return system.process_problem(pid) is None
 
 
 def idle_workers(root: Path) -> list[int]:
