@@ -19,6 +19,12 @@ def speed_up_server_sockets() -> int:
 
 
 @st.cache_resource
+def preload_lazy_modules() -> None:
+    """Import what Streamlit loads lazily (pandas, for tables) once per server, while the first page is read."""
+    server.import_in_background()
+
+
+@st.cache_resource
 def describe_machine() -> tuple[str, str, dict[str, str]]:
     """Return device, Keras backend and package versions, looked up once per server."""
     return system.describe_device(), system.keras_backend(), system.package_versions()
@@ -76,3 +82,4 @@ try:
     navigation.run()
 finally:
     server.freeze_after_keras_import()  # once per server, on the run that first imported Keras
+    preload_lazy_modules()

@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import sys
+import threading
 
 
 def freeze_after_keras_import() -> bool:
@@ -42,3 +43,16 @@ def set_tcp_nodelay_on_all_sockets() -> int:
         except OSError:  # closed meanwhile, or not a TCP socket after all
             continue
     return changed
+
+
+def import_in_background(names: tuple[str, ...] = ("pandas",)) -> threading.Thread:
+    """Import, on a thread of their own, modules that Streamlit loads only when a page first needs them."""
+    # Streamlit 1.67 imports pandas at the first st.dataframe or st.table of the server: 0.45 s inside that
+    # page's run. On the Train page it was the first run after Start, and the curve waited for it.
+    def import_all() -> None:
+        for name in names:
+            __import__(name)
+
+    thread = threading.Thread(target=import_all, name="cnnviz-preload", daemon=True)
+    thread.start()
+    return thread

@@ -15,6 +15,7 @@ st.markdown(
     "reload, or open a second browser, and it keeps going. Stop saves what it has."
 )
 
+POLL_SECONDS, FIRST_POINT_POLL_SECONDS, RUNS_TABLE_POLL_SECONDS = 0.5, 0.2, 2.0
 DATASETS = {"Fashion-MNIST": "fashion_mnist", "LFW faces (200 images: watch it overfit)": "lfw_faces"}
 SERVER_FOLDER = "folder path on this server"
 
@@ -124,7 +125,10 @@ with ui.explained_errors():
     jobs.keep_warm_worker()  # the next Start hands its run to a process with Keras already imported
     all_runs = runs.list_runs()
 if not all_runs:
-    st.info("No runs yet: press Start.")
+    st.info("No runs yet: press Start. The curves will stream in here.")
+    # Empty axes now, not on the first point: the browser loads its chart library (megabytes of JavaScript)
+    # while the class reads the page, instead of for ~2 s after Start (benchmarks/start_latency.py).
+    st.plotly_chart(plots.training_figure([], [], int(epochs)), key="train_curves")
     st.stop()
 labels = {run.run_id: f"{run.label} ({run.run_id[9:15]})" for run in all_runs}
 active = [run.run_id for run in all_runs if run.state.is_active]
@@ -133,11 +137,15 @@ if st.session_state.get("train_follow") in labels:
 if st.session_state.get("train_run") not in labels:
     st.session_state.train_run = active[0] if active else all_runs[0].run_id  # re-attach to what is running
 run_id = st.selectbox("Run", list(labels), key="train_run", format_func=labels.get)
+# Until the first point shows, poll five times a second: Start should draw a curve at once. Then twice a
+# second, which is what a whole class watching its curves can afford on one server.
+awaiting_first_point = run_id in active and not next(r for r in all_runs if r.run_id == run_id).has_batch_points
+poll_seconds = (FIRST_POINT_POLL_SECONDS if awaiting_first_point else POLL_SECONDS) if run_id in active else None
 
 
-@st.fragment(run_every=0.5 if run_id in active else None)
+@st.fragment(run_every=poll_seconds)
 def show_run(run_id: str) -> None:
-    """Draw a run's state, progress, curves and the runs table; refreshed twice a second while it is active."""
+    """Draw a run's state, progress and curves; refreshed while it is active."""
     with ui.explained_errors():
         run = jobs.watch(run_id)
     if run_id in active and not run.state.is_active:
@@ -164,13 +172,21 @@ def show_run(run_id: str) -> None:
             args=(run_id,),
             disabled=run.state is runs.RunState.STOPPING,
         )
-    figure = plots.training_figure(run.batches(), run.epochs, run.config.epochs)
-    st.plotly_chart(figure, key="train_curves")
+    batches = run.batches()
+    st.plotly_chart(plots.training_figure(batches, run.epochs, run.config.epochs), key="train_curves")
+    if awaiting_first_point and len(batches) >= 3:
+        st.rerun()  # the first points have been on screen a while (one per 0.4 s): back to the slower poll
+
+
+@st.fragment(run_every=RUNS_TABLE_POLL_SECONDS if active else None)
+def show_runs_table() -> None:
+    """Draw every run of the server with its state; refreshed every few seconds while any is active."""
     st.subheader("Runs on this server")
     st.dataframe([each.as_row() for each in runs.list_runs()], hide_index=True, width="stretch")
 
 
 show_run(run_id)
+show_runs_table()
 run = runs.load_run(run_id)
 download_model, download_history, rename_column = st.columns(3)
 if run.model_path is not None and not run.state.is_active:

@@ -199,6 +199,15 @@ def test_a_worker_is_declared_dead_only_for_a_reason_seen_twice(tmp_path):
     assert jobs.confirmed_worker_problem(folder, folder.name) is None  # it ended and said so: not dead
 
 
+def test_an_in_memory_split_is_fed_as_its_own_array_not_a_float_copy():
+    from cnnviz.data.splits import Split
+
+    pixels = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4, 1)
+    split = Split("train", np.array([0, 1]), (4, 4, 1), pixels)
+    inputs = training.fit_inputs(split, (4, 4, 1), batch_size=2, shuffle=True, seed=0)
+    assert inputs["x"] is pixels and inputs["y"] is split.labels
+
+
 def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, monkeypatch):
     from PIL import Image
 

@@ -18,6 +18,7 @@ def test_a_warm_worker_takes_the_run_and_the_cap_still_queues_the_next(tmp_path,
     monkeypatch.setenv("CNNVIZ_MAX_JOBS", "1")
     pid = jobs.keep_warm_worker(tmp_path) or int((tmp_path / ".warm" / "starting").read_text())
     wait_for(lambda: warm.idle_workers(tmp_path), timeout=120)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10, "pages answer first"
     assert jobs.keep_warm_worker(tmp_path) is None, "one waiting worker is enough"
     first, second = jobs.start(quick_config(), tmp_path), jobs.start(quick_config(), tmp_path)
     run = runs.load_run(first, tmp_path)

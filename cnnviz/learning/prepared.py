@@ -53,10 +53,10 @@ def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> Non
     variables = [*model.variables, *model.optimizer.variables, *random_states(model)]
     saved = [np.array(keras.ops.convert_to_numpy(variable)) for variable in variables]
     # One full batch and a partial one: Keras then gives its dataset an unknown batch size, as for any real
-    # split that does not divide evenly (a static size would make the real fit trace again). Labels are int64,
-    # as the splits hold them. One step of each is enough to trace.
+    # split that does not divide evenly (a static size would make the real fit trace again). Pixels are
+    # uint8 and labels int64, as training.fit_inputs feeds them. One step of each is enough to trace.
     count = config.batch_size + 1
-    zeros, labels = np.zeros((count, *build_options["input_shape"]), "float32"), np.zeros(count, "int64")
+    zeros, labels = np.zeros((count, *build_options["input_shape"]), "uint8"), np.zeros(count, "int64")
     model.fit(
         zeros,
         labels,

@@ -166,6 +166,7 @@ def spawn(arguments: list[str], folder: Path) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    system.lower_priority(process.pid, settings.worker_niceness())
     return process.pid
 
 

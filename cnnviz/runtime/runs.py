@@ -194,6 +194,12 @@ class Run:
         """Return the recent batch records of the live curve."""
         return read_jsonl(self.folder / "batches.jsonl")
 
+    @property
+    def has_batch_points(self) -> bool:
+        """Return whether the worker has written its first batch point yet (a file check, no parsing)."""
+        path = self.folder / "batches.jsonl"
+        return path.is_file() and path.stat().st_size > 0
+
     def progress(self) -> Progress | None:
         """Return where the training is, from its latest batch record, while it is active."""
         records = self.batches() if self.state.has_worker else []

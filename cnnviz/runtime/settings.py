@@ -55,3 +55,8 @@ def ray_address() -> str | None:
 def keep_warm_worker() -> bool:
     """Return whether the Train page keeps a worker with Keras imported waiting (CNNVIZ_WARM_WORKER, default 1)."""
     return os.environ.get("CNNVIZ_WARM_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def worker_niceness() -> int:
+    """Return how many nice steps below the server workers run (CNNVIZ_WORKER_NICE, default 10; 0: the same)."""
+    return read_int("CNNVIZ_WORKER_NICE", 10, minimum=0)

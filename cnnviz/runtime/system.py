@@ -142,3 +142,17 @@ def process_problem(pid: int) -> str | None:
     except (OSError, IndexError) as error:
         return f"process {pid} could not be checked: {error}"
     return None
+
+
+def lower_priority(pid: int, niceness: int) -> None:
+    """Run a worker `niceness` steps below this process: pages answer first, training takes what is left.
+
+    Called right after the worker starts, before it creates any thread (threads inherit the value).
+    Lowering one's own child's priority needs no privilege; a failure only leaves it at the server's.
+    """
+    if niceness <= 0:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, 0) + niceness, 19))
+    except (OSError, AttributeError):  # gone already, or a platform without setpriority
+        pass

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import runs, system
+from cnnviz.runtime import runs, settings, system
 
 POLL_SECONDS = 0.05
 IDLE_LIMIT_SECONDS = 30 * 60
@@ -114,6 +114,7 @@ def keep_one_ready(root: Path) -> int | None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    system.lower_priority(process.pid, settings.worker_niceness())
     starting.write_text(str(process.pid))
     return process.pid
 
