@@ -298,6 +298,12 @@ def test_the_server_config_turns_source_watching_off():
     assert '\nfileWatcherType = "none"\n' in config.split("[server]", 1)[1].split("\n[", 1)[0]
 
 
+def test_the_server_config_turns_the_second_collection_after_each_run_off():
+    # Streamlit's gc.collect(2) after every run came on top of keras.backend.clear_session()'s own.
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert "\npostScriptGC = false\n" in config.split("[runner]", 1)[1].split("\n[", 1)[0]
+
+
 def test_importing_cnnviz_never_imports_streamlit():
     script = (
         "import importlib, pkgutil, sys, cnnviz\n"

@@ -28,3 +28,30 @@ def test_nothing_is_frozen_before_keras_is_imported(monkeypatch):
     frozen = gc.get_freeze_count()
     assert server.freeze_after_keras_import() is False
     assert gc.get_freeze_count() == frozen
+
+
+def test_freezing_happens_again_only_when_modules_were_added(monkeypatch):
+    import keras  # noqa: F401 - freezing starts once Keras is loaded
+
+    monkeypatch.setattr(server, "modules_at_last_freeze", 0)
+    assert server.freeze_after_keras_import() is True and gc.get_freeze_count() > 100_000
+    assert server.freeze_after_keras_import() is False, "nothing new loaded: no second collection"
+    monkeypatch.setitem(sys.modules, "cnnviz_test_new_module", type(sys)("cnnviz_test_new_module"))
+    assert server.freeze_after_keras_import() is True, "a new module's objects are long-lived too"
+    gc.unfreeze()  # leave this test process's collector as it found it
+
+
+def test_the_keras_reset_streamlit_makes_after_each_run_no_longer_collects(monkeypatch):
+    import keras
+
+    monkeypatch.setattr(keras.backend, "clear_session", keras.backend.clear_session)  # restored afterwards
+    assert server.skip_collection_in_keras_clear_session() is True
+    assert server.skip_collection_in_keras_clear_session() is False, "wrapped once"
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *arguments: collections.append(arguments) or 0)
+    keras.layers.Dense(3)  # takes the name "dense": clear_session resets the names Keras hands out
+    keras.backend.clear_session()
+    assert collections == [], "no full collection after every script run"
+    assert keras.layers.Dense(3).name == "dense", "the reset itself still happens"
+    keras.backend.clear_session(free_memory=True)
+    assert len(collections) == 1, "asking for it explicitly still collects"
