@@ -82,5 +82,5 @@ try:
     navigation.run()
 finally:
     server.freeze_after_keras_import()  # on the run that first imported Keras, then when modules are added
-    server.skip_collection_in_keras_clear_session()
+    server.throttle_collection_in_keras_clear_session()
     preload_lazy_modules()

@@ -28,8 +28,8 @@ def load_model(run_id: str, modified: float):
 
 @st.cache_data(max_entries=8)
 def decode(data: bytes) -> np.ndarray:
-    """Decode an upload to uint8 RGB."""
-    return images.load_image(data)
+    """Decode an upload to uint8 RGB, at most 1024 pixels on its longer side (the networks take 28 to 224)."""
+    return images.load_image(data, max_side=1024)
 
 
 @st.cache_resource(max_entries=2)

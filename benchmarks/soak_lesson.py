@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
-import numpy as np
 from PIL import Image
 
 from benchmarks.protocol_students import (
@@ -33,7 +32,7 @@ from benchmarks.protocol_students import (
 from cnnviz.data import images
 
 PHOTO_LONG_SIDE = 1200  # a phone photo scaled for the web: about 150-250 kB as JPEG
-AUGMENTATION_LONG_SIDE = 600  # what the Augmentation page shrinks an upload to
+AUGMENTATION_LONG_SIDE = 400  # what the Augmentation page shrinks an upload to (UPLOAD_LONG_SIDE)
 CONVOLUTION_STEPS = (2, 3, 4)
 
 
@@ -84,7 +83,7 @@ def make_photos(count: int) -> list[Photo]:
         picture = Image.fromarray(pixels).resize((round(width * scale), round(height * scale)), Image.LANCZOS)
         buffer = io.BytesIO()
         picture.save(buffer, format="JPEG", quality=85)
-        shown = images.shrink_to_fit(np.zeros((picture.height, picture.width, 3), np.uint8), AUGMENTATION_LONG_SIDE)
+        shown = images.load_image(buffer.getvalue(), max_side=AUGMENTATION_LONG_SIDE)  # as the page decodes it
         photos.append(Photo(buffer.getvalue(), f"original: {shown.shape[0]}×{shown.shape[1]}"))
     return photos
 

@@ -188,3 +188,14 @@ def test_invert_and_crop_to_the_object_make_a_photo_look_like_fashion_mnist():
     assert cropped[cropped.shape[0] // 2, cropped.shape[1] // 2, 0] == 10
     blank = np.zeros((30, 30, 3), dtype=np.uint8)
     assert images.crop_to_object(blank).shape == (30, 30, 3), "nothing stands out: the whole photo"
+
+
+def test_a_large_jpeg_is_decoded_small_directly_and_matches_a_full_decode_shrunk():
+    photo = np.kron(images.load_sample_photo("rocket"), np.ones((3, 3, 1), np.uint8))  # 1281×1920, a phone's
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, format="JPEG", quality=90)
+    small = images.load_image(buffer.getvalue(), max_side=400)
+    full = images.shrink_to_fit(images.load_image(buffer.getvalue()), 400)
+    assert small.shape == full.shape == (267, 400, 3)
+    assert np.abs(small.astype(int) - full).mean() < 2, "draft decoding changes the picture by a grey level or so"
+    assert images.load_image(buffer.getvalue(), max_side=4000).shape == photo.shape, "never scaled up"

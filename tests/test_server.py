@@ -41,17 +41,21 @@ def test_freezing_happens_again_only_when_modules_were_added(monkeypatch):
     gc.unfreeze()  # leave this test process's collector as it found it
 
 
-def test_the_keras_reset_streamlit_makes_after_each_run_no_longer_collects(monkeypatch):
+def test_the_keras_reset_streamlit_makes_after_each_run_collects_at_most_every_two_seconds(monkeypatch):
     import keras
 
     monkeypatch.setattr(keras.backend, "clear_session", keras.backend.clear_session)  # restored afterwards
-    assert server.skip_collection_in_keras_clear_session() is True
-    assert server.skip_collection_in_keras_clear_session() is False, "wrapped once"
+    assert server.throttle_collection_in_keras_clear_session() is True
+    assert server.throttle_collection_in_keras_clear_session() is False, "wrapped once"
     collections = []
     monkeypatch.setattr(gc, "collect", lambda *arguments: collections.append(arguments) or 0)
+    monkeypatch.setattr(server, "last_collection", 0.0)
     keras.layers.Dense(3)  # takes the name "dense": clear_session resets the names Keras hands out
     keras.backend.clear_session()
-    assert collections == [], "no full collection after every script run"
-    assert keras.layers.Dense(3).name == "dense", "the reset itself still happens"
-    keras.backend.clear_session(free_memory=True)
-    assert len(collections) == 1, "asking for it explicitly still collects"
+    assert keras.layers.Dense(3).name == "dense", "the reset itself happens every time"
+    for _ in range(5):
+        keras.backend.clear_session()  # five more script runs within the same two seconds
+    assert len(collections) == 1, "one full collection, not six"
+    monkeypatch.setattr(server, "last_collection", server.last_collection - server.COLLECTION_INTERVAL_SECONDS)
+    keras.backend.clear_session()
+    assert len(collections) == 2, "the next run after the interval collects again"

@@ -80,7 +80,7 @@ def test_augmentation_upload_in_the_browser(page, server_url, tmp_path):
     photo = tmp_path / "rocket.jpg"
     Image.fromarray(images.load_sample_photo("rocket")).save(photo)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-    expect(page.get_by_text("original: 400×600")).to_be_visible(timeout=30_000)  # shrunk to 600 px
+    expect(page.get_by_text("original: 267×400")).to_be_visible(timeout=30_000)  # shrunk to 400 px
     assert_no_exception(page)
     with urllib.request.urlopen(f"{server_url}/_stcore/health", timeout=10) as response:
         assert response.read().decode().strip() == "ok", "the server still answers after the bad upload"
