@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 
-
 FREEZE_LOCK = threading.Lock()
 modules_at_last_freeze = 0
 

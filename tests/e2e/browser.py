@@ -48,10 +48,13 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90)
     raise ServerDidNotStart(f"streamlit did not answer /_stcore/health within {timeout} s")
 
 
-def start_server(runs_dir: Path, datasets_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Start the app exactly as the README does on a free port; return the process and its URL."""
+def start_server(
+    runs_dir: Path, datasets_dir: Path, extra_arguments: tuple[str, ...] = (), environment: dict | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start the app exactly as the README does on a free port (with any extra flags); return it and its URL."""
     port = find_free_port()
-    environment = os.environ | {"CNNVIZ_RUNS_DIR": str(runs_dir), "CNNVIZ_DATASETS_DIR": str(datasets_dir)}
+    environment = os.environ | (environment or {})
+    environment |= {"CNNVIZ_RUNS_DIR": str(runs_dir), "CNNVIZ_DATASETS_DIR": str(datasets_dir)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -65,6 +68,7 @@ def start_server(runs_dir: Path, datasets_dir: Path) -> tuple[subprocess.Popen, 
             "127.0.0.1",
             "--server.port",
             str(port),
+            *extra_arguments,
         ],
         cwd=ROOT,
         env=environment,
