@@ -60,6 +60,9 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
             col=column,
         )
     figure.update_xaxes(title_text="epoch", range=[0, max(planned_epochs, *epoch_x, *batch_x, 1) * 1.02])
+    figure.update_yaxes(range=[0, 1.02], row=1, col=2)  # accuracy is a fraction: the scale never jumps
+    if not batches and not history:
+        figure.update_yaxes(range=[0, 2.5], row=1, col=1)  # empty axes before Start: a loss's usual start
     figure.update_layout(
         title=title, height=380, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25)
     )
