@@ -44,7 +44,11 @@ def test_freezing_happens_again_only_when_modules_were_added(monkeypatch):
 def test_the_keras_reset_streamlit_makes_after_each_run_collects_at_most_every_two_seconds(monkeypatch):
     import keras
 
-    monkeypatch.setattr(keras.backend, "clear_session", keras.backend.clear_session)  # restored afterwards
+    from keras.src.backend.common import global_state
+
+    # Keras's own function (an AppTest run of app.py in this process may have wrapped it already); the
+    # attribute is restored afterwards.
+    monkeypatch.setattr(keras.backend, "clear_session", global_state.clear_session)
     assert server.throttle_collection_in_keras_clear_session() is True
     assert server.throttle_collection_in_keras_clear_session() is False, "wrapped once"
     collections = []
