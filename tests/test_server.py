@@ -43,7 +43,6 @@ def test_freezing_happens_again_only_when_modules_were_added(monkeypatch):
 
 def test_the_keras_reset_streamlit_makes_after_each_run_collects_at_most_every_two_seconds(monkeypatch):
     import keras
-
     from keras.src.backend.common import global_state
 
     # Keras's own function (an AppTest run of app.py in this process may have wrapped it already); the
