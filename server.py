@@ -16,7 +16,7 @@ modules_at_last_freeze = 0
 
 def freeze_after_keras_import() -> bool:
     """Hide every object alive now from the garbage collector once Keras is imported, and again after
-    each run that loaded new modules (plotly, pandas, a model's layers); return if it did."""
+    each run that loaded new modules (plotly, pandas); return if it did."""
     # Streamlit calls keras.backend.clear_session() after every script run once Keras is loaded, and that
     # runs gc.collect(): 0.21 s over TensorFlow's ~400,000 objects, holding the GIL for every session. After
     # gc.freeze() the collector skips those long-lived module objects and the call takes 0.3 ms. Modules

@@ -172,10 +172,13 @@ def spawn(arguments: list[str], folder: Path) -> int:
 
 def launch(folder: Path) -> int:
     """Give a run to the warm worker when one waits, else start a worker process for it; record its pid."""
-    pid = warm.hand_over(folder, folder.parent)
-    message = "handed to the warm worker" if pid else "starting the worker"
-    pid = pid or spawn(["train", "--run-dir", str(folder)], folder)
-    runs.set_status(folder, RunState.RUNNING, message, pid=pid)
+    def record_hand_over(pid: int) -> None:
+        runs.set_status(folder, RunState.RUNNING, "handed to the warm worker", pid=pid)
+
+    pid = warm.hand_over(folder, folder.parent, record_hand_over)
+    if pid is None:
+        pid = spawn(["train", "--run-dir", str(folder)], folder)
+        runs.set_status(folder, RunState.RUNNING, "starting the worker", pid=pid)
     return pid
 
 

@@ -79,13 +79,19 @@ def idle_workers(root: Path) -> list[int]:
     return found
 
 
-def hand_over(folder: Path, root: Path) -> int | None:
-    """Give a queued run to an idle warm worker; return its pid, or None when none is waiting."""
+def hand_over(folder: Path, root: Path, on_claimed=None) -> int | None:
+    """Give a queued run to an idle warm worker; return its pid, or None when none is waiting.
+
+    `on_claimed(pid)` runs after the claim and before the worker can see its job, so whatever it
+    records (the run's status) comes before the worker's own first status, never after it.
+    """
     for pid in idle_workers(root):
         try:
             os.rename(warm_dir(root) / f"{pid}.idle", warm_dir(root) / f"{pid}.claimed")
         except OSError:
             continue  # claimed by someone else a moment ago
+        if on_claimed is not None:
+            on_claimed(pid)
         temporary = warm_dir(root) / f".{pid}.job.tmp"
         temporary.write_text(str(folder))
         os.replace(temporary, warm_dir(root) / f"{pid}.job")
