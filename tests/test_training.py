@@ -199,13 +199,22 @@ def test_a_worker_is_declared_dead_only_for_a_reason_seen_twice(tmp_path):
     assert jobs.confirmed_worker_problem(folder, folder.name) is None  # it ended and said so: not dead
 
 
-def test_an_in_memory_split_is_fed_as_its_own_array_not_a_float_copy():
+def test_an_in_memory_split_is_fed_as_its_own_uint8_pixels_in_shuffled_batches():
     from cnnviz.data.splits import Split
 
-    pixels = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4, 1)
-    split = Split("train", np.array([0, 1]), (4, 4, 1), pixels)
-    inputs = training.fit_inputs(split, (4, 4, 1), batch_size=2, shuffle=True, seed=0)
-    assert inputs["x"] is pixels and inputs["y"] is split.labels
+    pixels = np.arange(5 * 4 * 4, dtype=np.uint8).reshape(5, 4, 4, 1)
+    split = Split("train", np.arange(5), (4, 4, 1), pixels)
+    feed = training.fit_inputs(split, (4, 4, 1), batch_size=2, shuffle=True, seed=0)
+    epochs = [[(np.asarray(x), np.asarray(y)) for x, y in feed.x] for _ in range(2)]  # TensorFlow: a tf.data pipeline
+    for batches in epochs:
+        assert [len(y) for _, y in batches] == [2, 2, 1] and all(x.dtype == np.uint8 for x, _ in batches)
+        labels = np.concatenate([y for _, y in batches])
+        assert sorted(labels) == [0, 1, 2, 3, 4], "every image once an epoch"
+        for x, y in batches:
+            np.testing.assert_array_equal(x, pixels[y])  # each image with its own label
+    assert [y.tolist() for _, y in epochs[0]] != [y.tolist() for _, y in epochs[1]], "reshuffled every epoch"
+    in_order = training.fit_inputs(split, (4, 4, 1), batch_size=2, shuffle=False, seed=0)
+    assert np.concatenate([np.asarray(y) for _, y in in_order.x]).tolist() == [0, 1, 2, 3, 4]
 
 
 def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, monkeypatch):
@@ -218,13 +227,13 @@ def test_a_folder_split_that_fits_in_memory_is_decoded_once_as_uint8(tmp_path, m
         for index in range(6):
             Image.new("RGB", (40, 30), (40 * index, 100, 200)).save(tmp_path / name / f"{index}.png")
     split = folders.load_folder(tmp_path, image_size=(20, 20)).train
-    inputs = training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0)
-    assert inputs["x"].dtype == np.uint8 and inputs["x"].shape == (len(split), 20, 20, 3)
-    np.testing.assert_array_equal(inputs["x"], split.load(np.arange(len(split)), (20, 20, 3)))
+    feed = training.fit_inputs(split, (20, 20, 3), batch_size=len(split), shuffle=False, seed=0)
+    ((pixels, _),) = list(feed.x)  # one batch of every image, in order
+    assert pixels.dtype == np.uint8 and tuple(pixels.shape) == (len(split), 20, 20, 3)
+    np.testing.assert_array_equal(pixels, split.load(np.arange(len(split)), (20, 20, 3)))
     monkeypatch.setattr(training, "IN_MEMORY_BYTES", 100)
-    assert "y" not in training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0), (
-        "too big: a PyDataset"
-    )
+    too_big = training.fit_inputs(split, (20, 20, 3), batch_size=4, shuffle=True, seed=0)
+    assert isinstance(too_big.x, keras.utils.PyDataset) and too_big.y is None, "too big: a PyDataset of files"
 
 
 def test_validation_batches_are_larger_for_small_images_and_never_smaller_than_training():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from cnnviz.data.feeding import feed_arrays
 from cnnviz.learning import models, recipes
 from cnnviz.runtime.runs import RunConfig
 
@@ -52,19 +53,20 @@ def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> Non
     model.optimizer.build(model.trainable_variables)
     variables = [*model.variables, *model.optimizer.variables, *random_states(model)]
     saved = [np.array(keras.ops.convert_to_numpy(variable)) for variable in variables]
-    # One full batch and a partial one: Keras then gives its dataset an unknown batch size, as for any real
-    # split that does not divide evenly (a static size would make the real fit trace again). Pixels are
-    # uint8 and labels int64, as training.fit_inputs feeds them. One step of each is enough to trace.
+    # One full batch and a partial one, fed as training.fit_inputs feeds a split (uint8 pixels, int64 labels):
+    # the batch size is then unknown, as for any real split that does not divide evenly, and the real fit
+    # does not trace again. One step of each is enough to trace.
     count = config.batch_size + 1
     zeros, labels = np.zeros((count, *build_options["input_shape"]), "uint8"), np.zeros(count, "int64")
+    training = feed_arrays(zeros, labels, config.batch_size, shuffle=True, seed=config.seed)
+    validation = feed_arrays(zeros, labels, config.batch_size, shuffle=False, seed=config.seed)
     model.fit(
-        zeros,
-        labels,
-        batch_size=config.batch_size,
+        **training.as_fit_arguments(),
+        **validation.as_validation_arguments(),
         epochs=1,
         steps_per_epoch=1,
-        validation_data=(zeros, labels),
         validation_steps=1,
+        shuffle=False,  # the feed shuffles (or Keras does not need to: one step on zeros)
         verbose=0,
     )
     for variable, value in zip(variables, saved):

@@ -11,6 +11,7 @@ import os
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import recipes
@@ -18,6 +19,9 @@ from cnnviz.learning.recipes import NetworkInput, Recipe
 from cnnviz.learning.streaming import ProgressLine, save_model, worker_callbacks
 from cnnviz.runtime import runs, system
 from cnnviz.runtime.runs import RunConfig, RunState
+
+if TYPE_CHECKING:
+    from cnnviz.data.feeding import Feed
 
 IN_MEMORY_BYTES = 1_000_000_000  # a folder split up to 1 GB of uint8 pixels is decoded once and held
 VALIDATION_BATCH_PIXELS = 256 * 32 * 32  # validation batches up to this many pixels (256 images of 32×32)
@@ -83,18 +87,20 @@ def load_dataset(config: RunConfig):
     return dataset
 
 
-def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int):
+def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int) -> Feed:
     """Return what model.fit takes for a split: arrays in memory when they fit, else a PyDataset of files."""
+    from cnnviz.data.feeding import Feed, feed_arrays
+
     if split.images is not None and tuple(split.image_shape) == tuple(shape):
-        # The split's own uint8 array, not a float32 copy: TensorFlow's array adapter copies x into one
-        # tensor before the first batch, and 55,000 float32 images took 0.9-1.4 s there against 0.15-0.19 s
-        # as uint8 (the networks cast and scale pixels themselves, so the numbers are the same).
-        return {"x": split.images, "y": split.labels}
+        # The split's own uint8 array, not a float32 copy: TensorFlow copies x into one tensor before the
+        # first batch, and 55,000 float32 images took 0.9-1.4 s there against 0.15-0.19 s as uint8 (the
+        # networks cast and scale pixels themselves, so the numbers are the same).
+        return feed_arrays(split.images, split.labels, batch_size, shuffle, seed)
     if len(split) * math.prod(shape) <= IN_MEMORY_BYTES:
         # Decode every file once, as uint8 (the models scale pixels themselves), not once an epoch on the
         # training thread: on a GPU, decoding 20 JPEGs a step took 8× the step (BENCHMARKS.md, GPU check).
-        return {"x": decode_split(split, shape), "y": split.labels}
-    return {"x": split.as_py_dataset(batch_size, shape, shuffle=shuffle, seed=seed)}
+        return feed_arrays(decode_split(split, shape), split.labels, batch_size, shuffle, seed)
+    return Feed(split.as_py_dataset(batch_size, shape, shuffle=shuffle, seed=seed))
 
 
 def validation_batch_size(batch_size: int, shape: tuple[int, ...]) -> int:
@@ -191,16 +197,15 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         if not model_ready:
             models.compile_model(model, recipe, learning_rate, config.optimizer)
         training = fit_inputs(train_split, shape, config.batch_size, shuffle=True, seed=config.seed)
-        validation = fit_inputs(validation_split, shape, config.batch_size, shuffle=False, seed=config.seed)
+        validation_batch = validation_batch_size(config.batch_size, shape)
+        validation = fit_inputs(validation_split, shape, validation_batch, shuffle=False, seed=config.seed)
         steps = math.ceil(len(train_split) / config.batch_size)
         callbacks = worker_callbacks(folder, done + epochs, config.batch_size, steps, progress, done)
         model.fit(
-            **training,
-            validation_data=tuple(validation.values()) if "y" in validation else validation["x"],
-            batch_size=config.batch_size if "y" in training else None,
-            validation_batch_size=validation_batch_size(config.batch_size, shape) if "y" in validation else None,
+            **training.as_fit_arguments(),
+            **validation.as_validation_arguments(),
             epochs=epochs,
-            shuffle=True,
+            shuffle=training.y is not None,  # a tf.data pipeline or PyDataset shuffles itself
             callbacks=callbacks,
             verbose=0,
         )
@@ -262,8 +267,8 @@ def evaluate(folder: Path) -> dict:
             raise CnnvizError("This dataset has no test split; give the folder a test/ subfolder to evaluate.")
         model = explain.load_run_model(run)
         shape = tuple(model.input_shape[1:])
-        inputs = fit_inputs(dataset.test, shape, run.config.batch_size, shuffle=False, seed=0)
-        results = model.evaluate(**inputs, return_dict=True, verbose=0)
+        inputs = fit_inputs(dataset.test, shape, validation_batch_size(run.config.batch_size, shape), False, 0)
+        results = model.evaluate(**inputs.as_fit_arguments(), return_dict=True, verbose=0)
         evaluation = {
             "state": "finished",
             "images": len(dataset.test),
@@ -276,5 +281,3 @@ def evaluate(folder: Path) -> dict:
         evaluation = {"state": "failed", "message": f"Evaluation crashed: {type(error).__name__}: {error}"}
     runs.write_json(folder / "evaluation.json", evaluation)
     return evaluation
-
-
