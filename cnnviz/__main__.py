@@ -50,6 +50,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     experiment.add_argument("--no-wait", action="store_true", help="queue the four runs and print their ids")
     worker = commands.add_parser("worker", help="a warm worker: import Keras, wait for one run, train it")
     worker.add_argument("--parent", type=int, help="exit when this process (the server) is gone")
+    worker.add_argument("--for-queue", action="store_true", help="exit when no run waits in the queue")
     evaluate = commands.add_parser("evaluate", help="evaluate a run's model on its test split")
     evaluate.add_argument("--run-dir", type=Path, required=True)
     for command in (
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "worker":
             from cnnviz.runtime import warm
 
-            return warm.serve((arguments.runs_dir or settings.runs_dir()).resolve(), arguments.parent)
+            root = (arguments.runs_dir or settings.runs_dir()).resolve()
+            return warm.serve(root, arguments.parent, arguments.for_queue)
         if arguments.command == "evaluate":
             from cnnviz.learning import training
 

@@ -47,3 +47,32 @@ def test_kill_9_of_a_warm_worker_fails_its_run_and_an_orphan_exits(tmp_path):
     )
     server.wait()
     assert orphan.wait(timeout=120) == 0, "a warm worker whose server is gone exits by itself"
+
+
+def test_a_run_that_waits_in_the_queue_starts_in_a_worker_warmed_for_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_JOBS", "1")
+    long_run = training.default_config("fashion_separable", "fashion_mnist", epochs=20, limit=4000)
+    first = jobs.start(long_run, tmp_path)  # no warm worker yet: a process of its own
+    second = jobs.start(quick_config(dropout=True), tmp_path)  # waits, and a worker warms up for it meanwhile
+    pid = int((tmp_path / ".warm" / "starting").read_text())
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        assert b"--for-queue" in cmdline.read().split(b"\0"), "it lives as long as the queue, not its starter"
+    assert runs.load_run(first, tmp_path).pid != pid
+    wait_for(lambda: pid in warm.idle_workers(tmp_path), timeout=120)
+    jobs.stop(first, tmp_path)  # the slot frees: the worker that ends hands the queued run over
+    wait_for(lambda: (jobs.refresh(tmp_path) or True) and jobs.watch(second, tmp_path).state is runs.RunState.FINISHED)
+    assert runs.load_run(second, tmp_path).pid == pid, "the warm worker trained the queued run"
+    log = (tmp_path / ".warm" / "worker.log").read_text()
+    assert "could not prepare" not in log, log[-2000:]
+    wait_for(lambda: not warm.is_alive(pid), timeout=30)
+
+
+def test_a_queue_worker_leaves_when_nothing_waits_but_never_a_run_just_handed_to_it(tmp_path):
+    worker = subprocess.Popen([sys.executable, "-m", "cnnviz", "worker", "--runs-dir", str(tmp_path), "--for-queue"])
+    assert worker.wait(timeout=120) == 0, "an empty queue: it warms up, looks, and exits"
+    assert not list((tmp_path / ".warm").glob(f"{worker.pid}.*"))
+    markers = tmp_path / ".warm"
+    (markers / f"{os.getpid()}.claimed").write_text("")  # someone claimed this worker a moment ago
+    assert not warm.leave(tmp_path), "the job file is on its way: wait for it"
+    (markers / f"{os.getpid()}.idle").write_text("")
+    assert warm.leave(tmp_path) and (markers / f"{os.getpid()}.leaving").exists()

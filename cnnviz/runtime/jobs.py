@@ -143,17 +143,23 @@ def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
 
 
 def launch_queued(root: Path) -> None:
-    """Launch queued runs in the order they were made, up to the job limit."""
+    """Launch queued runs in the order they were made, up to the job limit; warm a worker for the next one."""
     all_runs = [run for run in runs.list_runs(root) if not ray_jobs.is_ray_run(run.status)]  # Ray queues its own
     active = sum(run.state.has_worker for run in all_runs)
-    # In the order they were made: ids made in the same second differ only by their random tail.
-    queued = [run for run in all_runs if run.state is RunState.QUEUED]
-    queued.sort(key=lambda run: (run.created, run.run_id))
-    for run in queued:
-        if active >= settings.max_jobs():
-            break
-        launch(run.folder)
+    waiting = queued_runs(all_runs)
+    while waiting and active < settings.max_jobs():
+        launch(waiting.pop(0).folder)
         active += 1
+    if waiting and settings.keep_warm_worker():
+        # A run that waits for a slot would start cold (4 × ~9 s in the overfitting experiment): a worker that
+        # imports Keras and traces that run's network while this one trains takes it the moment the slot frees.
+        warm.keep_one_ready(root, for_queue=True)
+
+
+def queued_runs(all_runs: list[Run]) -> list[Run]:
+    """Return the queued runs in the order they were made (ids of the same second differ by their random tail)."""
+    queued = [run for run in all_runs if run.state is RunState.QUEUED and not ray_jobs.is_ray_run(run.status)]
+    return sorted(queued, key=lambda run: (run.created, run.run_id))
 
 
 def spawn(arguments: list[str], folder: Path) -> int:
@@ -172,6 +178,7 @@ def spawn(arguments: list[str], folder: Path) -> int:
 
 def launch(folder: Path) -> int:
     """Give a run to the warm worker when one waits, else start a worker process for it; record its pid."""
+
     def record_hand_over(pid: int) -> None:
         runs.set_status(folder, RunState.RUNNING, "handed to the warm worker", pid=pid)
 

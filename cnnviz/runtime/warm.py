@@ -7,10 +7,14 @@ a process, so Start shows a curve point within about a second. The hand-over goe
 
     <pid>.idle     the worker waits; renaming it to <pid>.claimed is the atomic claim
     <pid>.job      the run folder it must train (written by whoever claimed it)
+    <pid>.leaving  the worker gives up waiting: renaming <pid>.idle to it is its own atomic claim, so a
+                   worker never leaves a run it was handed a moment before
 
 A warm worker trains exactly one run and exits (the next one starts clean). It also exits when the
-server that started it is gone, or after IDLE_LIMIT_SECONDS without a job. Whether its run is
-training is checked as for any worker: the pid alive, and this file naming the run.
+server that started it is gone, or after IDLE_LIMIT_SECONDS without a job. The scheduler also starts
+one while runs wait in the queue (`for_queue`): it prepares the network of the next queued run and
+exits when nothing waits any more. Whether its run is training is checked as for any worker: the pid
+alive, and this file naming the run.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import runs, settings, system
+from cnnviz.runtime.runs import RunConfig
 
 POLL_SECONDS = 0.05
+QUEUE_CHECK_SECONDS = 2.0
 IDLE_LIMIT_SECONDS = 30 * 60
 COMMAND_WORD = b"worker"
 
@@ -99,8 +105,12 @@ def hand_over(folder: Path, root: Path, on_claimed=None) -> int | None:
     return None
 
 
-def keep_one_ready(root: Path) -> int | None:
-    """Start a warm worker for this run store unless one is already waiting or starting; return its pid."""
+def keep_one_ready(root: Path, for_queue: bool = False) -> int | None:
+    """Start a warm worker for this run store unless one is already waiting or starting; return its pid.
+
+    The Train page's worker lives as long as the server that started it; one started `for_queue` lives
+    as long as runs wait in the queue (its starter may be a worker about to exit).
+    """
     folder = warm_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     if idle_workers(root):
@@ -112,9 +122,11 @@ def keep_one_ready(root: Path) -> int | None:
             return None  # still importing Keras
     except (OSError, ValueError):
         pass
+    command = [sys.executable, "-m", "cnnviz", "worker", "--runs-dir", str(root)]
+    command += ["--for-queue"] if for_queue else ["--parent", str(os.getpid())]
     with open(folder / "worker.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cnnviz", "worker", "--runs-dir", str(root), "--parent", str(os.getpid())],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -125,8 +137,8 @@ def keep_one_ready(root: Path) -> int | None:
     return process.pid
 
 
-def warm_up() -> None:
-    """Import what a training needs and run one tiny fit, so the first real batch pays for neither."""
+def warm_up(root: Path) -> None:
+    """Import what a training needs and trace the network it will most likely train, before any Start."""
     from cnnviz.learning import training
 
     training.prepare_backend()
@@ -141,6 +153,9 @@ def warm_up() -> None:
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(np.zeros((2, 4, 4, 1), "float32"), np.zeros(2), epochs=1, verbose=0)
     keras.backend.clear_session()
+    next_run = next_queued_config(root)
+    if next_run is not None and prepare_network(next_run):
+        return
     try:
         datasets.load_fashion_mnist(limit=10)  # the class's first dataset, read once into the cache
     except CnnvizError:
@@ -148,43 +163,90 @@ def warm_up() -> None:
     prepare_default_network()
 
 
-def prepare_default_network() -> None:
-    """Build, compile and trace the network the Train page starts by default (cnnviz.learning.prepared)."""
+def next_queued_config(root: Path) -> RunConfig | None:
+    """Return the settings of the run that waits longest in the queue, if any."""
+    from cnnviz.runtime import jobs
+
+    waiting = jobs.queued_runs(runs.list_runs(root))
+    return waiting[0].config if waiting else None
+
+
+def prepare_network(config: RunConfig) -> bool:
+    """Build, compile and trace the network a run with these settings trains; return whether it was prepared.
+
+    Only networks built from scratch on a built-in dataset: a folder would be decoded twice, and pretrained
+    weights or two-stage fine-tuning are not taken from a prepared model anyway.
+    """
     from cnnviz.learning import prepared, recipes, training
 
-    config = training.default_config("fashion_separable", "fashion_mnist")
     recipe = recipes.get_recipe(config.recipe)
-    options = training.build_options_for(config, recipe, recipe.input_shape, num_classes=10)
-    prepared.prepare(config, options, config.learning_rate)
+    if config.dataset == "folder" or len(recipe.stages) != 1 or config.weights not in (None, "random"):
+        return False
+    try:
+        dataset = training.load_dataset(config)
+        shape = training.choose_input_shape(recipe, dataset)
+        options = training.build_options_for(config, recipe, shape, dataset.num_classes)
+        prepared.prepare(config, options, recipe.stages[0].learning_rate or config.learning_rate)
+    except Exception as error:  # noqa: BLE001 - a network not prepared is only a slower first batch
+        print(f"could not prepare the next run's network: {type(error).__name__}: {error}", file=sys.stderr)
+        return False
+    return True
 
 
-def wait_for_job(root: Path, parent: int | None) -> Path | None:
-    """Mark this worker idle and wait for a run folder; None when the server is gone or it waited too long."""
+def prepare_default_network() -> None:
+    """Build, compile and trace the network the Train page starts by default (cnnviz.learning.prepared)."""
+    from cnnviz.learning import training
+
+    prepare_network(training.default_config("fashion_separable", "fashion_mnist"))
+
+
+def leave(root: Path) -> bool:
+    """Stop waiting, unless a job was claimed for this worker a moment ago; return whether it may exit."""
+    pid, folder = os.getpid(), warm_dir(root)
+    try:
+        os.rename(folder / f"{pid}.idle", folder / f"{pid}.leaving")
+    except OSError:
+        return False  # claimed: its job file is on the way
+    return True
+
+
+def should_leave(root: Path, parent: int | None, for_queue: bool, waited: float) -> bool:
+    """Return whether an idle worker has no reason to wait: its server gone, the queue empty, or waited too long."""
+    if waited >= IDLE_LIMIT_SECONDS or (parent and not is_alive(parent)):
+        return True
+    return for_queue and next_queued_config(root) is None
+
+
+def wait_for_job(root: Path, parent: int | None, for_queue: bool = False) -> Path | None:
+    """Mark this worker idle and wait for a run folder; None when nothing needs it any more."""
     pid, folder = os.getpid(), warm_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{pid}.idle").write_text("")
-    started = time.monotonic()
+    started = last_check = time.monotonic()
     try:
-        while time.monotonic() - started < IDLE_LIMIT_SECONDS:
+        while True:
             job = job_of(pid, root)
             if job is not None:
                 return job
-            if parent and not is_alive(parent):
-                return None
+            now = time.monotonic()
+            # Parent and queue every QUEUE_CHECK_SECONDS (reading every run's status is not free).
+            if now - last_check >= QUEUE_CHECK_SECONDS or (parent and not is_alive(parent)):
+                last_check = now
+                if should_leave(root, parent, for_queue, now - started) and leave(root):
+                    return None
             time.sleep(POLL_SECONDS)
-        return None
     finally:
-        for suffix in ("idle", "claimed"):
+        for suffix in ("idle", "claimed", "leaving"):
             (folder / f"{pid}.{suffix}").unlink(missing_ok=True)
 
 
-def serve(root: Path, parent: int | None = None) -> int:
+def serve(root: Path, parent: int | None = None, for_queue: bool = False) -> int:
     """Run a warm worker: warm up, wait for one run, train it, start what waits, exit; return an exit code."""
     from cnnviz.learning import training
     from cnnviz.runtime import jobs
 
-    warm_up()
-    folder = wait_for_job(root, parent)
+    warm_up(root)
+    folder = wait_for_job(root, parent, for_queue)
     if folder is None:
         return 0
     try:
