@@ -117,7 +117,8 @@ if run_experiment:
 if st.session_state.get("train_experiment"):
     st.caption(
         "The overfitting experiment trains one network four times, one run after another; Compare opens on "
-        f"them when the last one ends. {experiment.AUGMENTATION_NOTE}"
+        f"them when the last one ends. {experiment.describe_plan(experiment.plan_for(dataset_name))} "
+        f"{experiment.AUGMENTATION_NOTE}"
     )
 
 with ui.explained_errors():

@@ -41,3 +41,9 @@ def test_a_variants_line_reads_its_history(tmp_path):
     assert (line.best_val_accuracy, line.best_epoch, line.min_val_loss_epoch) == (0.74, 3, 2)
     assert line.final_gap == pytest.approx(0.23) and line.val_loss_growth == pytest.approx(1.5)
     assert line.as_row()["best val acc"] == "74.0%" and line.as_row()["final gap"] == "+23.0 pts"
+
+
+def test_the_page_says_what_the_plan_trains():
+    sentence = experiment.describe_plan(experiment.plan_for("fashion_mnist"))
+    assert sentence.startswith("Each run trains on the same 1,000 images for 28 epochs at learning rate 0.002")
+    assert "the recipe's own 0.001" in sentence

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.learning import analysis
+from cnnviz.learning import analysis, recipes
 from cnnviz.runtime import jobs, runs
 from cnnviz.runtime.runs import Run, RunConfig
 
@@ -113,6 +113,19 @@ def plan_for(dataset: str, limit: int | None = None, epochs: int | None = None) 
         batch_size=plan.batch_size,
         learning_rate=plan.learning_rate,
     )
+
+
+def describe_plan(plan: ExperimentPlan) -> str:
+    """Return the plan in a sentence a student reads under the button."""
+    images = "all the" if plan.limit is None else f"the same {plan.limit:,}"
+    sentence = f"Each run trains on {images} images for {plan.epochs} epochs"
+    recipe_rate = recipes.get_recipe(plan.recipe).learning_rate
+    if plan.learning_rate and plan.learning_rate != recipe_rate:
+        sentence += (
+            f" at learning rate {plan.learning_rate:g} (the recipe's own {recipe_rate:g} leaves dropout too slow"
+            " to catch up within the lesson)"
+        )
+    return sentence + "."
 
 
 def new_experiment_id() -> str:
