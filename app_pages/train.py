@@ -115,11 +115,7 @@ if run_experiment:
         st.session_state.train_experiment, run_ids = experiment.start(plan)
         st.session_state.train_run = run_ids[0]
 if st.session_state.get("train_experiment"):
-    st.caption(
-        "The overfitting experiment trains one network four times, one run after another; Compare opens on "
-        f"them when the last one ends. {experiment.describe_plan(experiment.plan_for(dataset_name))} "
-        f"{experiment.AUGMENTATION_NOTE}"
-    )
+    st.caption(f"{experiment.describe_plan(experiment.plan_for(dataset_name))} {experiment.AUGMENTATION_NOTE}")
 
 with ui.explained_errors():
     jobs.refresh()

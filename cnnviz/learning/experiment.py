@@ -33,9 +33,8 @@ VARIANT_TITLES = {
 
 
 AUGMENTATION_NOTE = (
-    "On Fashion-MNIST the augmentation is milder than the cats-vs-dogs tutorial's: shifts and zoom of 10% and "
-    "left-right flips, no rotation or shear. Clothes are photographed upright and centred, and 40° turns of a "
-    "28×28 shirt make images the test set never holds."
+    "Clothes get milder augmentation than the cats-vs-dogs tutorial's: 10% shifts and zoom and left-right flips, "
+    "no rotation or shear, since 40° turns of an upright, centred 28×28 shirt make images the test set never holds."
 )
 
 
@@ -118,13 +117,11 @@ def plan_for(dataset: str, limit: int | None = None, epochs: int | None = None) 
 def describe_plan(plan: ExperimentPlan) -> str:
     """Return the plan in a sentence a student reads under the button."""
     images = "all the" if plan.limit is None else f"the same {plan.limit:,}"
-    sentence = f"Each run trains on {images} images for {plan.epochs} epochs"
+    sentence = f"Four runs, one after another, on {images} images for {plan.epochs} epochs"
     recipe_rate = recipes.get_recipe(plan.recipe).learning_rate
     if plan.learning_rate and plan.learning_rate != recipe_rate:
-        sentence += (
-            f" at learning rate {plan.learning_rate:g} (the recipe's own {recipe_rate:g} leaves dropout too slow"
-            " to catch up within the lesson)"
-        )
+        rates = f"{plan.learning_rate:g} (at the recipe's {recipe_rate:g} dropout needs more epochs)"
+        sentence += f" at learning rate {rates}"
     return sentence + "."
 
 
