@@ -113,9 +113,11 @@ if run_experiment:
     with ui.explained_errors(stop=False):
         plan = experiment.plan_for(dataset_name)
         st.session_state.train_experiment, run_ids = experiment.start(plan)
+        # The plan it ran, whatever dataset is picked afterwards (the plans exist for Fashion-MNIST only).
+        st.session_state.train_experiment_plan = experiment.describe_plan(plan)
         st.session_state.train_run = run_ids[0]
 if st.session_state.get("train_experiment"):
-    st.caption(f"{experiment.describe_plan(experiment.plan_for(dataset_name))} {experiment.AUGMENTATION_NOTE}")
+    st.caption(f"{st.session_state.get('train_experiment_plan', '')} {experiment.AUGMENTATION_NOTE}")
 
 with ui.explained_errors():
     jobs.refresh()

@@ -80,3 +80,21 @@ def test_a_failed_run_shows_its_message_not_a_traceback(runs_dir, tmp_path):
     poll(app, lambda page: "failed" in status_text(page))
     assert not app.exception
     assert "Only one class (cats)" in app.error[0].value
+
+
+def test_the_experiment_note_stays_when_another_dataset_is_picked(runs_dir):
+    from cnnviz.learning import experiment
+    from cnnviz.runtime import jobs
+
+    app = open_page("app_pages/train.py", timeout=120)
+    app.button(key="train_experiment_start").click().run()
+    experiment_id = experiment.latest_experiment(runs_dir)
+    try:
+        assert any("28 epochs at learning rate 0.002" in caption.value for caption in app.caption)
+        app.selectbox(key="train_dataset").select("LFW faces (200 images: watch it overfit)").run()
+        assert_no_errors(app)  # the plans are Fashion-MNIST's: the note is the plan that ran, not LFW's
+        assert any("28 epochs at learning rate 0.002" in caption.value for caption in app.caption)
+    finally:
+        for run in experiment.experiment_runs(experiment_id, runs_dir):
+            if runs.load_run(run.run_id, runs_dir).state.is_active:
+                jobs.stop(run.run_id, runs_dir)

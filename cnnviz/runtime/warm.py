@@ -25,7 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-from cnnviz.errors import CnnvizError
 from cnnviz.runtime import runs, settings, system
 from cnnviz.runtime.runs import RunConfig
 
@@ -142,25 +141,26 @@ def warm_up(root: Path) -> None:
     from cnnviz.learning import training
 
     training.prepare_backend()
+    from cnnviz.learning import augment, models  # noqa: F401 - imported now so the run does not wait for it
+
+    # The run that waits longest in the queue, else the Train page's default (the class's first Start).
+    next_run = next_queued_config(root)
+    if next_run is not None and prepare_network(next_run):
+        return
+    if not prepare_network(training.default_config("fashion_separable", "fashion_mnist")):
+        fit_tiny_network()  # Fashion-MNIST not installed: pay at least for TensorFlow's first graph now
+
+
+def fit_tiny_network() -> None:
+    """Run one step of a tiny network: TensorFlow's first graph costs seconds, whatever the network."""
     import keras
     import numpy as np
-
-    from cnnviz.data import datasets
-    from cnnviz.learning import augment, models  # noqa: F401 - imported now so the run does not wait for it
 
     model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
     model.add(keras.layers.Dense(2, activation="softmax"))
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(np.zeros((2, 4, 4, 1), "float32"), np.zeros(2), epochs=1, verbose=0)
     keras.backend.clear_session()
-    next_run = next_queued_config(root)
-    if next_run is not None and prepare_network(next_run):
-        return
-    try:
-        datasets.load_fashion_mnist(limit=10)  # the class's first dataset, read once into the cache
-    except CnnvizError:
-        return  # not installed here: the run will say so
-    prepare_default_network()
 
 
 def next_queued_config(root: Path) -> RunConfig | None:
@@ -188,16 +188,10 @@ def prepare_network(config: RunConfig) -> bool:
         options = training.build_options_for(config, recipe, shape, dataset.num_classes)
         prepared.prepare(config, options, recipe.stages[0].learning_rate or config.learning_rate)
     except Exception as error:  # noqa: BLE001 - a network not prepared is only a slower first batch
-        print(f"could not prepare the next run's network: {type(error).__name__}: {error}", file=sys.stderr)
+        reason = f"{type(error).__name__}: {error}"
+        print(f"could not prepare {config.recipe} on {config.dataset}: {reason}", file=sys.stderr)
         return False
     return True
-
-
-def prepare_default_network() -> None:
-    """Build, compile and trace the network the Train page starts by default (cnnviz.learning.prepared)."""
-    from cnnviz.learning import training
-
-    prepare_network(training.default_config("fashion_separable", "fashion_mnist"))
 
 
 def leave(root: Path) -> bool:
