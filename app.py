@@ -51,7 +51,7 @@ def show_home() -> None:
         )
     st.markdown(
         "**The lesson, in order:** Convolution → Pooling → Layers → Augmentation → Datasets → Train → Compare → "
-        "Predict (or pick any page in the sidebar)."
+        "Mistakes → Predict (or pick any page in the sidebar)."
     )
     st.subheader("This machine")
     st.markdown(f"**Device:** {device}  \n**Keras backend:** {backend}")
@@ -69,6 +69,7 @@ PAGES = [
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/grid_view:"),
     st.Page("app_pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
 ]
 

@@ -88,6 +88,7 @@ def set_tcp_nodelay_on_all_sockets() -> int:
 
 def import_in_background(names: tuple[str, ...] = ("pandas",)) -> threading.Thread:
     """Import, on a thread of their own, modules that Streamlit loads only when a page first needs them."""
+
     # Streamlit 1.67 imports pandas at the first st.dataframe or st.table of the server: 0.45 s inside that
     # page's run. On the Train page it was the first run after Start, and the curve waited for it.
     def import_all() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,6 +46,11 @@ def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> n
         return st.session_state[last_good_key]
     st.session_state[last_good_key] = values
     return values
+
+
+def large_text(text: str) -> None:
+    """Show a sentence a class reads from the back of the room (20 px; escaped: class names come from folders)."""
+    st.html(f"<p style='font-size:20px;line-height:1.35;margin:0 0 0.4rem 0'>{html.escape(text)}</p>")
 
 
 def tighten_top() -> None:

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from cnnviz.learning import analysis
-from cnnviz.pictures import plots
+from cnnviz.learning import analysis, mistakes
+from cnnviz.pictures import matrices, plots
 from cnnviz.runtime import jobs, runs
 
 st.title("Compare")
@@ -57,29 +57,34 @@ show_comparison(selected_ids)
 
 def is_evaluating(run_id: str) -> bool:
     """Return whether a run's test evaluation is running in a worker now."""
-    evaluation = runs.load_run(run_id).evaluation()
-    return evaluation is not None and evaluation.is_running
+    return jobs.is_evaluating(runs.load_run(run_id))
 
 
 def show_test_evaluation(run_ids: list[str], was_running: bool) -> None:
-    """Evaluate one run on its test split in a worker; the result shows by itself when the worker ends."""
+    """Evaluate runs on their test splits in a worker; the results show by themselves when it ends."""
     evaluate_column, export_column = st.columns(2)
     run_id = evaluate_column.selectbox(
         "Run to evaluate on its test split", run_ids, format_func=labels.get, key="compare_evaluate_run"
     )
-    evaluation = runs.load_run(run_id).evaluation()
-    running = evaluation is not None and evaluation.is_running
+    evaluation = jobs.evaluation_of(runs.load_run(run_id))
+    running = any(is_evaluating(each) for each in run_ids)
     if was_running and not running:
         st.rerun()  # it just ended: one full redraw shows the result and stops the polling
-    if evaluate_column.button("Evaluate on test set", key="compare_evaluate", disabled=running):
-        with ui.explained_errors(stop=False, place=evaluate_column):
-            jobs.evaluate(run_id)
+    one_column, all_column = evaluate_column.columns(2)
+    with ui.explained_errors(stop=False, place=evaluate_column):
+        if one_column.button("Evaluate on test set", key="compare_evaluate", disabled=running):
+            jobs.evaluate([run_id])
             st.rerun()  # a full rerun, so this section polls until the worker ends
-    if evaluation is not None:
-        show = {"running": evaluate_column.info, "failed": evaluate_column.error}.get(
-            evaluation.state, evaluate_column.success
+        if all_column.button(f"Evaluate all {len(run_ids)} runs", key="compare_evaluate_all", disabled=running):
+            jobs.evaluate(run_ids)
+            st.rerun()
+    if evaluation is not None and not evaluation.is_finished:
+        (evaluate_column.info if evaluation.is_running else evaluate_column.error)(evaluation.describe())
+    if evaluation is not None and evaluation.is_finished:
+        evaluate_column.success(evaluation.describe())
+        evaluate_column.page_link(
+            "app_pages/mistakes.py", label="See its mistakes: the confusion matrix", icon=":material/grid_view:"
         )
-        show(evaluation.describe())
     export_column.download_button(
         "Download all selected histories (CSV)",
         analysis.histories_csv([runs.load_run(each) for each in run_ids]),
@@ -90,7 +95,39 @@ def show_test_evaluation(run_ids: list[str], was_running: bool) -> None:
 
 
 st.subheader("Test set")
-chosen_for_test = st.session_state.get("compare_evaluate_run")
-evaluating = chosen_for_test in selected_ids and is_evaluating(chosen_for_test)
+evaluating = any(is_evaluating(run_id) for run_id in selected_ids)
 st.fragment(show_test_evaluation, run_every=1.0 if evaluating else None)(selected_ids, evaluating)
-ui.next_step("app_pages/predict.py", "Next: drop an image on a trained model")
+
+
+def show_two_runs(run_ids: list[str]) -> None:
+    """Two evaluated runs' confusion matrices side by side, and what the second fixed and broke."""
+    evaluated = mistakes.evaluated_runs([runs.load_run(run_id) for run_id in run_ids])
+    pair = mistakes.default_pair(evaluated)
+    if pair is None:
+        st.caption(
+            "Evaluate two runs of the same data (Evaluate all, above) to see what one fixed of the other's mistakes."
+        )
+        return
+    names = {run.run_id: labels[run.run_id] for run in evaluated}
+    first_column, second_column = st.columns(2)
+    first = first_column.selectbox(
+        "First run", list(names), list(names).index(pair[0].run_id), names.get, key="compare_first"
+    )
+    second = second_column.selectbox(
+        "Second run", list(names), list(names).index(pair[1].run_id), names.get, key="compare_second"
+    )
+    with ui.explained_errors(stop=False):
+        difference = mistakes.difference(by_id[first], by_id[second])
+        ui.large_text(difference.describe())
+        figures = [
+            matrices.confusion_figure(difference.first, title=difference.first_label),
+            matrices.confusion_figure(difference.second, title=difference.second_label),
+            matrices.difference_figure(difference),
+        ]
+        for number, (column, figure) in enumerate(zip(st.columns(3), figures)):
+            column.plotly_chart(figure, key=f"compare_matrix_{number}")
+
+
+st.subheader("Mistakes, two runs side by side")
+show_two_runs(selected_ids)
+ui.next_step("app_pages/mistakes.py", "Next: the mistakes of one run, image by image")

@@ -37,9 +37,7 @@ if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
 prepared = folders.prepared_folders()
-recipe_column, dataset_column, start_column, experiment_column = st.columns(
-    [3, 3, 1, 2], vertical_alignment="bottom"
-)
+recipe_column, dataset_column, start_column, experiment_column = st.columns([3, 3, 1, 2], vertical_alignment="bottom")
 recipe_name = recipe_column.selectbox(
     "Network",
     list(recipes.RECIPES),

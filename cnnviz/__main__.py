@@ -51,8 +51,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     worker = commands.add_parser("worker", help="a warm worker: import Keras, wait for one run, train it")
     worker.add_argument("--parent", type=int, help="exit when this process (the server) is gone")
     worker.add_argument("--for-queue", action="store_true", help="exit when no run waits in the queue")
-    evaluate = commands.add_parser("evaluate", help="evaluate a run's model on its test split")
-    evaluate.add_argument("--run-dir", type=Path, required=True)
+    evaluate = commands.add_parser(
+        "evaluate", help="predict every image of a run's test split (else validation split); keep each prediction"
+    )
+    evaluate.add_argument(
+        "--run-dir", type=Path, required=True, action="append", help="a run folder (repeat to evaluate several)"
+    )
     for command in (
         train,
         experiment,
@@ -160,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
             root = (arguments.runs_dir or settings.runs_dir()).resolve()
             return warm.serve(root, arguments.parent, arguments.for_queue)
         if arguments.command == "evaluate":
-            from cnnviz.learning import training
+            from cnnviz.learning import evaluating
 
-            result = training.evaluate(arguments.run_dir.resolve())
-            print(result)
-            return 0 if result["state"] == "finished" else 1
+            results = evaluating.evaluate_all([folder.resolve() for folder in arguments.run_dir])
+            for folder, result in zip(arguments.run_dir, results):
+                print(f"{folder.name}: {result.describe()}")
+            return 0 if all(result.is_finished for result in results) else 1
         from cnnviz.runtime import jobs
 
         print(jobs.stop(arguments.run_id, arguments.runs_dir).value)

@@ -30,7 +30,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-
 def status_of(folder: Path) -> dict:
     return runs.read_json(folder / "status.json")
 

@@ -94,7 +94,6 @@ def test_the_same_recipe_trains_on_the_jax_backend(tmp_path):
     assert status["state"] == "finished" and status["backend"] == "jax"
 
 
-
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
 def test_stop_on_the_jax_backend_keeps_a_model_tensorflow_loads(tmp_path):
     runs_dir = tmp_path / "runs"

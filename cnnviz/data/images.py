@@ -188,3 +188,12 @@ def crop_to_object(image: np.ndarray, margin: float = 0.08) -> np.ndarray:
     half = side // 2
     padded = np.pad(rgb, ((half, half), (half, half), (0, 0)), mode="edge")
     return padded[centre_row : centre_row + 2 * half, centre_column : centre_column + 2 * half]
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """Return a uint8 image (grey or RGB) as a PNG data URI, for a picture inside a figure."""
+    import base64
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -252,32 +251,3 @@ def extract_features(folder: Path, dataset, weights, batch_size: int):
         stacked = np.concatenate(features)
         splits.append(Split(split.name, split.labels, stacked.shape[1:], stacked))
     return splits[0], splits[1], splits[0].image_shape
-
-
-def evaluate(folder: Path) -> dict:
-    """Evaluate a run's final model on its dataset's test split and write evaluation.json."""
-    prepare_backend()
-    from cnnviz.learning import explain
-
-    runs.write_json(folder / "evaluation.json", {"state": "running", "started": time.time()})
-    try:
-        run = runs.load_folder(folder)
-        dataset = load_dataset(run.config)
-        if dataset.test is None or len(dataset.test) == 0:
-            raise CnnvizError("This dataset has no test split; give the folder a test/ subfolder to evaluate.")
-        model = explain.load_run_model(run)
-        shape = tuple(model.input_shape[1:])
-        inputs = fit_inputs(dataset.test, shape, validation_batch_size(run.config.batch_size, shape), False, 0)
-        results = model.evaluate(**inputs.as_fit_arguments(), return_dict=True, verbose=0)
-        evaluation = {
-            "state": "finished",
-            "images": len(dataset.test),
-            "finished": time.time(),
-            **{key: float(value) for key, value in results.items()},
-        }
-    except CnnvizError as error:
-        evaluation = {"state": "failed", "message": str(error)}
-    except Exception as error:  # noqa: BLE001 - the page must get a readable message, not nothing
-        evaluation = {"state": "failed", "message": f"Evaluation crashed: {type(error).__name__}: {error}"}
-    runs.write_json(folder / "evaluation.json", evaluation)
-    return evaluation

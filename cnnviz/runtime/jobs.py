@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import ray_jobs, runs, settings, system, warm
+from cnnviz.runtime import evaluations, ray_jobs, runs, settings, system, warm
+from cnnviz.runtime.evaluations import Evaluation
 from cnnviz.runtime.runs import Run, RunConfig, RunState
 
 DEAD_WORKER_RECHECK_SECONDS = 0.5
@@ -219,13 +220,61 @@ def stop(run_id: str, runs_dir: Path | None = None) -> RunState:
         return RunState.STOPPING
 
 
-def evaluate(run_id: str, runs_dir: Path | None = None) -> None:
-    """Evaluate a finished run on its test split in a worker process (never in the page's own)."""
-    run = runs.load_run(run_id, runs_dir)
-    if run.model_path is None:
-        raise CnnvizError(f"Run {run.label} has no trained model yet; evaluate it when it has trained an epoch.")
-    evaluation = run.evaluation()
-    if evaluation is not None and evaluation.is_running:
+def evaluate(run_ids: list[str], runs_dir: Path | None = None) -> None:
+    """Evaluate runs on their test splits, one after another in one worker process (never in the page's own)."""
+    chosen = [runs.load_run(run_id, runs_dir) for run_id in run_ids]
+    for run in chosen:
+        if run.state.is_active:
+            raise CnnvizError(
+                f"Run {run.label} is still {run.state.value}; evaluate it once it has finished or stopped."
+            )
+        if run.model_path is None or run.epochs_done == 0:
+            raise CnnvizError(
+                f"Run {run.label} has no complete epoch, so there is no trained model to evaluate: train it first."
+            )
+    waiting = [run for run in chosen if not is_evaluating(run)]
+    if not waiting:
         return
-    runs.write_json(run.folder / "evaluation.json", {"state": "running", "started": time.time()})
-    spawn(["evaluate", "--run-dir", str(run.folder)], run.folder)
+    for run in waiting:
+        evaluations.write_running(run.folder, "starting the evaluation worker")
+    arguments = [part for run in waiting for part in ("--run-dir", str(run.folder))]
+    spawn(["evaluate", *arguments], waiting[0].folder)
+
+
+def is_evaluating(run: Run) -> bool:
+    """Return whether a live worker is evaluating the run now."""
+    evaluation = evaluation_of(run)
+    return evaluation is not None and evaluation.is_running
+
+
+def evaluation_of(run: Run) -> Evaluation | None:
+    """Return a run's evaluation as it is now; one whose worker died (kill -9) is recorded as failed first."""
+    evaluation = run.evaluation()
+    if evaluation is None or not evaluation.is_running:
+        return evaluation
+    if evaluation.pid is None:
+        started = evaluation.started or 0
+        if time.time() - started < evaluations.START_GRACE_SECONDS:
+            return evaluation  # launched a moment ago: the worker records its pid as it starts
+        problem = "the evaluation worker never started"
+    else:
+        problem = evaluation_worker_problem(evaluation.pid)
+        if problem is None:
+            return evaluation
+    return evaluations.write_failed(
+        run.folder,
+        f"The evaluation stopped before it finished ({problem}: killed, or out of memory); nothing partial is "
+        "kept. Evaluate again.",
+    )
+
+
+def evaluation_worker_problem(pid: int) -> str | None:
+    """Return why `pid` is not a live evaluation worker, or None when it is one."""
+    problem = system.process_problem(pid)
+    if problem is not None:
+        return problem
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return None if b"evaluate" in cmdline.read() else f"process {pid} is another program now"
+    except OSError:
+        return f"process {pid} is gone"

@@ -1,7 +1,8 @@
 """The run store behind typed objects: one folder per run, JSON written atomically, JSONL read tolerantly.
 
-Pages and the CLI see `RunConfig`, `Run`, `RunState`, `Progress` and `Evaluation`; only this module
-(and the worker writing through it) knows the file names inside a run folder.
+Pages and the CLI see `RunConfig`, `Run`, `RunState`, `Progress` and `Evaluation`; only this module and
+evaluations.py (the evaluation's two files), and the worker writing through them, know the file names inside
+a run folder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from enum import Enum
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError, RunNotFound
-from cnnviz.runtime import settings
+from cnnviz.runtime import evaluations, settings
+from cnnviz.runtime.evaluations import Evaluation
 from cnnviz.runtime.json_files import append_jsonl, read_json, read_jsonl, write_json  # noqa: F401 - part of the store's face
 from cnnviz.runtime.run_config import (  # noqa: F401 - the config's names are part of the run store's face
     DATASET_TITLES,
@@ -78,28 +80,6 @@ class Progress:
             f"epoch {self.epoch}/{self.epochs} · batch {self.batch}/{self.batches} · "
             f"{self.images_per_second:,.0f} images/s · ETA {minutes}:{seconds:02d}"
         )
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A run's test-set evaluation: running, failed with a message, or finished with its figures."""
-
-    state: str  # "running" | "finished" | "failed"
-    message: str = ""
-    accuracy: float | None = None
-    loss: float | None = None
-    images: int | None = None
-
-    @property
-    def is_running(self) -> bool:
-        """Return whether the evaluation worker is still at it."""
-        return self.state == "running"
-
-    def describe(self) -> str:
-        """Return the evaluation in a sentence."""
-        if self.state == "finished":
-            return f"test accuracy {self.accuracy:.1%} on {self.images:,} images (loss {self.loss:.4f})"
-        return "evaluating in a worker process…" if self.state == "running" else self.message
 
 
 @dataclass(frozen=True)
@@ -210,13 +190,8 @@ class Run:
         return Progress(*(last.get(key, 0) for key in keys))
 
     def evaluation(self) -> Evaluation | None:
-        """Return the test-set evaluation, or None when none was asked for."""
-        data = read_json(self.folder / "evaluation.json")
-        if not data.get("state"):
-            return None
-        return Evaluation(
-            data["state"], data.get("message", ""), data.get("accuracy"), data.get("loss"), data.get("images")
-        )
+        """Return the run's evaluation as recorded (jobs.evaluation_of also notices a dead worker), or None."""
+        return evaluations.read_evaluation(self.folder)
 
     def history_csv(self) -> str:
         """Return the epoch history as CSV text, one row per epoch, for download."""

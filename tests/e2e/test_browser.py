@@ -26,6 +26,7 @@ PAGES = {
     "datasets": "Datasets",
     "train": "Train",
     "compare": "Compare",
+    "mistakes": "Mistakes",
     "predict": "Predict",
 }
 

@@ -1,6 +1,5 @@
 """The overfitting experiment in a real browser: one click queues four runs, the page follows them, Compare opens."""
 
-
 import pytest
 from playwright.sync_api import expect
 
@@ -10,7 +9,6 @@ from tests.e2e.test_browser import assert_no_exception, open_page
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
 
 
 def test_one_click_runs_the_four_variants_and_opens_compare_on_them(page, server_url, server_runs_dir):

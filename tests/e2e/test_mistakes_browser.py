@@ -1,0 +1,56 @@
+"""Mistakes in a real browser: click a confusion-matrix cell, see its images, click one, see two Grad-CAMs."""
+
+import re
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from cnnviz.learning import mistakes
+from cnnviz.learning.confusion import Cell
+from cnnviz.runtime import runs
+from tests.apptest_helpers import run_cnnviz
+from tests.e2e.test_browser import assert_no_exception, open_page
+
+pytestmark = pytest.mark.e2e
+
+MATRIX_POINTS = "[data-testid='stPlotlyChart'] >> nth=0 >> .scatterlayer .trace >> nth=0 >> path.point"
+GALLERY_POINTS = "[data-testid='stPlotlyChart'] >> nth=1 >> .scatterlayer .trace >> nth=0 >> path.point"
+
+
+@pytest.fixture
+def evaluated_run(server_runs_dir):
+    """A real fashion_separable run on 1,000 images, evaluated by the CLI on its 200 test images."""
+    trained = run_cnnviz(
+        "train", "--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "1", "--limit", "1000",
+        "--runs-dir", str(server_runs_dir),
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    run = max(runs.list_runs(server_runs_dir), key=lambda each: each.run_id)
+    evaluated = run_cnnviz("evaluate", "--run-dir", str(run.folder))
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    return runs.load_run(run.run_id, server_runs_dir)
+
+
+def test_click_a_cell_then_an_image_to_see_where_it_looked(page, server_url, evaluated_run):
+    matrix = mistakes.load_confusion(evaluated_run.evaluation())
+    counts = matrix.matrix.copy()
+    default = matrix.cells_by_interest()[0]
+    counts[default.true, default.predicted] = 0
+    np.fill_diagonal(counts, 0)
+    true, predicted = np.unravel_index(int(np.argmax(counts)), counts.shape)  # another mistake than the default
+    if counts[true, predicted] == 0:
+        true = predicted = 0  # a model that makes one kind of mistake only: a diagonal cell works too
+    wanted = Cell(int(true), int(predicted))
+
+    open_page(page, f"{server_url}/mistakes", "Mistakes")
+    expect(page.get_by_text(re.compile(r"It confuses .+ with .+ most"))).to_be_visible()
+    page.locator(MATRIX_POINTS).nth(wanted.true * 10 + wanted.predicted).click(force=True)
+    expect(page.get_by_text(matrix.describe_cell(wanted)).first).to_be_visible(timeout=30_000)
+
+    page.locator(GALLERY_POINTS).first.click(force=True)
+    first_image = matrix.cell_images(wanted)[0]
+    expect(page.get_by_text(f"test image #{first_image.index}: called")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^predicted: .+ where it looked for it$"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^(true|runner-up): .+ where it looked for it$"))).to_be_visible()
+    assert_no_exception(page)
