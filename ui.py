@@ -53,6 +53,15 @@ def large_text(text: str) -> None:
     st.html(f"<p style='font-size:20px;line-height:1.35;margin:0 0 0.4rem 0'>{html.escape(text)}</p>")
 
 
+def stack_when_narrow(key: str, below_pixels: int = 1100) -> None:
+    """Let the columns inside container `key` stack under a narrow window (a projector at 150% zoom), so a
+    picture gets the whole width there instead of a third of it."""
+    st.html(
+        f"<style>@media (max-width:{below_pixels}px){{.st-key-{key} [data-testid='stHorizontalBlock']"
+        f"{{flex-wrap:wrap}}.st-key-{key} [data-testid='stColumn']{{min-width:100%}}}}</style>"
+    )
+
+
 def tighten_top() -> None:
     """Trim Streamlit's 6 rem top margin, so the picture that carries the idea fits a projector's first screen."""
     st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")

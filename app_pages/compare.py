@@ -98,6 +98,8 @@ st.subheader("Test set")
 evaluating = any(is_evaluating(run_id) for run_id in selected_ids)
 st.fragment(show_test_evaluation, run_every=1.0 if evaluating else None)(selected_ids, evaluating)
 
+SIDE_BY_SIDE_HEIGHT = 470  # half the page's width: a taller figure only adds white space above and below
+
 
 def show_two_runs(run_ids: list[str]) -> None:
     """Two evaluated runs' confusion matrices side by side, and what the second fixed and broke."""
@@ -119,13 +121,19 @@ def show_two_runs(run_ids: list[str]) -> None:
     with ui.explained_errors(stop=False):
         difference = mistakes.difference(by_id[first], by_id[second])
         ui.large_text(difference.describe())
-        figures = [
-            matrices.confusion_figure(difference.first, title=difference.first_label),
-            matrices.confusion_figure(difference.second, title=difference.second_label),
-            matrices.difference_figure(difference),
-        ]
-        for number, (column, figure) in enumerate(zip(st.columns(3), figures)):
-            column.plotly_chart(figure, key=f"compare_matrix_{number}")
+        first_column, second_column = st.columns(2)
+        for column, matrix, title in (
+            (first_column, difference.first, difference.first_label),
+            (second_column, difference.second, difference.second_label),
+        ):
+            column.plotly_chart(matrices.confusion_figure(matrix, title=title, height=SIDE_BY_SIDE_HEIGHT))
+        change_column, key_column = st.columns(2)
+        change_column.plotly_chart(matrices.difference_figure(difference, height=SIDE_BY_SIDE_HEIGHT))
+        key_column.markdown(
+            f"**{difference.second_label} − {difference.first_label}**, cell by cell: blue where "
+            f"{difference.second_label} does better (more right answers on the diagonal, fewer mistakes off it), red "
+            "where it does worse. Hover a cell for both counts."
+        )
 
 
 st.subheader("Mistakes, two runs side by side")

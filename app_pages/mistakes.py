@@ -62,7 +62,7 @@ by_id = {run.run_id: run for run in choices}
 if st.session_state.get("mistakes_run") not in by_id:
     st.session_state.mistakes_run = mistakes.default_run(choices).run_id
 labels = {run.run_id: mistakes.choice_label(run, jobs.evaluation_of(run)) for run in choices}
-run_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
+run_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
 run = by_id[run_column.selectbox("Run", list(labels), format_func=labels.get, key="mistakes_run")]
 evaluation = jobs.evaluation_of(run)
 evaluating = evaluation is not None and evaluation.is_running
@@ -100,7 +100,8 @@ if clicked is not None and clicked != st.session_state.get(clicked_key):
 st.session_state[clicked_key] = clicked
 if st.session_state.get("mistakes_cell") not in cells:
     st.session_state.mistakes_cell = cells[0]  # the commonest mistake: the first screen shows a gallery at once
-matrix_column, gallery_column = st.columns([3, 2])
+ui.stack_when_narrow("mistakes_matrix_row")
+matrix_column, gallery_column = st.container(key="mistakes_matrix_row").columns([3, 2])
 figure = matrices.confusion_figure(matrix, st.session_state.mistakes_cell)
 matrix_column.plotly_chart(figure, key="mistakes_matrix", on_select="rerun", selection_mode="points")
 with gallery_column:

@@ -67,7 +67,8 @@ def test_a_cells_images_and_the_two_grad_cams(evaluated):
     names = matrix.class_names
     assert predicted_caption.startswith(f"predicted: {names[cell.predicted]} (")
     assert true_caption.startswith(f"true: {names[cell.true]} (")
-    assert predicted_map.shape == true_map.shape == (28, 28, 3)
+    assert predicted_map.shape == true_map.shape == (308, 308, 3)  # 28×28 enlarged 11× pixel by pixel
+    assert np.array_equal(explanation.picture[::11, ::11], split.load([gallery[0].image.index])[0, ..., 0])
     assert f"called {names[cell.predicted]}" in explanation.caption
 
 

@@ -70,7 +70,9 @@ def test_a_click_on_a_cell_then_on_an_image_explains_it(runs_dir):
     app.run()
     assert_no_errors(app)
     texts = [element.proto.body for element in app.get("html")]
-    assert any(f"test image #{shown[0].index}: called {matrix.class_names[true]}, right" in text for text in texts)
+    sure = shown[0].predicted_probability
+    called = f"test image #{shown[0].index}: called {matrix.class_names[true]} ({sure:.1%}), right"
+    assert any(called in text for text in texts), texts
     captions = [caption for image in app.get("image") for caption in image.captions]
     assert any(caption.startswith(f"predicted: {matrix.class_names[true]} (") for caption in captions), captions
     assert any(caption.startswith("runner-up: ") for caption in captions), captions

@@ -20,6 +20,7 @@ from cnnviz.runtime.run_config import VARIANTS
 from cnnviz.runtime.runs import Run
 
 THUMBNAIL_SIDE = 96  # gallery images are enlarged pixel by pixel to about this size
+EXPLAINED_SIDE = 320  # and the explained image and its heatmaps to about this
 DIFFED_VARIANTS = VARIANTS[:2]  # the experiment's baseline against its first fix, dropout
 
 
@@ -91,7 +92,6 @@ def default_pair(choices: list[Run]) -> tuple[Run, Run] | None:
     return None
 
 
-
 def load_confusion(evaluation: Evaluation | None) -> Confusion:
     """Return an evaluation's confusion matrix, or raise a CnnvizError saying what to do first."""
     if evaluation is None:
@@ -108,7 +108,8 @@ def load_confusion(evaluation: Evaluation | None) -> Confusion:
 def difference(first: Run, second: Run) -> ConfusionDifference:
     """Return what `second` fixed and broke of `first`'s mistakes, from their saved predictions."""
     first_matrix, second_matrix = (load_confusion(jobs.evaluation_of(run)) for run in (first, second))
-    return confusion.compare(first_matrix, second_matrix, first.label, second.label)
+    (first_label, second_label), _ = analysis.shorten_labels([first.label, second.label])
+    return confusion.compare(first_matrix, second_matrix, first_label, second_label)
 
 
 def evaluated_split(run: Run, evaluation: Evaluation):
@@ -130,10 +131,12 @@ def thumbnails(split, confusion: Confusion, cell: Cell) -> list[Thumbnail]:
     if not chosen:
         return []
     pictures = to_uint8(split.load([image.index for image in chosen]))
-    factor = max(1, THUMBNAIL_SIDE // max(pictures.shape[1:3]))
-    pictures = np.repeat(np.repeat(pictures, factor, axis=1), factor, axis=2)
     return [
-        Thumbnail(image, picture[..., 0] if picture.shape[-1] == 1 else picture, f"{image.predicted_probability:.0%}")
+        Thumbnail(
+            image,
+            enlarge(picture[..., 0] if picture.shape[-1] == 1 else picture, THUMBNAIL_SIDE),
+            f"{image.predicted_probability:.0%}",
+        )
         for image, picture in zip(chosen, pictures)
     ]
 
@@ -169,7 +172,18 @@ def explain_image(model, split, confusion: Confusion, index: int) -> Explanation
     for class_index, role in ((cell.predicted, "predicted"), (second, "true" if not cell.is_correct else "runner-up")):
         heatmap = explain.grad_cam(model, batch, class_index)
         caption = f"{role}: {names[class_index]} ({probabilities[class_index]:.1%}), where it looked for it"
-        heatmaps.append((explain.overlay(seen, heatmap), caption))
+        if heatmap.max() == 0:
+            caption += " — nowhere: no region raised this class's score"
+        heatmaps.append((enlarge(explain.overlay(seen, heatmap)), caption))
     verdict = "right" if cell.is_correct else f"wrong: it is {names[cell.true]}"
-    caption = f"{confusion.split} image #{index}: called {names[cell.predicted]}, {verdict}"
-    return Explanation(seen[..., 0] if seen.shape[-1] == 1 else seen, caption, heatmaps)
+    caption = (
+        f"{confusion.split} image #{index}: called {names[cell.predicted]} "
+        f"({probabilities[cell.predicted]:.1%}), {verdict}"
+    )
+    return Explanation(enlarge(seen[..., 0] if seen.shape[-1] == 1 else seen), caption, heatmaps)
+
+
+def enlarge(picture: np.ndarray, side: int = EXPLAINED_SIDE) -> np.ndarray:
+    """Return a small image enlarged pixel by pixel to about `side` pixels, so the browser does not blur it."""
+    factor = max(1, side // max(picture.shape[:2]))
+    return np.repeat(np.repeat(picture, factor, axis=0), factor, axis=1)

@@ -112,6 +112,7 @@ def grid_figure(
     colour_title: str,
     title: str,
     selected: Cell | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """Return a class × class grid: a heatmap draws the colours and texts (it scales with the figure), and a
     scatter of transparent square markers on top makes each cell a point a click selects."""
@@ -126,7 +127,18 @@ def grid_figure(
             colorscale=colour_scale,
             zmin=colour_range[0],
             zmax=colour_range[1],
-            colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14),
+            # Above the grid, not beside it: at 150% zoom a matrix column is narrow, and the width is the cells'.
+            colorbar=dict(
+                title=dict(text=colour_title, side="top"),
+                orientation="h",
+                x=1,
+                xanchor="right",
+                y=1.01,
+                yanchor="bottom",
+                len=0.4,
+                thickness=10,
+                tickfont=dict(size=12),
+            ),
             hoverinfo="skip",
             xgap=1,
             ygap=1,
@@ -157,8 +169,8 @@ def grid_figure(
     ticks = dict(tickmode="array", tickvals=list(range(classes)), ticktext=class_names, tickfont=dict(size=14))
     figure.update_layout(
         title=dict(text=title, font=dict(size=16)),
-        height=figure_height(classes),
-        margin=dict(l=10, r=10, t=40, b=10),
+        height=height or figure_height(classes),
+        margin=dict(l=10, r=10, t=80, b=10),
         xaxis=dict(title="predicted class", range=[-0.5, classes - 0.5], showgrid=False, zeroline=False, **ticks),
         yaxis=dict(
             title="true class", range=[classes - 0.5, -0.5], showgrid=False, zeroline=False, scaleanchor="x", **ticks
@@ -171,7 +183,9 @@ def grid_figure(
     return figure
 
 
-def confusion_figure(confusion: Confusion, selected: Cell | None = None, title: str = "") -> go.Figure:
+def confusion_figure(
+    confusion: Confusion, selected: Cell | None = None, title: str = "", height: int | None = None
+) -> go.Figure:
     """Return the confusion matrix: counts inside, colour = the share of the true class, the chosen cell ringed."""
     matrix, names = confusion.matrix, confusion.class_names
     totals = np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -184,10 +198,11 @@ def confusion_figure(confusion: Confusion, selected: Cell | None = None, title: 
     ]
     title = title or f"{confusion.images:,} {confusion.split} images: rows are the true class"
     texts = [f"{count:,}" for count in matrix.ravel()]
-    return grid_figure(shares, texts, names, hover, "Blues", (0.0, 1.0), "share of the true class", title, selected)
+    colour_title = "share of the true class"
+    return grid_figure(shares, texts, names, hover, "Blues", (0.0, 1.0), colour_title, title, selected, height)
 
 
-def difference_figure(difference: ConfusionDifference, title: str = "") -> go.Figure:
+def difference_figure(difference: ConfusionDifference, title: str = "", height: int | None = None) -> go.Figure:
     """Return second − first per cell, coloured by what got better (blue) or worse (red) for the second run."""
     change, names = difference.matrix, difference.first.class_names
     classes = len(names)
@@ -208,4 +223,5 @@ def difference_figure(difference: ConfusionDifference, title: str = "") -> go.Fi
         (-limit, limit),
         "better (blue) · worse (red)",
         title or f"{difference.second_label} − {difference.first_label}",
+        height=height,
     )
