@@ -28,9 +28,10 @@ UPLOAD_LONG_SIDE = 400
 
 
 @st.cache_data(max_entries=16)
-def decode_upload(data: bytes) -> np.ndarray:
-    """Return an uploaded image as uint8 RGB, at most UPLOAD_LONG_SIDE pixels on its longer side."""
-    return images.load_image(data, max_side=UPLOAD_LONG_SIDE)
+def decode_upload(data: bytes) -> tuple[np.ndarray, str]:
+    """Return an uploaded image as uint8 RGB, at most UPLOAD_LONG_SIDE pixels on its longer side, and its sizes."""
+    photo = images.load_image(data, max_side=UPLOAD_LONG_SIDE)
+    return photo, images.describe_size(photo, images.declared_size(data))
 
 
 @st.cache_data(max_entries=8)
@@ -53,9 +54,10 @@ source_column, upload_column = st.columns([1, 2])
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
 upload = upload_column.file_uploader("…or your own image", type=images.UPLOAD_TYPES, key="augmentation_upload")
 photo = load_photo(photo_name)
+size = images.describe_size(photo)
 if upload is not None:
     with ui.explained_errors(stop=False, prefix=f"{upload.name}: Showing the sample photo instead. "):
-        photo = decode_upload(upload.getvalue())
+        photo, size = decode_upload(upload.getvalue())
 # The copies are the picture of this page: their place comes first, the sliders that make them below.
 copies_place = st.container()
 
@@ -132,9 +134,7 @@ st.caption(
 copies, params = preview_copies(photo, spec, count, int(seed) if fixed_seed else st.session_state.augmentation_draw)
 with copies_place:
     per_row = 6
-    cells = [(f"original: {photo.shape[0]}×{photo.shape[1]}", photo)] + [
-        (augment.describe_transform(p), copy) for p, copy in zip(params, copies)
-    ]
+    cells = [(size, photo)] + [(augment.describe_transform(p), copy) for p, copy in zip(params, copies)]
     for start in range(0, len(cells), per_row):
         for column, (caption, picture) in zip(st.columns(per_row), cells[start : start + per_row]):
             column.image(picture, caption=caption, width="stretch")

@@ -34,15 +34,12 @@ selected = [by_id[run_id] for run_id in selected_ids]
 def show_comparison(run_ids: list[str]) -> None:
     """Draw the curves, the table and the verdicts; refreshed while a selected run still trains."""
     chosen = [runs.load_run(run_id) for run_id in run_ids]
-    short, shared = analysis.shorten_labels([run.label for run in chosen])
-    histories = {}
-    for name, run in zip(short, chosen):
-        histories[name if name not in histories else f"{name} ({run.run_id[9:15]})"] = run.epochs
+    curves = analysis.curves_of(chosen)
     accuracy_column, loss_column = st.columns(2)
     for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
         references = analysis.book_references(chosen) if metric == "accuracy" else None
         column.plotly_chart(
-            plots.compare_figure(histories, metric, smoothing, references, subtitle=shared),
+            plots.compare_figure(curves.histories, metric, smoothing, references, curves.shared, curves.variants),
             key=f"compare_{metric}",
             config={"toImageButtonOptions": {"format": "png", "filename": metric}},
         )

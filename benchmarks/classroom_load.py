@@ -57,7 +57,7 @@ async def student(browser, url: str, timings: dict[str, list[float]]) -> None:
         timings["step the kernel"].append(time.perf_counter() - started)
         started = time.perf_counter()
         await page.goto(f"{url}/augmentation", timeout=180_000)
-        await expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=120_000)
+        await expect(page.get_by_text("original: 451×300")).to_be_visible(timeout=120_000)
         await page.wait_for_function(ALL_COPIES_DRAWN, timeout=120_000)
         timings["open Augmentation"].append(time.perf_counter() - started)
     finally:

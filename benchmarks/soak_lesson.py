@@ -84,7 +84,7 @@ def make_photos(count: int) -> list[Photo]:
         buffer = io.BytesIO()
         picture.save(buffer, format="JPEG", quality=85)
         shown = images.load_image(buffer.getvalue(), max_side=AUGMENTATION_LONG_SIDE)  # as the page decodes it
-        photos.append(Photo(buffer.getvalue(), f"original: {shown.shape[0]}×{shown.shape[1]}"))
+        photos.append(Photo(buffer.getvalue(), images.describe_size(shown, picture.size)))
     return photos
 
 

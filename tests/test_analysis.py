@@ -3,6 +3,7 @@
 import pytest
 
 from cnnviz.learning import analysis, training
+from cnnviz.pictures import plots
 from cnnviz.runtime import runs
 
 OVERFITTING = {  # the book's baseline shape: validation loss bottoms at epoch 5, then climbs
@@ -33,17 +34,46 @@ def test_still_learning_plateau_gap_and_underfitting_verdicts():
     }
     assert "still learning" in analysis.overfitting_report(learning)["verdict"]
     plateau = {
-        "loss": [1.0, 0.8, 0.79, 0.78],
-        "val_loss": [1.0, 0.80, 0.81, 0.82],
-        "accuracy": [0.6, 0.8, 0.8, 0.81],
-        "val_accuracy": [0.6, 0.8, 0.8, 0.8],
+        "loss": [1.0, 0.8, 0.79, 0.78, 0.77],
+        "val_loss": [1.0, 0.80, 0.81, 0.82, 0.82],
+        "accuracy": [0.6, 0.8, 0.8, 0.81, 0.81],
+        "val_accuracy": [0.6, 0.8, 0.8, 0.8, 0.8],
     }
     assert "flat since epoch 2" in analysis.overfitting_report(plateau)["verdict"]
-    gap = {**plateau, "accuracy": [0.6, 0.9, 0.95, 0.97]}
+    gap = {**plateau, "accuracy": [0.6, 0.9, 0.95, 0.96, 0.97]}
     assert "17% above validation" in analysis.overfitting_report(gap)["verdict"]
-    weak = {**plateau, "accuracy": [0.5, 0.52, 0.52, 0.53], "val_accuracy": [0.5, 0.51, 0.5, 0.5]}
+    weak = {**plateau, "accuracy": [0.5, 0.52, 0.52, 0.53, 0.53], "val_accuracy": [0.5, 0.51, 0.5, 0.5, 0.5]}
     assert "underfits" in analysis.overfitting_report(weak)["verdict"]
     assert "Too few epochs" in analysis.overfitting_report({"loss": [1.0], "val_loss": [1.0]})["verdict"]
+
+
+def test_a_minimum_one_epoch_before_the_end_is_not_a_plateau():
+    # The teacher's dropout run: validation loss lowest at epoch 27 of 28 (0.509, then 0.520), best accuracy at 28.
+    val_loss = [1.0 - 0.0189 * epoch for epoch in range(27)] + [0.520]
+    history = {
+        "loss": [1.0 - 0.02 * epoch for epoch in range(28)],
+        "val_loss": val_loss,
+        "accuracy": [0.5 + 0.01 * epoch for epoch in range(28)],
+        "val_accuracy": [0.5 + 0.0105 * epoch for epoch in range(28)],
+    }
+    verdict = analysis.overfitting_report(history)["verdict"]
+    assert "lowest at epoch 27 of 28, too recently to call it flat" in verdict and "still improving" in verdict
+    assert "flat since" not in verdict
+
+
+def test_the_gap_column_is_in_percentage_points(tmp_path):
+    folder = runs.create_run(training.default_config("fashion_separable", "fashion_mnist", epochs=1), tmp_path)
+    record = {"epoch": 1, "loss": 0.3, "val_loss": 0.6, "accuracy": 0.900, "val_accuracy": 0.736}
+    runs.append_jsonl(folder / "history.jsonl", record)
+    assert analysis.comparison_row(runs.load_folder(folder))["final train−val gap"] == "+16.4 pts"
+
+
+def test_a_variant_keeps_its_colour_whatever_the_order():
+    histories = {"dropout": [{"epoch": 1, "accuracy": 0.5, "val_accuracy": 0.4}], "baseline": []}
+    variants = {"dropout": "dropout", "baseline": "baseline"}
+    figure = plots.compare_figure(histories, "accuracy", variants=variants)
+    by_name = {trace.name: trace.line.color for trace in figure.data}
+    assert by_name == {"dropout": plots.VARIANT_COLOURS["dropout"], "baseline": plots.VARIANT_COLOURS["baseline"]}
 
 
 def test_smoothing_and_book_references():

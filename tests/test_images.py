@@ -162,6 +162,18 @@ def test_bad_files_raise_invalid_image_with_a_next_step(kind):
     assert "Choose a JPEG, PNG" in str(caught.value) or "Resize it" in str(caught.value)
 
 
+def test_a_real_108_megapixel_photo_is_too_large_not_a_bomb():
+    # 12,000×9,000 as a phone's 108-megapixel mode takes it; a gradient so the JPEG is a real photo's size.
+    x = np.linspace(0, 255, 12_000, dtype=np.float32)
+    picture = Image.fromarray(np.broadcast_to(x.astype(np.uint8), (9_000, 12_000)), "L").convert("RGB")
+    data = encode(picture, "JPEG", quality=90)
+    with pytest.raises(InvalidImage) as caught:
+        images.load_image(data)
+    message = str(caught.value)
+    assert message.startswith("The photo is too large: 12,000×9,000 pixels (108 megapixels)"), message
+    assert "Resize it below 40 megapixels" in message and "bomb" not in message
+
+
 def test_a_ten_megabyte_photo_decodes():
     noise = np.random.default_rng(0).integers(0, 256, (1900, 1800, 3), dtype=np.uint8)
     data = encode(Image.fromarray(noise), "PNG")

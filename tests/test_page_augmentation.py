@@ -30,7 +30,7 @@ def png_bytes(width: int, height: int) -> bytes:
 def test_defaults_show_the_original_and_eight_copies_with_parameters(page):
     assert_no_errors(page)
     shown = captions(page)
-    assert shown[0] == "original: 300×451" and len(shown) == 9
+    assert shown[0] == "original: 451×300" and len(shown) == 9
     assert all("θ" in caption and "zoom" in caption for caption in shown[1:])
     assert any("0.2 degrees" in info.value for info in page.info), "the shear surprise is pointed out"
     legacy_code, layers_code = (code.value for code in page.code)
@@ -68,7 +68,13 @@ def test_fixed_seed_repeats_and_new_samples_changes(page):
 def test_an_uploaded_image_is_used(page):
     page.file_uploader(key="augmentation_upload").upload("square.png", png_bytes(64, 48), "image/png").run()
     assert_no_errors(page)
-    assert captions(page)[0] == "original: 48×64"
+    assert captions(page)[0] == "original: 64×48"
+
+
+def test_a_reduced_upload_says_both_sizes(page):
+    page.file_uploader(key="augmentation_upload").upload("big.png", png_bytes(1200, 900), "image/png").run()
+    assert_no_errors(page)
+    assert captions(page)[0] == "your photo: 1,200×900, shown at 400×300"
 
 
 @pytest.mark.parametrize(
@@ -82,4 +88,4 @@ def test_a_bad_upload_is_a_message_and_the_sample_photo_stays(name, content):
     assert (
         len(app.error) == 1 and name in app.error[0].value and "Showing the sample photo instead" in app.error[0].value
     )
-    assert captions(app)[0] == "original: 300×451" and len(captions(app)) == 9, "the sample photo stays"
+    assert captions(app)[0] == "original: 451×300" and len(captions(app)) == 9, "the sample photo stays"

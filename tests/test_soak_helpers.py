@@ -23,7 +23,7 @@ def test_a_unique_copy_has_new_bytes_and_the_same_pixels():
 def test_the_photos_name_the_caption_augmentation_shows_for_them():
     photo = make_photos(1)[0]
     shown = images.load_image(photo.data, max_side=400)  # as app_pages/augmentation.py decodes an upload
-    assert photo.augmentation_caption == f"original: {shown.shape[0]}×{shown.shape[1]}"
+    assert photo.augmentation_caption == images.describe_size(shown, images.declared_size(photo.data))
 
 
 def test_the_upload_form_holds_one_file_named_file():

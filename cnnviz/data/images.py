@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from importlib import resources
 
@@ -29,6 +30,9 @@ IMAGE_FORMATS = tuple(dict.fromkeys(FILE_TYPES.values()))
 # 40 megapixels is a large camera photo; a bigger "image" is more likely a decompression bomb.
 MAX_PIXELS = 40_000_000
 NEXT_STEP = "Choose a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
+# A real photo takes at least a few hundredths of a byte per pixel, even as a JPEG of a plain wall; a file
+# that declares a thousand times more pixels than that is lying about its size.
+BOMB_BYTES_PER_PIXEL = 0.001
 
 # Real photos that ship inside scikit-image, so the app works offline. They are read straight from
 # the package with Pillow: skimage.data would import skimage.io and scipy (0.4 s) to do the same.
@@ -61,25 +65,22 @@ def load_image(data: bytes, max_pixels: int = MAX_PIXELS, max_side: int | None =
     Image.init()  # registers every Pillow plugin, so `formats` below can name WebP and TIFF
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # A 108-megapixel phone photo trips Pillow's bomb warning too: the size is judged below instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as picture:
                 width, height = picture.size
                 if width * height > max_pixels:
-                    raise InvalidImage(
-                        f"The image is {width:,}×{height:,} pixels, more than the {max_pixels:,} cnnviz accepts "
-                        f"(it could be a decompression bomb). Resize it below {max_pixels // 1_000_000} megapixels."
-                    )
+                    raise InvalidImage(too_many_pixels(width, height, len(data), max_pixels))
                 picture.seek(0)  # the first frame of an animated GIF or a multi-page TIFF
                 if max_side is not None:
                     picture.draft("RGB", (max_side, max_side))  # both sides stay at least max_side
                 pixels = convert_to_rgb(ImageOps.exif_transpose(picture))
     except InvalidImage:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidImage(
-            f"The image declares far more pixels than the {max_pixels:,} cnnviz accepts (a decompression bomb). "
-            f"Resize it below {max_pixels // 1_000_000} megapixels."
-        ) from None
+    except Image.DecompressionBombError as error:  # beyond twice Pillow's limit it refuses before telling the size
+        declared = re.search(r"\((\d+) pixels\)", str(error))
+        pixels = int(declared.group(1)) if declared else max_pixels * 5
+        raise InvalidImage(too_many_pixels(pixels, 1, len(data), max_pixels)) from None
     except UnidentifiedImageError as error:
         raise InvalidImage(f"This file is not an image cnnviz can read ({type(error).__name__}). {NEXT_STEP}") from None
     except Exception as error:  # noqa: BLE001 - Pillow's decoders raise many types on damaged files
@@ -87,6 +88,22 @@ def load_image(data: bytes, max_pixels: int = MAX_PIXELS, max_side: int | None =
             f"The image could not be decoded; it may be truncated or damaged ({error}). {NEXT_STEP}"
         ) from None
     return pixels if max_side is None else shrink_to_fit(pixels, max_side)
+
+
+def too_many_pixels(width: int, height: int, file_bytes: int, max_pixels: int) -> str:
+    """Return why an image is refused for its size: too large to handle, or a header that lies (a bomb)."""
+    pixels = width * height
+    limit = f"{max_pixels // 1_000_000} megapixels"
+    if file_bytes < pixels * BOMB_BYTES_PER_PIXEL:
+        return (
+            f"The file declares {pixels:,} pixels in only {file_bytes:,} bytes: its header lies about its size "
+            f"(a decompression bomb), so cnnviz does not open it. {NEXT_STEP}"
+        )
+    size = f"{width:,}×{height:,} pixels" if height > 1 else f"{pixels:,} pixels"
+    return (
+        f"The photo is too large: {size} ({pixels / 1_000_000:.0f} megapixels), more than the {limit} cnnviz "
+        f"accepts. Resize it below {limit} (a phone's 12-megapixel setting is plenty) and upload it again."
+    )
 
 
 def convert_to_rgb(picture: Image.Image) -> np.ndarray:
@@ -197,3 +214,17 @@ def png_data_uri(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def declared_size(data: bytes) -> tuple[int, int]:
+    """Return an image file's width and height from its header, without decoding it."""
+    with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as picture:
+        return picture.size
+
+
+def describe_size(shown: np.ndarray, original: tuple[int, int] | None = None) -> str:
+    """Return an image's size as people read it (width × height), and the original's when it was reduced."""
+    height, width = shown.shape[:2]
+    if original is None or tuple(original) == (width, height):
+        return f"original: {width:,}×{height:,}"
+    return f"your photo: {original[0]:,}×{original[1]:,}, shown at {width:,}×{height:,}"

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from cnnviz.learning import recipes
 from cnnviz.runtime import runs
 from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation
+PLATEAU_PATIENCE = 3  # epochs without a new validation-loss minimum before "flat" is said (Keras's patience idea)
+
+
+@dataclass(frozen=True)
+class Curves:
+    """The runs Compare overlays: each run's complete epochs under a unique short name, its variant, and what the
+    names all share (said once, in the chart's subtitle)."""
+
+    histories: dict[str, list[dict]]
+    variants: dict[str, str | None]
+    shared: str
 
 
 def overfitting_report(history: dict[str, list[float]]) -> dict:
@@ -48,6 +62,12 @@ def verdict(report: dict, loss: list[float]) -> str:
             "Validation loss is still falling at the last epoch: the network is still learning. "
             "More epochs should help."
         )
+    if report["epochs"] - lowest < PLATEAU_PATIENCE:
+        return (
+            f"Validation loss was lowest at epoch {lowest} of {report['epochs']}, too recently to call it flat: "
+            f"the network is still improving. A few more epochs will tell (a plateau is {PLATEAU_PATIENCE} epochs "
+            "without a new low)."
+        )
     if gap > GAP_WORTH_NAMING:
         return (
             f"Training accuracy ends {gap:.0%} above validation accuracy: the network fits its training images "
@@ -87,6 +107,9 @@ def comparison_row(run: Run) -> dict:
     def percent(key: str) -> str:
         return "" if key not in report else f"{report[key]:.1%}"
 
+    def points(key: str) -> str:  # a difference of two accuracies is in percentage points, not percent
+        return "" if key not in report else f"{report[key] * 100:+.1f} pts"
+
     return {
         "run": run.label,
         "recipe": run.config.recipe,
@@ -94,7 +117,7 @@ def comparison_row(run: Run) -> dict:
         "best val accuracy": percent("best_val_accuracy"),
         "at epoch": report.get("best_val_accuracy_epoch"),
         "min val loss at epoch": report.get("min_val_loss_epoch"),
-        "final train−val gap": percent("final_gap"),
+        "final train−val gap": points("final_gap"),
         "val loss rise since min": percent("val_loss_rise"),
         "test accuracy": "" if evaluation is None or evaluation.accuracy is None else f"{evaluation.accuracy:.1%}",
         "parameters": run.parameters,
@@ -123,6 +146,17 @@ def shorten_labels(labels: list[str]) -> tuple[list[str], str]:
     shared = [part for part in parts[0] if all(part in others for others in parts)] if len(labels) > 1 else []
     short = [" · ".join(part for part in each if part not in shared) or label for each, label in zip(parts, labels)]
     return short, " · ".join(shared)
+
+
+def curves_of(chosen: list[Run]) -> Curves:
+    """Return the chosen runs' epochs for Compare's charts, named by the part of their labels that differs."""
+    short, shared = shorten_labels([run.label for run in chosen])
+    histories, variants = {}, {}
+    for name, run in zip(short, chosen):
+        if name in histories:  # two runs of the same settings (an experiment run twice): tell them by their start
+            name = f"{name} ({datetime.fromtimestamp(run.created):%H:%M:%S})"
+        histories[name], variants[name] = run.epochs, run.config.variant
+    return Curves(histories, variants, shared)
 
 
 def comparable(all_runs: list[Run]) -> list[Run]:

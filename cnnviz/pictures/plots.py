@@ -70,6 +70,8 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
 
 
 RUN_COLOURS = ["#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#72b7b2", "#eeca3b", "#9d755d"]
+# The overfitting experiment's variants keep one colour on every chart, however the runs are ordered.
+VARIANT_COLOURS = {"baseline": "#4c78a8", "dropout": "#e45756", "augmentation": "#54a24b", "both": "#b279a2"}
 
 
 def compare_figure(
@@ -78,8 +80,9 @@ def compare_figure(
     smoothing: float = 0.0,
     references: dict[str, float] | None = None,
     subtitle: str = "",
+    variants: dict[str, str | None] | None = None,
 ) -> go.Figure:
-    """Return one metric of several runs: each run its colour, training dotted, validation solid.
+    """Return one metric of several runs: each run its colour (a variant's own), training dotted, validation solid.
 
     `histories` maps each run's label to its complete epochs; the legend has one entry per run (a
     click hides both its curves) and says once which line style is which. `references` are the
@@ -89,7 +92,7 @@ def compare_figure(
 
     figure = go.Figure()
     for index, (label, records) in enumerate(histories.items()):
-        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        colour = VARIANT_COLOURS.get((variants or {}).get(label)) or RUN_COLOURS[index % len(RUN_COLOURS)]
         epochs = [record["epoch"] for record in records]
         for key, dash, part in ((metric, "dot", "training"), (f"val_{metric}", "solid", "validation")):
             figure.add_trace(

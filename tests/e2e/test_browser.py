@@ -70,18 +70,18 @@ def test_a_bad_grid_cell_is_a_message_not_a_crash(page, server_url):
 
 def test_augmentation_upload_in_the_browser(page, server_url, tmp_path):
     open_page(page, f"{server_url}/augmentation", "Augmentation")
-    expect(page.get_by_text("original: 300×451")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("original: 451×300")).to_be_visible(timeout=60_000)
     not_an_image = tmp_path / "homework.png"
     not_an_image.write_text("this is my homework, not a picture")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(not_an_image))
     message = re.compile(r"homework\.png: .*This file is not an image cnnviz can read")
     expect(page.get_by_text(message)).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("original: 300×451")).to_be_visible()
+    expect(page.get_by_text("original: 451×300")).to_be_visible()
     assert_no_exception(page)
     photo = tmp_path / "rocket.jpg"
     Image.fromarray(images.load_sample_photo("rocket")).save(photo)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-    expect(page.get_by_text("original: 267×400")).to_be_visible(timeout=30_000)  # shrunk to 400 px
+    expect(page.get_by_text("your photo: 640×427, shown at 400×267")).to_be_visible(timeout=30_000)
     assert_no_exception(page)
     with urllib.request.urlopen(f"{server_url}/_stcore/health", timeout=10) as response:
         assert response.read().decode().strip() == "ok", "the server still answers after the bad upload"
