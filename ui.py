@@ -48,6 +48,21 @@ def read_grid(key: str, name: str, default: np.ndarray, max_size: int = 10) -> n
     return values
 
 
+def keep_settings(page: str, names: list[str]) -> None:
+    """Keep a page's settings while a person visits other pages (call before the widgets).
+
+    Streamlit forgets a widget's value at the end of a run that did not draw it, so coming back to a page
+    reset its stride and padding. A copy under another key survives, and refills the widget's key when
+    Streamlit has dropped it.
+    """
+    for name in names:
+        key, kept = f"{page}_{name}", f"kept_{page}_{name}"
+        if key in st.session_state:
+            st.session_state[kept] = st.session_state[key]
+        elif kept in st.session_state:
+            st.session_state[key] = st.session_state[kept]
+
+
 def large_text(text: str) -> None:
     """Show a sentence a class reads from the back of the room (20 px; escaped: class names come from folders)."""
     st.html(f"<p style='font-size:20px;line-height:1.35;margin:0 0 0.4rem 0'>{html.escape(text)}</p>")

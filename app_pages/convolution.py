@@ -12,6 +12,7 @@ from cnnviz.pictures import steps
 from cnnviz.runtime import runs
 
 PADDINGS = ["valid", "same", "1", "2"]
+SETTINGS = ["grid_size", "grid", "kernel_size", "preset", "kernel", "stride", "padding", "dilation", "bias"]
 PHOTO_KERNELS = ["Sobel x", "Sobel y", "Laplacian", "sharpen", "box blur", "X kernel"]
 THE_KERNEL_ABOVE = "the kernel above"
 LEARNED = "a filter your model learned"
@@ -78,6 +79,7 @@ def size_formula_text(grid: np.ndarray, kernel: np.ndarray, stride: int, padding
     )
 
 
+ui.keep_settings("convolution", SETTINGS)
 st.session_state.setdefault("convolution_grid", convolution.format_grid(convolution.counting_grid(5)))
 st.session_state.setdefault("convolution_kernel", convolution.format_grid(convolution.kernel_presets(3)["X kernel"]))
 
@@ -97,7 +99,8 @@ stride, dilation = st.session_state.convolution_stride, st.session_state.convolu
 bias = st.session_state.convolution_bias
 grid = ui.read_grid("convolution_grid", "input grid", convolution.counting_grid(5))
 kernel = ui.read_grid("convolution_kernel", "kernel", convolution.kernel_presets(3)["X kernel"], max_size=5)
-with ui.explained_errors():
+trace = None
+with ui.explained_errors(stop=False):  # a setting that cannot work is a message here; the lessons below still run
     trace = convolution.trace_conv2d(grid, kernel, stride, padding, dilation, bias)
 
 
@@ -108,9 +111,10 @@ def show_step(trace: convolution.Trace) -> None:
     st.markdown(steps.convolution_picture(trace, index, PICTURE_MAX_HEIGHT), unsafe_allow_html=True)
 
 
-show_step(trace)
-st.markdown(size_formula_text(grid, kernel, stride, padding, dilation, trace.output), unsafe_allow_html=True)
-if dilation > 1:
+if trace is not None:
+    show_step(trace)
+    st.markdown(size_formula_text(grid, kernel, stride, padding, dilation, trace.output), unsafe_allow_html=True)
+if trace is not None and dilation > 1:
     st.caption(
         f"Dilation {dilation}: the kernel's cells sit {dilation} apart, so a {kernel.shape[0]}-wide kernel spans "
         f"{convolution.dilated_size(kernel.shape[0], dilation)} cells with the same {kernel.size} weights."
@@ -222,8 +226,11 @@ elif choice == LEARNED:
         else convolution.format_grid(np.round(photo_kernel, 3)),
         language=None,
     )
-with ui.explained_errors():
+feature_map = None
+with ui.explained_errors(stop=False, prefix="The photo: "):
     feature_map = convolution.conv2d(photo_input, photo_kernel, stride, padding, dilation, photo_bias)
+if feature_map is None:
+    st.stop()
 feature_map = convolution.relu(feature_map) if use_relu else feature_map
 negative_share = float(np.mean(feature_map < 0)) if not use_relu else 0.0
 # Columns as wide as the pictures are, so the input and the feature map are drawn at the same pixel scale.

@@ -28,6 +28,7 @@ def load_small_photo(name: str) -> np.ndarray:
     return images.to_grayscale(images.load_sample_photo(name), size=(28, 28))
 
 
+ui.keep_settings("pooling", ["grid", "size", "stride"])
 st.session_state.setdefault("pooling_grid", convolution.format_grid(DEFAULT_GRID))
 with settings_column.popover("Feature map, pool size, stride…", icon=":material/tune:", width="stretch"):
     st.text_area("Feature map: one row per line", key="pooling_grid", height=130)

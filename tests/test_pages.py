@@ -356,3 +356,38 @@ def convolution_text(values: np.ndarray) -> str:
     from cnnviz.lesson import convolution
 
     return convolution.format_grid(values)
+
+
+def test_convolution_settings_survive_a_visit_to_another_page():
+    app = open_page("app_pages/convolution.py")
+    app.number_input(key="convolution_stride").set_value(2).run()
+    app.selectbox(key="convolution_padding").set_value("same").run()
+    app.switch_page("app_pages/layers.py")
+    app.run()
+    app.switch_page("app_pages/convolution.py")
+    app.run()
+    assert app.number_input(key="convolution_stride").value == 2
+    assert app.selectbox(key="convolution_padding").value == "same"
+
+
+def test_pooling_settings_survive_a_visit_to_another_page():
+    app = open_page("app_pages/pooling.py")
+    app.number_input(key="pooling_size").set_value(3).run()
+    app.switch_page("app_pages/convolution.py")
+    app.run()
+    app.switch_page("app_pages/pooling.py")
+    app.run()
+    assert app.number_input(key="pooling_size").value == 3
+
+
+def test_stride_and_dilation_together_are_a_message_and_the_other_lessons_stay():
+    app = open_page("app_pages/convolution.py")
+    app.number_input(key="convolution_stride").set_value(2).run()
+    app.number_input(key="convolution_dilation").set_value(2).run()
+    assert not app.exception
+    assert app.error and "cannot use stride 2 together with dilation 2" in app.error[0].value
+    assert [subheader.value for subheader in app.subheader] == [
+        "Channels: one filter spans R, G and B",
+        "A kernel on a real photo",
+    ]
+    assert app.slider(key="convolution_channels_step").value == 1, "the channels lesson still works"
