@@ -1,5 +1,7 @@
 """The SVG grids and step pictures: numbers, padding, blanks, the lit window, links, colours and escaping."""
 
+import re
+
 import numpy as np
 
 from cnnviz.lesson import channels, convolution
@@ -102,3 +104,13 @@ def test_depth_picture_has_one_map_per_filter():
     assert list(found) == ["depth-1", "depth-2", "depth-3"]
     assert found["depth-1"]["cells"][0][0] == "14"
     assert channels.parameter_formula(3, 3, 32) == "3×3×3×32 + 32 = 896"
+
+
+def test_a_one_cell_pooled_map_keeps_its_whole_caption_inside_the_picture():
+    grid = [[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]]
+    traces = {mode: convolution.trace_pool2d(grid, 3, stride=3, mode=mode) for mode in convolution.POOLING_MODES}
+    text = steps.pooling_picture(traces, 0)
+    width = float(re.search(r"viewBox=\"0 0 ([\d.]+) ", text).group(1))
+    caption = re.search(r'<text x="([\d.]+)"[^>]*>average pooled</text>', text)
+    half = len("average pooled") * grids.CAPTION_FONT * 0.6 / 2  # a semibold sans letter is ≥ 0.6 em wide
+    assert float(caption.group(1)) + half <= width

@@ -20,6 +20,7 @@ CELL = 64
 CAPTION = 34  # room above a grid for its caption
 VALUE_FONT = 28
 CAPTION_FONT = 22
+BOLD_CHARACTER_WIDTH = 0.62  # a semibold sans letter is about 0.6 of its font size wide: room for captions
 WEIGHT_FONT = 14
 LIT_COLOUR = "#e4572e"
 WINNER_COLOUR = "#1a7f37"

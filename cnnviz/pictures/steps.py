@@ -20,9 +20,15 @@ ARITHMETIC_STYLE = "font-size:clamp(16px, 2.4vh, 24px);line-height:1.4;margin:0 
 CHANNEL_NAMES = ("R", "G", "B")
 
 
+def caption_right(grid: Grid) -> float:
+    """Return where a grid's centred caption ends: past the grid itself when the grid is narrower (a 1×1 output)."""
+    half_width = len(grid.caption) * grids.CAPTION_FONT * grids.BOLD_CHARACTER_WIDTH / 2
+    return grid.x + grid.width / 2 + half_width
+
+
 def picture_size(grid_list: list[Grid]) -> tuple[float, float]:
     """Return the width and height that hold every grid and its caption, with a margin."""
-    right = max(grid.x + grid.width for grid in grid_list) + MARGIN
+    right = max(max(grid.x + grid.width, caption_right(grid)) for grid in grid_list) + MARGIN
     bottom = max(grid.y + grid.height for grid in grid_list) + MARGIN
     return right, bottom
 
