@@ -49,10 +49,10 @@ def load_uploaded_model(data: bytes):
 # page, and without these a forward and a backward pass would run again each time. `_model` is not hashed;
 # `model_key` (run and file time, or the upload's hash) stands for it.
 @st.cache_data(max_entries=16)
-def predict(model_key: str, _model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the image as the model's input batch and the model's probabilities for it."""
-    batch = explain.prepare_image(image, _model.input_shape[1:])
-    return batch, explain.probabilities(_model, batch)
+def predict(model_key: str, _model, image: np.ndarray, fit: images.SquareFit) -> tuple:
+    """Return the image as the model takes it (and what was done to it) and the model's probabilities for it."""
+    prepared = explain.prepare_for_model(image, _model.input_shape[1:], fit)
+    return prepared, explain.probabilities(_model, prepared.batch)
 
 
 @st.cache_data(max_entries=16)
@@ -101,9 +101,9 @@ with ui.explained_errors():
         model, model_key = load_uploaded_model(model_file.getvalue())
 class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
 
-source = image_column.radio(
-    "Image", ["upload", "sample photo", "test image from the run's dataset"], key="predict_source"
-)
+sources = ["upload", "sample photo", "test image from the run's dataset"]
+# With a trained run the page opens on one of its test images: a prediction and its heatmap at once.
+source = image_column.radio("Image", sources, index=2 if run is not None else 0, key="predict_source")
 image = None
 if source == "upload":
     upload = st.file_uploader("Drop an image", type=images.UPLOAD_TYPES, key="predict_upload")
@@ -121,8 +121,8 @@ elif run is not None:
 if image is None:
     st.stop()
 
-if run is not None:
-    fit = explain.check_image_fit(run.config.dataset, image)
+fit = explain.check_image_fit(run.config.dataset, image) if run is not None else None
+if fit is not None:
     st.caption(f"**This model knows** {', '.join(class_names)}, from {fit.trained_on}.")
     if fit.warning:
         warning_column, invert_column, crop_column = st.columns([4, 1, 1], vertical_alignment="center")
@@ -132,16 +132,13 @@ if run is not None:
         if crop_column.toggle("Crop to the object", value=False, key="predict_crop", disabled=not fit.suggest_crop):
             image = images.crop_to_object(image)
 
-batch, probabilities = predict(model_key, model, image)
-best = int(np.argmax(probabilities))
-seen = batch[0].astype(np.uint8)
+prepared, probabilities = predict(model_key, model, image, fit.square_fit if fit else images.SquareFit.SQUASH)
+best, batch, seen = int(np.argmax(probabilities)), prepared.batch, prepared.seen
 image_key = hashlib.sha256(batch.tobytes()).hexdigest()[:16]
 input_column, cam_column, result_column = st.columns([2, 2, 3])
-input_column.image(
-    seen[..., 0] if seen.shape[-1] == 1 else seen,
-    width="stretch",
-    caption=f"as the model sees it: {seen.shape[0]}×{seen.shape[1]}×{seen.shape[2]}",
-)
+input_column.image(seen, width="stretch", caption=f"as the model sees it: {'×'.join(map(str, batch.shape[1:]))}")
+if prepared.note:
+    input_column.caption(prepared.note.capitalize())
 result_column.markdown(f"### {class_names[best]} ({probabilities[best]:.1%})")
 result_column.plotly_chart(plots.probability_figure(class_names, list(probabilities)), key="predict_probabilities")
 with result_column.expander("Grad-CAM settings"):

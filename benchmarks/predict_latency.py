@@ -42,6 +42,7 @@ def main() -> None:
         assert result.returncode == 0, result.stderr[-2000:]
         os.environ["CNNVIZ_RUNS_DIR"] = root
         app = open_page("app_pages/predict.py", timeout=120)
+        app.radio(key="predict_source").set_value("upload").run()  # it opens on a test image of the run
         names = list(images.SAMPLE_PHOTOS)
         uploads = [photo_bytes(names[number % len(names)], variant=number + 1) for number in range(10)]
         warm_up = photo_bytes(names[0])

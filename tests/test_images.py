@@ -211,3 +211,27 @@ def test_a_large_jpeg_is_decoded_small_directly_and_matches_a_full_decode_shrunk
     assert small.shape == full.shape == (267, 400, 3)
     assert np.abs(small.astype(int) - full).mean() < 2, "draft decoding changes the picture by a grey level or so"
     assert images.load_image(buffer.getvalue(), max_side=4000).shape == photo.shape, "never scaled up"
+
+
+def test_a_photo_is_made_square_by_padding_with_its_background_or_cropping_its_centre():
+    photo = np.full((300, 400, 3), 20, dtype=np.uint8)
+    photo[100:200, 150:250] = 220
+    padded = images.make_square(photo, images.SquareFit.PAD)
+    assert padded.shape == (400, 400, 3) and padded[0, 0, 0] == 20 and padded[200, 200, 0] == 220
+    assert (padded[..., 0] == 220).sum() == 100 * 100, "the object keeps its shape: nothing squashed"
+    cropped = images.make_square(photo, images.SquareFit.CROP)
+    assert cropped.shape == (300, 300, 3) and np.array_equal(cropped, photo[:, 50:350])
+    assert images.make_square(photo, images.SquareFit.SQUASH) is not None
+    assert images.make_square(photo, images.SquareFit.SQUASH).shape == (300, 400, 3), "the resize squashes it later"
+
+
+def test_crop_to_the_object_ignores_a_shadow_and_the_papers_gradient():
+    # A dark shoe on white paper as a phone takes it: the light falls off across the page and the shoe casts a
+    # soft grey shadow; the old fixed threshold (40 grey levels from the border) took in most of the page.
+    rows, columns = np.mgrid[0:300, 0:400]
+    paper = 250 - columns * 0.12 - rows * 0.05
+    paper[170:200, 90:320] -= 45  # the shadow
+    photo = np.repeat(paper[..., None], 3, axis=2)
+    photo[120:180, 80:300] = 25  # the shoe: 220 wide, 60 tall
+    cropped = images.crop_to_object(photo.clip(0, 255).astype(np.uint8))
+    assert cropped.shape[0] == cropped.shape[1] and 220 <= cropped.shape[0] <= 260, cropped.shape

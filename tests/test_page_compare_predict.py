@@ -85,6 +85,7 @@ def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
 def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir):
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
+    app.radio(key="predict_source").set_value("upload").run()
     app.file_uploader(key="predict_upload").upload("face.png", png(), "image/png").run()
     assert_no_errors(app)
     bars = plotly_specs(app)[0]["data"][0]
@@ -107,6 +108,7 @@ def test_predict_reruns_reuse_the_models_answers(runs_dir, monkeypatch):
         )
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
+    app.radio(key="predict_source").set_value("upload").run()
     app.file_uploader(key="predict_upload").upload("face.png", png(colour=(10, 120, 200)), "image/png").run()
     assert sorted(calls) == ["activations", "grad_cam", "probabilities"]
     app.slider(key="predict_opacity").set_value(0.8).run()  # only the overlay changes: no pass through the model
@@ -131,6 +133,7 @@ def test_predict_fashion_test_image_and_sample_photo(runs_dir):
 @pytest.mark.parametrize(("name", "data"), [("empty.jpg", b""), ("notes.png", b"hello"), ("cut.png", png()[:60])])
 def test_predict_bad_upload_is_a_message(runs_dir, name, data):
     app = open_page("app_pages/predict.py", timeout=120)
+    app.radio(key="predict_source").set_value("upload").run()
     app.file_uploader(key="predict_upload").upload(name, data, "image/png").run()
     assert not app.exception and name in app.error[0].value
 
@@ -178,6 +181,7 @@ def headline_and_explained(app) -> tuple[str, str]:
 def test_predict_explains_the_class_it_predicts_after_a_second_upload(runs_dir):
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.radio(key="predict_source").set_value("upload").run()
     app.file_uploader(key="predict_upload").upload("class0.png", fashion_png(0), "image/png").run()
     first, explained = headline_and_explained(app)
     assert explained == first
@@ -202,6 +206,7 @@ def test_predict_says_when_a_photo_is_unlike_the_training_images_and_offers_the_
     Image.fromarray(sneaker).save(buffer, format="PNG")
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.radio(key="predict_source").set_value("upload").run()
     app.file_uploader(key="predict_upload").upload("sneaker.png", buffer.getvalue(), "image/png").run()
     assert "light background" in app.warning[0].value
     app.toggle(key="predict_invert").set_value(True).run()
@@ -209,3 +214,52 @@ def test_predict_says_when_a_photo_is_unlike_the_training_images_and_offers_the_
     assert_no_errors(app)
     seen = [image for image in app.get("image")][0]
     assert seen.captions[0] == "as the model sees it: 28×28×1"
+
+
+def probabilities_shown(app) -> np.ndarray:
+    bars = plotly_specs(app)[0]["data"][0]
+    return np.array(bars["x"])
+
+
+def test_predict_opens_on_a_test_image_of_the_best_run_with_its_answer(runs_dir):
+    app = open_page("app_pages/predict.py", timeout=120)
+    assert_no_errors(app)
+    assert app.radio(key="predict_source").value == "test image from the run's dataset"
+    assert any(caption.value.startswith("true class: ") for caption in app.caption)
+    assert len(probabilities_shown(app)) in (2, 10) and any(m.value.startswith("### ") for m in app.markdown)
+
+
+def test_an_exact_size_upload_answers_as_the_picked_test_image_and_a_resized_one_says_so(runs_dir):
+    from cnnviz.data import datasets
+
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.radio(key="predict_source").set_value("test image from the run's dataset").run()
+    app.number_input(key="predict_index").set_value(0).run()
+    picked = probabilities_shown(app)
+    test_image = datasets.load("fashion_mnist", limit=2048).test.images[0][..., 0]
+    exact, enlarged = io.BytesIO(), io.BytesIO()
+    Image.fromarray(test_image).save(exact, format="PNG")
+    Image.fromarray(test_image).resize((280, 280), Image.Resampling.NEAREST).save(enlarged, format="PNG")
+    app.radio(key="predict_source").set_value("upload").run()
+    app.file_uploader(key="predict_upload").upload("exact.png", exact.getvalue(), "image/png").run()
+    np.testing.assert_allclose(probabilities_shown(app), picked, atol=1e-5)
+    assert not any(caption.value.startswith("Resized from") for caption in app.caption)
+    app.file_uploader(key="predict_upload").set_value(("big.png", enlarged.getvalue(), "image/png")).run()
+    notes = [caption.value for caption in app.caption if caption.value.startswith("Resized from")]
+    assert notes and notes[0].startswith("Resized from 280×280 to 28×28 for the model: the pixels change")
+    assert_no_errors(app)
+
+
+def test_a_4_by_3_photo_is_padded_to_a_square_for_fashion_mnist(runs_dir):
+    photo = np.zeros((300, 400, 3), dtype=np.uint8)
+    photo[100:200, 150:250] = 220  # a light garment on black, 4:3
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, format="PNG")
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
+    app.radio(key="predict_source").set_value("upload").run()
+    app.file_uploader(key="predict_upload").upload("wide.png", buffer.getvalue(), "image/png").run()
+    notes = [caption.value for caption in app.caption if caption.value.startswith("Resized from")]
+    assert notes and "padded to a square with its background first" in notes[0]
+    assert_no_errors(app)

@@ -56,11 +56,14 @@ class Look:
 
     description: str
     dark_background: bool | None  # True: objects light on black; None: no typical background
+    square_fit: images.SquareFit = images.SquareFit.SQUASH  # how a photo of another shape is made square
 
 
 LOOKS = {
-    "fashion_mnist": Look("28×28 grey photos of one garment each, white on a black background, centred", True),
-    "lfw_faces": Look("25×25 grey crops of faces and of other parts of photos", None),
+    "fashion_mnist": Look(
+        "28×28 grey photos of one garment each, white on a black background, centred", True, images.SquareFit.PAD
+    ),
+    "lfw_faces": Look("25×25 grey crops of faces and of other parts of photos", None, images.SquareFit.CROP),
 }
 
 

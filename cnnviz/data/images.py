@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from enum import Enum
 from importlib import resources
 
 import numpy as np
@@ -33,6 +34,7 @@ NEXT_STEP = "Choose a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
 # A real photo takes at least a few hundredths of a byte per pixel, even as a JPEG of a plain wall; a file
 # that declares a thousand times more pixels than that is lying about its size.
 BOMB_BYTES_PER_PIXEL = 0.001
+OBJECT_LINE_SHARE = 0.02  # a row or column is part of the object when 2% of it is
 
 # Real photos that ship inside scikit-image, so the app works offline. They are read straight from
 # the package with Pillow: skimage.data would import skimage.io and scipy (0.4 s) to do the same.
@@ -193,18 +195,54 @@ def invert(image: np.ndarray) -> np.ndarray:
 
 
 def crop_to_object(image: np.ndarray, margin: float = 0.08) -> np.ndarray:
-    """Return the square around what differs from the background (the border's level), with a margin."""
+    """Return the square around what stands out from the background, with a margin.
+
+    Object and background are told apart by Otsu's threshold on the grey levels (the side the border is on is
+    the background), so a shadow or a paper's gradient does not count as object the way a fixed margin did.
+    """
+    from skimage.filters import threshold_otsu
+
     rgb = ensure_rgb(image)
     grey = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float64)
-    rows, columns = np.nonzero(np.abs(grey - border_brightness(rgb)) > 40)
-    if len(rows) == 0:
+    if grey.max() - grey.min() < 40:
         return rgb  # nothing stands out: keep the whole photo
+    threshold = threshold_otsu(grey)
+    found = grey > threshold if border_brightness(rgb) < threshold else grey < threshold
+    # Rows and columns where the object really is: a stray speck of noise or a shadow's edge does not widen it.
+    rows = np.flatnonzero(found.mean(axis=1) > OBJECT_LINE_SHARE)
+    columns = np.flatnonzero(found.mean(axis=0) > OBJECT_LINE_SHARE)
+    if len(rows) == 0 or len(columns) == 0:
+        return rgb
     top, bottom, left, right = rows.min(), rows.max() + 1, columns.min(), columns.max() + 1
     side = int(max(bottom - top, right - left) * (1 + 2 * margin))
     centre_row, centre_column = (top + bottom) // 2, (left + right) // 2
-    half = side // 2
+    half = max(1, side // 2)
     padded = np.pad(rgb, ((half, half), (half, half), (0, 0)), mode="edge")
     return padded[centre_row : centre_row + 2 * half, centre_column : centre_column + 2 * half]
+
+
+class SquareFit(str, Enum):
+    """How a photo of another shape becomes a square model input, said on screen."""
+
+    SQUASH = "squashed to a square, as the training images were"  # folders: Split.load resizes each file
+    PAD = "padded to a square with its background first, as the training images have room around the object"
+    CROP = "cropped to its centre square first, as the training images are crops"
+
+
+def make_square(image: np.ndarray, fit: SquareFit) -> np.ndarray:
+    """Return a non-square image made square by padding with its border's level or cropping its centre (or as is)."""
+    rgb = ensure_rgb(image)
+    height, width = rgb.shape[:2]
+    if height == width or fit is SquareFit.SQUASH:
+        return rgb
+    side = max(height, width) if fit is SquareFit.PAD else min(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    if fit is SquareFit.CROP:
+        return rgb[-top : -top + side, -left : -left + side]
+    level = int(round(border_brightness(rgb)))
+    square = np.full((side, side, 3), level, dtype=np.uint8)
+    square[top : top + height, left : left + width] = rgb
+    return square
 
 
 def png_data_uri(image: np.ndarray) -> str:

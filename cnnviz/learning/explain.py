@@ -70,6 +70,37 @@ def prepare_image(image: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray
     return images.fit_image(image, tuple(input_shape))[None]
 
 
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image as a model takes it, and what was done to it on the way (None when nothing was)."""
+
+    batch: np.ndarray  # (1, H, W, C) float32, raw 0..255
+    note: str | None
+
+    @property
+    def seen(self) -> np.ndarray:
+        """Return the image as the model sees it, uint8, one channel squeezed."""
+        picture = self.batch[0].astype(np.uint8)
+        return picture[..., 0] if picture.shape[-1] == 1 else picture
+
+
+def prepare_for_model(
+    image: np.ndarray, input_shape: tuple[int, ...], fit: images.SquareFit = images.SquareFit.SQUASH
+) -> PreparedImage:
+    """Return an image made the model's shape (square the way its training images were, then resized) and a note
+    saying so: a resize changes the pixels, so a student should know the answer is about other pixels."""
+    height, width = image.shape[:2]
+    target_height, target_width = int(input_shape[0]), int(input_shape[1])
+    if (height, width) == (target_height, target_width):
+        return PreparedImage(prepare_image(image, input_shape), None)
+    changed = target_height == target_width and height != width
+    squared = images.make_square(image, fit) if changed else image
+    note = f"resized from {width:,}×{height:,} to {target_width}×{target_height} for the model"
+    note += f" ({fit.value})" if changed else ""
+    note += ": the pixels change, so the answer can differ a little from the same image at the model's own size"
+    return PreparedImage(prepare_image(squared, input_shape), note)
+
+
 def probabilities(model: keras.Model, batch: np.ndarray) -> np.ndarray:
     """Return class probabilities; a single sigmoid unit becomes [1 - p, p]."""
     output = ops.convert_to_numpy(model(batch, training=False))[0]
@@ -225,6 +256,7 @@ class ImageFit:
     warning: str | None  # None when the image looks like the training images
     suggest_invert: bool = False
     suggest_crop: bool = False
+    square_fit: images.SquareFit = images.SquareFit.SQUASH
 
 
 def check_image_fit(dataset: str, image: np.ndarray) -> ImageFit:
@@ -233,10 +265,11 @@ def check_image_fit(dataset: str, image: np.ndarray) -> ImageFit:
     look = datasets.look_of(dataset)
     if look is None:
         return ImageFit(trained_on=f"{dataset} images", warning=None)
+    fits = {"trained_on": look.description, "square_fit": look.square_fit}
     background = images.border_brightness(image)
     if look.dark_background and background > 128:
         return ImageFit(
-            trained_on=look.description,
+            **fits,
             warning=(
                 f"This photo has a light background (mean border brightness {background:.0f} of 255) but the model "
                 "only saw objects light on black. Invert it and crop to the object to show it what it knows."
@@ -247,8 +280,8 @@ def check_image_fit(dataset: str, image: np.ndarray) -> ImageFit:
     height, width = image.shape[:2]
     if max(height, width) > 3 * min(height, width):
         return ImageFit(
-            trained_on=look.description,
+            **fits,
             warning="The image is much longer than it is wide; the model saw square images: crop to the object.",
             suggest_crop=True,
         )
-    return ImageFit(trained_on=look.description, warning=None)
+    return ImageFit(**fits, warning=None)
