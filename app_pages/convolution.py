@@ -141,7 +141,7 @@ def load_learned_weights(model_path: str, modified: float) -> tuple[np.ndarray, 
 
 def trained_models() -> dict[str, str]:
     """Return {label: model path} for every run that has saved a model, newest first."""
-    return {run.label: str(run.model_path) for run in runs.list_runs() if run.model_path is not None}
+    return {run.label: str(run.model_path) for run in runs.list_runs() if run.has_trained_model}
 
 
 def pick_learned_kernel() -> tuple[np.ndarray, float] | None:

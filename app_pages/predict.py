@@ -67,7 +67,7 @@ def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> n
     return explain.activations(_model, batch, layer_name)
 
 
-trained = [run for run in runs.list_runs() if run.model_path is not None]
+trained = [run for run in runs.list_runs() if run.has_trained_model]
 # The three choices share one row, so the prediction and its heatmap start on the first screen.
 source_column, model_column, image_column = st.columns([1, 3, 1.4])
 model_source = source_column.radio(

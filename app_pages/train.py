@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import folders
-from cnnviz.learning import experiment, recipes, training
+from cnnviz.learning import analysis, experiment, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, runs, settings
 
@@ -89,6 +89,7 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
         )
     label = st.text_input("Label (empty: made from the settings)", key="train_label", max_chars=runs.MAX_LABEL_LENGTH)
 
+st.caption(analysis.estimate_duration(recipe_name, dataset_name, int(epochs), int(limit) or None, runs.list_runs()))
 if start:
     with ui.explained_errors(stop=False):
         config = training.default_config(
@@ -186,7 +187,9 @@ show_run(run_id)
 show_runs_table()
 run = runs.load_run(run_id)
 download_model, download_history, rename_column = st.columns(3)
-if run.model_path is not None and not run.state.is_active:
+if not run.state.is_active and not run.has_trained_model:
+    download_model.caption("No epoch was complete: there is no trained model to download.")
+elif not run.state.is_active:
     download_model.download_button(
         "Download model.keras",
         data=run.model_path.read_bytes,

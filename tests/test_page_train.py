@@ -98,3 +98,20 @@ def test_the_experiment_note_stays_when_another_dataset_is_picked(runs_dir):
         for run in experiment.experiment_runs(experiment_id, runs_dir):
             if runs.load_run(run.run_id, runs_dir).state.is_active:
                 jobs.stop(run.run_id, runs_dir)
+
+
+def test_a_run_stopped_inside_its_first_epoch_offers_no_model_and_the_estimate_is_said(runs_dir):
+    from cnnviz.learning import training
+
+    folder = runs.create_run(training.default_config("fashion_separable", "fashion_mnist", epochs=2), runs_dir)
+    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.5, "seconds": 40.0, "partial": True})
+    (folder / "model.keras").write_bytes(b"the worker saves the model at a Stop, whatever it learned")
+    runs.set_status(folder, runs.RunState.STOPPED, training.describe_end(runs.RunState.STOPPED, folder))
+    app = open_page("app_pages/train.py", timeout=120)
+    assert_no_errors(app)
+    assert "stopped inside epoch 1, before any epoch was complete" in status_text(app)
+    assert not app.get("download_button") or all(
+        button.proto.label != "Download model.keras" for button in app.get("download_button")
+    )
+    assert any("no trained model to download" in caption.value for caption in app.caption)
+    assert any(caption.value.startswith("No run of this network on this data") for caption in app.caption)

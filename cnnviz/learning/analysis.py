@@ -11,6 +11,7 @@ from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation
+TRAINING_IMAGES = {"fashion_mnist": 55_000, "lfw_faces": 120}  # the built-in datasets' training splits
 PLATEAU_PATIENCE = 3  # epochs without a new validation-loss minimum before "flat" is said (Keras's patience idea)
 
 
@@ -157,6 +158,31 @@ def curves_of(chosen: list[Run]) -> Curves:
             name = f"{name} ({datetime.fromtimestamp(run.created):%H:%M:%S})"
         histories[name], variants[name] = run.epochs, run.config.variant
     return Curves(histories, variants, shared)
+
+
+def estimate_duration(recipe: str, dataset: str, epochs: int, limit: int | None, past_runs: list[Run]) -> str:
+    """Return how long a run should take here, from the epochs earlier runs of the same network and data took."""
+    wanted = training_images(dataset, limit)
+    for run in sorted(past_runs, key=lambda each: each.run_id, reverse=True):
+        seconds = [record["seconds"] for record in run.epochs if record.get("seconds")]
+        images = training_images(run.config.dataset, run.config.limit)
+        if run.config.recipe != recipe or run.config.dataset != dataset or not seconds or not images or not wanted:
+            continue
+        per_epoch = sorted(seconds)[len(seconds) // 2] * wanted / images
+        total = per_epoch * epochs
+        minutes, rest = divmod(int(round(total)), 60)
+        shown = f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+        return (
+            f"About {shown} on this machine: {epochs} epoch{'s' if epochs != 1 else ''} of {wanted:,} images at "
+            f"{per_epoch:.0f} s an epoch, as fast as {run.label} trained here."
+        )
+    return "No run of this network on this data has trained here yet: the time left shows once the first batches run."
+
+
+def training_images(dataset: str, limit: int | None) -> int | None:
+    """Return how many training images a run of a built-in dataset uses (None for a folder: unknown unread)."""
+    full = TRAINING_IMAGES.get(dataset)
+    return None if full is None else min(limit or full, full)
 
 
 def comparable(all_runs: list[Run]) -> list[Run]:

@@ -133,7 +133,7 @@ def train(folder: Path, progress: ProgressLine | None = None) -> dict:
         return runs.set_status(folder, RunState.FAILED, str(error))
     except KeyboardInterrupt:
         # Ctrl-C in a terminal is a person stopping the run, not a crash: keep what it finished.
-        return runs.set_status(folder, RunState.STOPPED, f"stopped (Ctrl-C) after {complete_epochs(folder)} epoch(s)")
+        return runs.set_status(folder, RunState.STOPPED, describe_end(RunState.STOPPED, folder, " (Ctrl-C)"))
     except BaseException as error:  # noqa: BLE001 - the worker must always leave a readable status
         lines = traceback.format_exc().splitlines()[-30:]
         message = f"Training crashed: {type(error).__name__}: {error}".strip()
@@ -141,7 +141,18 @@ def train(folder: Path, progress: ProgressLine | None = None) -> dict:
             message = "Training ran out of memory. Try a smaller batch size or a dataset limit."
         return runs.set_status(folder, RunState.FAILED, message, traceback=lines)
     state = RunState.STOPPED if runs.stop_requested(folder) else RunState.FINISHED
-    return runs.set_status(folder, state, f"{state.value} after {complete_epochs(folder)} epoch(s)", **result)
+    return runs.set_status(folder, state, describe_end(state, folder), **result)
+
+
+def describe_end(state: RunState, folder: Path, how: str = "") -> str:
+    """Return how a run ended in words: 'stopped after 3 epochs', or that no epoch was complete."""
+    done = complete_epochs(folder)
+    if done == 0:
+        return (
+            f"{state.value}{how} inside epoch 1, before any epoch was complete: there is no trained model to keep. "
+            "Start again and let at least one epoch finish."
+        )
+    return f"{state.value}{how} after {done} epoch{'' if done == 1 else 's'}"
 
 
 def complete_epochs(folder: Path) -> int:

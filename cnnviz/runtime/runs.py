@@ -154,6 +154,11 @@ class Run:
         return path if path.is_file() else None
 
     @property
+    def has_trained_model(self) -> bool:
+        """Return whether the run saved a model of at least one complete epoch (a Stop inside epoch 1 did not)."""
+        return self.model_path is not None and self.epochs_done > 0
+
+    @property
     def best_model_path(self) -> Path | None:
         """Return the model of the best complete epoch, else the latest model."""
         path = self.folder / "best.keras"
