@@ -63,6 +63,17 @@ def keep_settings(page: str, names: list[str]) -> None:
             st.session_state[key] = st.session_state[kept]
 
 
+def setting(key: str, default):
+    """Return a settings widget's current value (`default` the first time); create the widget with it as its value.
+
+    The browser mounts a widget inside a popover only when the popover first opens, and then shows, and sends
+    back, the value the widget was created with. Created with its default, a text area came back empty after
+    Play and a stride kept across pages came back as 1 (seen in Chromium); created with the current value,
+    it comes back right.
+    """
+    return st.session_state.setdefault(key, default)
+
+
 def large_text(text: str) -> None:
     """Show a sentence a class reads from the back of the room (20 px; escaped: class names come from folders)."""
     st.html(f"<p style='font-size:20px;line-height:1.35;margin:0 0 0.4rem 0'>{html.escape(text)}</p>")

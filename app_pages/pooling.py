@@ -29,12 +29,14 @@ def load_small_photo(name: str) -> np.ndarray:
 
 
 ui.keep_settings("pooling", ["grid", "size", "stride"])
-st.session_state.setdefault("pooling_grid", convolution.format_grid(DEFAULT_GRID))
 with settings_column.popover("Feature map, pool size, stride…", icon=":material/tune:", width="stretch"):
-    st.text_area("Feature map: one row per line", key="pooling_grid", height=130)
+    grid_text = ui.setting("pooling_grid", convolution.format_grid(DEFAULT_GRID))
+    st.text_area("Feature map: one row per line", grid_text, key="pooling_grid", height=130)
     size_column, stride_column = st.columns(2)
-    size = size_column.number_input("Pool size", 1, 4, 2, key="pooling_size")
-    stride = stride_column.number_input("Stride (Keras: the pool size)", 1, 4, 2, key="pooling_stride")
+    size = size_column.number_input("Pool size", 1, 4, ui.setting("pooling_size", 2), key="pooling_size")
+    stride = stride_column.number_input(
+        "Stride (Keras: the pool size)", 1, 4, ui.setting("pooling_stride", 2), key="pooling_stride"
+    )
 
 grid = ui.read_grid("pooling_grid", "feature map", DEFAULT_GRID)
 with ui.explained_errors():
