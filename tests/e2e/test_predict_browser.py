@@ -27,6 +27,8 @@ def test_upload_an_image_and_see_the_probabilities(page, server_url, server_runs
     )
     assert result.returncode == 0, result.stderr[-2000:]
     open_page(page, f"{server_url}/predict", "Predict")
+    expect(page.get_by_text(re.compile(r"^true class: "))).to_be_visible(timeout=60_000)  # it opens on a test image
+    page.get_by_test_id("stRadio").get_by_text("upload", exact=True).click()
     photo = tmp_path / "astronaut.png"
     Image.fromarray(images.load_sample_photo("astronaut")).save(photo)
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(photo))
