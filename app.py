@@ -6,6 +6,7 @@ import streamlit as st
 
 import error_details
 import server
+import ui
 from cnnviz.runtime import system
 
 error_details.hide_error_details_on_shared_server()  # first: nothing below may show a class a traceback
@@ -34,16 +35,18 @@ def show_home() -> None:
     """The home page: what cnnviz teaches, one picture of it, a start button, and what it runs on."""
     device, backend, versions = describe_machine()
     st.title("cnnviz: convolutional neural networks, by doing")
-    text_column, picture_column = st.columns([2, 3])
+    st.page_link("app_pages/convolution.py", label="Start: Convolution", icon=":material/play_circle:")
+    # The picture first: at 150% zoom the columns stack (ui.stack_when_narrow) and it must lead, not trail.
+    ui.stack_when_narrow("home_intro")
+    picture_column, text_column = st.container(key="home_intro").columns([3, 2])
     with text_column:
         st.markdown(
             "Each page lets you *do* one idea of a convnet instead of reading about it: slide a kernel over a "
             "grid one multiply-and-add at a time, pool a feature map, count every parameter of the tutorials' "
             "networks, augment a photo, train those networks live and watch them overfit, compare the fixes, "
-            "and drop your own image on the model you trained.\n\n"
+            "see which images the model gets wrong, and drop your own image on the model you trained.\n\n"
             "Every number on screen is computed, not drawn from memory."
         )
-        st.page_link("app_pages/convolution.py", label="Start: Convolution", icon=":material/play_circle:")
     picture = Path(__file__).parent / "assets" / "convolution.png"
     if picture.is_file():
         picture_column.image(

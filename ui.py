@@ -79,12 +79,12 @@ def large_text(text: str) -> None:
     st.html(f"<p style='font-size:20px;line-height:1.35;margin:0 0 0.4rem 0'>{html.escape(text)}</p>")
 
 
-def stack_when_narrow(key: str, below_pixels: int = 1100) -> None:
-    """Let the columns inside container `key` stack under a narrow window (a projector at 150% zoom), so a
-    picture gets the whole width there instead of a third of it."""
+def stack_when_narrow(key: str, below_pixels: int = 1100, column_width: str = "100%") -> None:
+    """Let the columns inside container `key` wrap under a narrow window (a projector at 150% zoom), each at least
+    `column_width` wide: a picture gets the whole width there instead of a third, a button room for its label."""
     st.html(
         f"<style>@media (max-width:{below_pixels}px){{.st-key-{key} [data-testid='stHorizontalBlock']"
-        f"{{flex-wrap:wrap}}.st-key-{key} [data-testid='stColumn']{{min-width:100%}}}}</style>"
+        f"{{flex-wrap:wrap}}.st-key-{key} [data-testid='stColumn']{{min-width:{column_width}}}}}</style>"
     )
 
 

@@ -8,6 +8,7 @@ from cnnviz.learning import analysis, mistakes
 from cnnviz.pictures import matrices, plots
 from cnnviz.runtime import jobs, runs
 
+ui.tighten_top()
 st.title("Compare")
 st.markdown(
     "Overfitting shows as a gap: training keeps improving while validation stalls or gets worse. Overlay runs to "
@@ -19,11 +20,12 @@ if not usable:
     st.info("No run has finished an epoch yet. Train one on the Train page first.")
     st.stop()
 by_id = {run.run_id: run for run in usable}
-labels = {run.run_id: f"{run.label} ({run.state.value}, {run.epochs_done} epochs)" for run in usable}
-selected_ids = st.multiselect(
+labels = analysis.choice_labels(usable)
+runs_column, smoothing_column = st.columns([5, 1])
+selected_ids = runs_column.multiselect(
     "Runs", list(labels), default=analysis.default_selection(usable), format_func=labels.get, key="compare_runs"
 )
-smoothing = st.slider("Smoothing (exponential moving average)", 0.0, 0.9, 0.0, 0.1, key="compare_smoothing")
+smoothing = smoothing_column.slider("Smoothing (EMA)", 0.0, 0.9, 0.0, 0.1, key="compare_smoothing")
 if not selected_ids:
     st.info("Pick at least one run.")
     st.stop()

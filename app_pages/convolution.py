@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
+from cnnviz.learning import analysis
 from cnnviz.lesson import channels, convolution, learned_kernels
 from cnnviz.pictures import steps
 from cnnviz.runtime import runs
@@ -145,21 +146,22 @@ def load_learned_weights(model_path: str, modified: float) -> tuple[np.ndarray, 
     return learned_kernels.first_conv_weights(model_path)
 
 
-def trained_models() -> dict[str, str]:
-    """Return {label: model path} for every run that has saved a model, newest first."""
-    return {run.label: str(run.model_path) for run in runs.list_runs() if run.has_trained_model}
-
-
 def pick_learned_kernel() -> tuple[np.ndarray, float] | None:
-    """Let a person pick a trained run and one of its first-layer filters; return (kernel, bias) or None."""
-    models = trained_models()
-    if not models:
+    """Let a person pick a trained run (the best finished one first, as on Predict) and one of its first-layer
+    filters; return (kernel, bias) or None."""
+    trained = [run for run in runs.list_runs() if run.has_trained_model]
+    if not trained:
         st.info("No trained model yet: train one (a few epochs are enough), then come back to see its filters.")
         st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
         return None
+    by_id = {run.run_id: run for run in trained}
+    if st.session_state.get("convolution_learned_run") not in by_id:
+        st.session_state.convolution_learned_run = analysis.best_finished_run(trained).run_id
     run_column, filter_column = st.columns(2)
-    label = run_column.selectbox("Trained run", list(models), key="convolution_learned_run")
-    path = models[label]
+    run_id = run_column.selectbox(
+        "Trained run", list(by_id), format_func=lambda each: by_id[each].label, key="convolution_learned_run"
+    )
+    path = str(by_id[run_id].model_path)
     with ui.explained_errors(stop=False):
         kernels, biases = load_learned_weights(path, runs_modified(path))
         number = filter_column.number_input("Filter", 1, kernels.shape[3], 1, key="convolution_learned_filter")
@@ -247,9 +249,14 @@ before.image(
     caption=f"input{', grayscale' if photo_input.ndim == 2 else ''}: {photo.shape[0]}×{photo.shape[1]}",
 )
 after.image(
-    images.to_display(feature_map),
+    images.to_display(feature_map, robust=True),
     width="stretch",
     caption=f"feature map{' after ReLU' if use_relu else ''}: {feature_map.shape[0]}×{feature_map.shape[1]} "
-    "(stretched to black…white)",
+    "(stretched to black…white, the brightest 0.5% clipped)",
 )
+if use_relu and float(np.mean(feature_map == 0)) > 0.9:
+    st.caption(
+        f"ReLU set {np.mean(feature_map == 0):.0%} of this map to 0: this filter responds to little in the photo. "
+        "A filter learned on Fashion-MNIST looks for edges of light garments on black, which a photo has few of."
+    )
 ui.next_step("app_pages/pooling.py", "Next: Pooling, shrinking a feature map")

@@ -33,24 +33,26 @@ def load_dataset(name: str, path: str = "", limit: int | None = None) -> dataset
 
 
 def show(dataset: datasets.Dataset) -> None:
-    """Show a dataset's source, counts per class and split, skipped files and a sample grid."""
-    st.success(f"{dataset.source}: {dataset.num_classes} classes, image shape {dataset.image_shape}")
+    """Show a dataset's samples first (the picture), beside its counts per class and split and skipped files."""
+    st.caption(f"**{dataset.source}**: {dataset.num_classes} classes, image shape {dataset.image_shape}")
     counts = pd.DataFrame(dataset.counts()).pivot(index="class", columns="split", values="images")
     counts = counts[[split for split in ("train", "validation", "test") if split in counts]]
     counts.loc["total"] = counts.sum()
+    ui.stack_when_narrow("datasets_view")
+    samples_column, counts_column = st.container(key="datasets_view").columns([3, 2])
+    with samples_column:
+        st.markdown("**Samples from the training split**")
+        show_samples(dataset.class_names, dataset.samples(per_class=4))
     # Tall enough for every row: an inner scroll used to hide the total row.
-    st.dataframe(counts, width="stretch", height=38 + 35 * len(counts))
+    counts_column.dataframe(counts, width="stretch", height=38 + 35 * len(counts))
     if dataset.skipped:
-        with st.expander(f"{len(dataset.skipped)} file(s) skipped"):
+        with counts_column.expander(f"{len(dataset.skipped)} file(s) skipped"):
             st.dataframe(pd.DataFrame(dataset.skipped, columns=["file", "why"]), hide_index=True)
-    st.subheader("Samples from the training split")
-    samples = dataset.samples(per_class=4)
-    show_samples(dataset.class_names, samples)
 
 
 def show_samples(class_names: list[str], samples: list) -> None:
     """Show the samples compactly: one column per class, its pictures stacked under its name."""
-    per_row = min(len(class_names), 10)
+    per_row = min(len(class_names), 5)  # five classes a row: each name fits its column, two pictures side by side
     for start in range(0, len(class_names), per_row):
         for column, class_name in zip(st.columns(per_row), class_names[start : start + per_row]):
             pictures = [picture for name, picture in samples if name == class_name]

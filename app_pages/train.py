@@ -8,6 +8,8 @@ from cnnviz.learning import analysis, experiment, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, runs, settings
 
+if st.session_state.pop("train_open_compare", False):
+    st.switch_page("app_pages/compare.py")  # the experiment ended: Compare selects the latest experiment's runs
 ui.tighten_top()
 st.title("Train")
 st.markdown(
@@ -37,7 +39,11 @@ if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
 prepared = folders.prepared_folders()
-recipe_column, dataset_column, start_column, experiment_column = st.columns([3, 3, 1, 2], vertical_alignment="bottom")
+ui.stack_when_narrow("train_choices", column_width="40%")  # at 150% zoom: two rows, Start keeps its label
+choices_row = st.container(key="train_choices")
+recipe_column, dataset_column, start_column, experiment_column = choices_row.columns(
+    [3, 3, 1, 2], vertical_alignment="bottom"
+)
 recipe_name = recipe_column.selectbox(
     "Network",
     list(recipes.RECIPES),
@@ -128,7 +134,7 @@ if not all_runs:
     # while the class reads the page, instead of for ~2 s after Start (benchmarks/start_latency.py).
     st.plotly_chart(plots.training_figure([], [], int(epochs)), key="train_curves")
     st.stop()
-labels = {run.run_id: f"{run.label} ({run.run_id[9:15]})" for run in all_runs}
+labels = analysis.choice_labels(all_runs)
 active = [run.run_id for run in all_runs if run.state.is_active]
 if st.session_state.get("train_follow") in labels:
     st.session_state.train_run = st.session_state.pop("train_follow")  # the experiment's next run
@@ -149,8 +155,9 @@ def show_run(run_id: str) -> None:
     if run_id in active and not run.state.is_active:
         following = st.session_state.get("train_experiment")
         if following and not any(each.state.is_active for each in experiment.experiment_runs(following)):
-            st.session_state.train_experiment = None
-            st.switch_page("app_pages/compare.py")  # Compare selects the latest experiment's runs
+            # Not st.switch_page here: called in a fragment's run, it could leave Compare's main area blank
+            # (1 of 2 tries in Chromium). The full run it asks for switches at the page's top.
+            st.session_state.train_experiment, st.session_state.train_open_compare = None, True
         waiting = [each.run_id for each in experiment.experiment_runs(following) if each.state.is_active]
         st.session_state.train_follow = waiting[0] if following and waiting else None
         st.rerun()  # it just ended: redraw the page once and stop polling

@@ -156,14 +156,13 @@ def test_shortened_labels_say_the_shared_part_once():
 
 def test_the_time_a_run_will_take_comes_from_a_run_that_trained_here(tmp_path):
     past = make_run(tmp_path, "fashion_separable", "fashion_mnist", epochs=3)  # 2.0 s an epoch
-    runs.rename(past, "the first try", tmp_path)
     folder = tmp_path / past
     config = runs.read_json(folder / "config.json")
     runs.write_json(folder / "config.json", {**config, "limit": 1000})
     found = runs.list_runs(tmp_path)
     assert analysis.estimate_duration("fashion_separable", "fashion_mnist", 10, None, found) == (
-        "About 18 min 20 s on this machine: 10 epochs of 55,000 images at 110 s an epoch, "
-        "as fast as the first try trained here."
+        "About 18 min 20 s on this machine: 10 epochs × 55,000 images at 110 s an epoch, "
+        "the speed an earlier run of it had here."
     )
     assert analysis.estimate_duration("fashion_separable", "fashion_mnist", 1, 500, found).startswith("About 1 s")
     assert analysis.estimate_duration("catsdogs_baseline", "lfw_faces", 5, None, found).startswith("No run of this")

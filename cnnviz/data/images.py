@@ -172,10 +172,17 @@ def shrink_to_fit(image: np.ndarray, max_side: int) -> np.ndarray:
     return resize(pixels, max(1, round(height * scale)), max(1, round(width * scale)))
 
 
-def to_display(values: np.ndarray) -> np.ndarray:
-    """Return any real-valued map stretched to uint8 0..255 (a flat map becomes mid-grey)."""
+def to_display(values: np.ndarray, robust: bool = False) -> np.ndarray:
+    """Return any real-valued map stretched to uint8 0..255 (a flat map becomes mid-grey).
+
+    With `robust`, the brightest 0.5% are clipped first: a few strong responses of a learned filter would
+    otherwise leave the rest of the map black.
+    """
     values = np.asarray(values, dtype=np.float64)
     low, high = float(values.min()), float(values.max())
+    if robust and high > low:
+        high = max(float(np.percentile(values, 99.5)), low + 1e-12)
+        values = np.minimum(values, high)
     if high - low < 1e-12:
         return np.full(values.shape, 128, dtype=np.uint8)
     return np.round((values - low) / (high - low) * 255).astype(np.uint8)

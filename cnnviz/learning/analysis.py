@@ -173,8 +173,8 @@ def estimate_duration(recipe: str, dataset: str, epochs: int, limit: int | None,
         minutes, rest = divmod(int(round(total)), 60)
         shown = f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
         return (
-            f"About {shown} on this machine: {epochs} epoch{'s' if epochs != 1 else ''} of {wanted:,} images at "
-            f"{per_epoch:.0f} s an epoch, as fast as {run.label} trained here."
+            f"About {shown} on this machine: {epochs} epoch{'s' if epochs != 1 else ''} × {wanted:,} images at "
+            f"{per_epoch:.0f} s an epoch, the speed an earlier run of it had here."
         )
     return "No run of this network on this data has trained here yet: the time left shows once the first batches run."
 
@@ -183,6 +183,18 @@ def training_images(dataset: str, limit: int | None) -> int | None:
     """Return how many training images a run of a built-in dataset uses (None for a folder: unknown unread)."""
     full = TRAINING_IMAGES.get(dataset)
     return None if full is None else min(limit or full, full)
+
+
+def choice_labels(choices: list[Run]) -> dict[str, str]:
+    """Return each run's name in a picker: the part of its label the others do not share, its state and epochs
+    ("dropout (finished, 28 epochs)"), with when it was made where two would read the same."""
+    short, _ = shorten_labels([run.label for run in choices]) if len(choices) > 1 else ([r.label for r in choices], "")
+    names = [f"{name} ({run.state.value}, {run.epochs_done} epochs)" for name, run in zip(short, choices)]
+    repeated = {name for name in names if names.count(name) > 1}
+    return {
+        run.run_id: f"{name[:-1]}, {datetime.fromtimestamp(run.created):%d %b %H:%M:%S})" if name in repeated else name
+        for name, run in zip(names, choices)
+    }
 
 
 def comparable(all_runs: list[Run]) -> list[Run]:

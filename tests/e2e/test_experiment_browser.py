@@ -26,6 +26,7 @@ def test_one_click_runs_the_four_variants_and_opens_compare_on_them(page, server
             jobs.stop(run.run_id, server_runs_dir)
             wait_for(lambda run=run: not runs.load_run(run.run_id, server_runs_dir).state.is_active)
         expect(page.get_by_role("heading", name="Compare", level=1)).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=30_000)  # not a blank main area
         for run in variants:
             expect(page.get_by_text(run.label, exact=True).first).to_be_visible(timeout=30_000)
         assert_no_exception(page)
