@@ -21,8 +21,10 @@ def speed_up_server_sockets() -> int:
 
 @st.cache_resource
 def preload_lazy_modules() -> None:
-    """Import what Streamlit loads lazily (pandas, for tables) once per server, while the first page is read."""
-    server.import_in_background()
+    """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables)
+    and Keras with cnnviz's augmentation layer (Augmentation's first visit took 5.4 s importing it in Chromium;
+    BENCHMARKS.md, "Sidebar click to picture")."""
+    server.import_in_background(("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots", "cnnviz.learning.augment"))
 
 
 @st.cache_resource
@@ -59,6 +61,7 @@ def show_home() -> None:
     st.subheader("This machine")
     st.markdown(f"**Device:** {device}  \n**Keras backend:** {backend}")
     st.table({"package": list(versions), "version": list(versions.values())})
+    ui.preload_charts()
 
 
 # The page scripts live in app_pages/, not pages/: Streamlit still treats a folder named pages/ as a
