@@ -22,9 +22,9 @@ def speed_up_server_sockets() -> int:
 @st.cache_resource
 def preload_lazy_modules() -> None:
     """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables)
-    and Keras with cnnviz's augmentation layer (Augmentation's first visit took 5.4 s importing it in Chromium;
-    BENCHMARKS.md, "Sidebar click to picture")."""
-    server.import_in_background(("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots", "cnnviz.learning.augment"))
+    and the modules that draw the pictures. Not Keras: the mechanics pages stay free of it, and a half-imported
+    Keras seen by the main thread broke a run (BENCHMARKS.md, "Sidebar click to picture")."""
+    server.import_in_background(("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots"))
 
 
 @st.cache_resource

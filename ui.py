@@ -75,11 +75,11 @@ def setting(key: str, default):
 
 
 def preload_charts() -> None:
-    """Draw an empty, 1-pixel chart, so the browser fetches its chart library (megabytes of JavaScript) while a
-    person reads this page instead of when the first page with a chart opens (Train's first visit: 2.2 s)."""
+    """Draw an empty 10-pixel chart (plotly's least), so the browser fetches its chart library (megabytes of
+    JavaScript) while a person reads this page, not when the first page with a chart opens."""
     import plotly.graph_objects as go
 
-    empty = go.Figure(layout=dict(height=1, margin=dict(l=0, r=0, t=0, b=0), xaxis_visible=False, yaxis_visible=False))
+    empty = go.Figure(layout=dict(height=10, margin=dict(l=0, r=0, t=0, b=0), xaxis_visible=False, yaxis_visible=False))
     st.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, key="preload_charts")
 
 

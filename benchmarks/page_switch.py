@@ -25,8 +25,7 @@ from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 
 PAGES = ["Convolution", "Pooling", "Layers", "Augmentation", "Datasets", "Train", "Compare", "Mistakes", "Predict"]
 PICTURE = (
-    "[data-grid], [data-testid='stPlotlyChart'] .main-svg, [data-testid='stImage'] img, "
-    "[data-testid='stMarkdown'] svg"
+    "[data-grid], [data-testid='stPlotlyChart'] .main-svg, [data-testid='stImage'] img, [data-testid='stMarkdown'] svg"
 )
 
 

@@ -182,7 +182,7 @@ def test_convolution_on_a_real_photo_defaults_to_an_edge_kernel_where_relu_matte
     assert app.selectbox(key="convolution_photo_kernel").value == "Sobel x"
     assert image_captions(app) == [
         "input, grayscale: 170×256",
-        "feature map after ReLU: 168×254 (stretched to black…white)",
+        "feature map after ReLU: 168×254 (stretched to black…white, the brightest 0.5% clipped)",
     ]
     app.toggle(key="convolution_relu").set_value(False).run()
     app.selectbox(key="convolution_photo").select("rocket").run()

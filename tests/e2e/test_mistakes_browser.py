@@ -27,7 +27,7 @@ def click_point(page, point) -> None:
     page.mouse.click(x, y)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def evaluated_run(server_runs_dir):
     """A real fashion_separable run on 1,000 images (no dropout: past chance in two epochs), evaluated by the CLI."""
     trained = run_cnnviz(
@@ -64,3 +64,21 @@ def test_click_a_cell_then_an_image_to_see_where_it_looked(page, server_url, eva
     expect(page.get_by_text(re.compile(r"^predicted: .+ where it looked for it"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^(true|runner-up): .+ where it looked for it"))).to_be_visible()
     assert_no_exception(page)
+
+
+def test_the_matrix_is_on_a_projectors_first_screen(browser, server_url, evaluated_run):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        open_page(page, f"{server_url}/mistakes", "Mistakes")
+        matrix = page.locator("[data-testid='stPlotlyChart']").first
+        expect(matrix.locator(".main-svg").first).to_be_visible(timeout=30_000)
+        box = matrix.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900, (
+            f"the matrix spans y {box['y']:.0f}-{box['y'] + box['height']:.0f}"
+        )
+        for name in ("T-shirt/top", "Ankle boot"):  # the class names, on the chart
+            expect(matrix.get_by_text(name).first).to_be_visible()
+        expect(matrix.get_by_text("share of the true class")).to_be_visible()  # the colour scale
+    finally:
+        context.close()

@@ -36,4 +36,5 @@ def test_upload_an_image_and_see_the_probabilities(page, server_url, server_runs
     expect(page.get_by_role("heading", name="face")).to_be_visible()  # "face (…%)" or "not face (…%)"
     expect(page.get_by_text(re.compile(r"explaining: (not )?face \(Grad-CAM of conv4, 15×15\)")).first).to_be_visible()
     expect(page.get_by_text("This model knows")).to_be_visible()
+    expect(page.get_by_text("Resized from 512×512 to 150×150 for the model: the pixels change")).to_be_visible()
     assert_no_exception(page)
