@@ -101,7 +101,7 @@ with ui.explained_errors():
         model, model_key = load_uploaded_model(model_file.getvalue())
 class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
 
-sources = ["upload", "sample photo", "test image from the run's dataset"]
+sources = ["upload", "sample photo", "test image"]  # a test image of the run's own dataset
 # With a trained run the page opens on one of its test images: a prediction and its heatmap at once.
 source = image_column.radio("Image", sources, index=2 if run is not None else 0, key="predict_source")
 image = None
@@ -115,9 +115,12 @@ elif source == "sample photo":
 elif run is not None:
     with ui.explained_errors(stop=False):
         split = test_images(run.run_id)
-        index = st.number_input(f"Image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index")
+        number_column, truth_column = st.columns([1, 2], vertical_alignment="center")
+        index = number_column.number_input(
+            f"Test image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index"
+        )
         image = split.load([index])[0].astype(np.uint8)
-        st.caption(f"true class: {class_names[int(split.labels[index])]}")
+        truth_column.caption(f"true class: {class_names[int(split.labels[index])]}")
 if image is None:
     st.stop()
 

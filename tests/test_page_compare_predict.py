@@ -122,7 +122,7 @@ def test_predict_reruns_reuse_the_models_answers(runs_dir, monkeypatch):
 def test_predict_fashion_test_image_and_sample_photo(runs_dir):
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("test image from the run's dataset").run()
+    app.radio(key="predict_source").set_value("test image").run()
     assert any(caption.value == "true class: Ankle boot" for caption in app.caption)
     assert [c for image in app.get("image") for c in image.captions][0] == "as the model sees it: 28×28×1"
     app.radio(key="predict_source").set_value("sample photo").run()
@@ -224,7 +224,7 @@ def probabilities_shown(app) -> np.ndarray:
 def test_predict_opens_on_a_test_image_of_the_best_run_with_its_answer(runs_dir):
     app = open_page("app_pages/predict.py", timeout=120)
     assert_no_errors(app)
-    assert app.radio(key="predict_source").value == "test image from the run's dataset"
+    assert app.radio(key="predict_source").value == "test image"
     assert any(caption.value.startswith("true class: ") for caption in app.caption)
     assert len(probabilities_shown(app)) in (2, 10) and any(m.value.startswith("### ") for m in app.markdown)
 
@@ -234,7 +234,7 @@ def test_an_exact_size_upload_answers_as_the_picked_test_image_and_a_resized_one
 
     app = open_page("app_pages/predict.py", timeout=120)
     app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("test image from the run's dataset").run()
+    app.radio(key="predict_source").set_value("test image").run()
     app.number_input(key="predict_index").set_value(0).run()
     picked = probabilities_shown(app)
     test_image = datasets.load("fashion_mnist", limit=2048).test.images[0][..., 0]
