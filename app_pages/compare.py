@@ -100,9 +100,9 @@ st.fragment(show_test_evaluation, run_every=1.0 if evaluating else None)(selecte
 SIDE_BY_SIDE_HEIGHT = 470  # half the page's width: a taller figure only adds white space above and below
 
 
-def show_two_runs(run_ids: list[str]) -> None:
+def show_two_runs(chosen: list[runs.Run]) -> None:
     """Two evaluated runs' confusion matrices side by side, and what the second fixed and broke."""
-    evaluated = mistakes.evaluated_runs([runs.load_run(run_id) for run_id in run_ids])
+    evaluated = mistakes.evaluated_runs(chosen)
     pair = mistakes.default_pair(evaluated)
     if pair is None:
         st.caption(
@@ -136,5 +136,5 @@ def show_two_runs(run_ids: list[str]) -> None:
 
 
 st.subheader("Mistakes, two runs side by side")
-show_two_runs(selected_ids)
+show_two_runs(selected)
 ui.next_step("app_pages/mistakes.py", "Next: the mistakes of one run, image by image")

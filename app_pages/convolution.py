@@ -1,7 +1,5 @@
 """Convolution: slide a kernel over a grid one step at a time, then over channels and a real photo."""
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
@@ -149,29 +147,22 @@ def load_learned_weights(model_path: str, modified: float) -> tuple[np.ndarray, 
 def pick_learned_kernel() -> tuple[np.ndarray, float] | None:
     """Let a person pick a trained run (the best finished one first, as on Predict) and one of its first-layer
     filters; return (kernel, bias) or None."""
-    trained = [run for run in runs.list_runs() if run.has_trained_model]
+    trained = runs.trained_runs()
     if not trained:
         st.info("No trained model yet: train one (a few epochs are enough), then come back to see its filters.")
         st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
         return None
     by_id = {run.run_id: run for run in trained}
-    if st.session_state.get("convolution_learned_run") not in by_id:
-        st.session_state.convolution_learned_run = analysis.best_finished_run(trained).run_id
+    best = list(by_id).index(analysis.best_finished_run(trained).run_id)
     run_column, filter_column = st.columns(2)
     run_id = run_column.selectbox(
-        "Trained run", list(by_id), format_func=lambda each: by_id[each].label, key="convolution_learned_run"
+        "Trained run", list(by_id), best, lambda each: by_id[each].label, key="convolution_learned_run"
     )
-    path = str(by_id[run_id].model_path)
     with ui.explained_errors(stop=False):
-        kernels, biases = load_learned_weights(path, runs_modified(path))
+        kernels, biases = load_learned_weights(str(by_id[run_id].model_path), by_id[run_id].model_version)
         number = filter_column.number_input("Filter", 1, kernels.shape[3], 1, key="convolution_learned_filter")
         return kernels[..., number - 1], float(biases[number - 1])
     return None
-
-
-def runs_modified(path: str) -> float:
-    """Return when a model file was last written (a cache key, so a retrained run is read again)."""
-    return Path(path).stat().st_mtime
 
 
 st.subheader("Channels: one filter spans R, G and B")

@@ -67,7 +67,7 @@ def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> n
     return explain.activations(_model, batch, layer_name)
 
 
-trained = [run for run in runs.list_runs() if run.has_trained_model]
+trained = runs.trained_runs()
 # The three choices share one row, so the prediction and its heatmap start on the first screen.
 source_column, model_column, image_column = st.columns([1, 3, 1.4])
 model_source = source_column.radio(
@@ -84,7 +84,7 @@ with ui.explained_errors():
             st.session_state.predict_run = analysis.best_finished_run(trained).run_id
         chosen = model_column.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run")
         run = runs.load_run(chosen)
-        modified = run.model_path.stat().st_mtime
+        modified = run.model_version
         model, model_key = load_model(run.run_id, modified), f"{run.run_id}@{modified}"
         class_names = run.class_names
     else:

@@ -95,7 +95,6 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
         )
     label = st.text_input("Label (empty: made from the settings)", key="train_label", max_chars=runs.MAX_LABEL_LENGTH)
 
-st.caption(analysis.estimate_duration(recipe_name, dataset_name, int(epochs), int(limit) or None, runs.list_runs()))
 if start:
     with ui.explained_errors(stop=False):
         config = training.default_config(
@@ -128,6 +127,7 @@ with ui.explained_errors():
     jobs.refresh()
     jobs.keep_warm_worker()  # the next Start hands its run to a process with Keras already imported
     all_runs = runs.list_runs()
+st.caption(analysis.estimate_duration(recipe_name, dataset_name, int(epochs), int(limit) or None, all_runs))
 if not all_runs:
     st.info("No runs yet: press Start. The curves will stream in here.")
     # Empty axes now, not on the first point: the browser loads its chart library (megabytes of JavaScript)

@@ -76,6 +76,14 @@ def test_compare_evaluates_on_the_test_set_in_a_worker(runs_dir):
     assert evaluation.state == "finished" and 0 <= evaluation.accuracy <= 1
 
 
+def open_predict(runs_dir, recipe: str, source: str):
+    """Open Predict on the run of `recipe`, with its image source set to `source`."""
+    app = open_page("app_pages/predict.py", timeout=120)
+    app.selectbox(key="predict_run").select(run_ids(runs_dir, recipe)[0]).run()
+    app.radio(key="predict_source").set_value(source).run()
+    return app
+
+
 def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
@@ -83,9 +91,7 @@ def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
 
 
 def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir):
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
-    app.radio(key="predict_source").set_value("upload").run()
+    app = open_predict(runs_dir, "catsdogs_baseline", "upload")
     app.file_uploader(key="predict_upload").upload("face.png", png(), "image/png").run()
     assert_no_errors(app)
     bars = plotly_specs(app)[0]["data"][0]
@@ -106,9 +112,7 @@ def test_predict_reruns_reuse_the_models_answers(runs_dir, monkeypatch):
         monkeypatch.setattr(
             explain, name, lambda *args, _name=name, _original=original: calls.append(_name) or _original(*args)
         )
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "catsdogs_baseline")[0]).run()
-    app.radio(key="predict_source").set_value("upload").run()
+    app = open_predict(runs_dir, "catsdogs_baseline", "upload")
     app.file_uploader(key="predict_upload").upload("face.png", png(colour=(10, 120, 200)), "image/png").run()
     assert sorted(calls) == ["activations", "grad_cam", "probabilities"]
     app.slider(key="predict_opacity").set_value(0.8).run()  # only the overlay changes: no pass through the model
@@ -120,9 +124,7 @@ def test_predict_reruns_reuse_the_models_answers(runs_dir, monkeypatch):
 
 
 def test_predict_fashion_test_image_and_sample_photo(runs_dir):
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("test image").run()
+    app = open_predict(runs_dir, "fashion_separable", "test image")
     assert any(caption.value == "true class: Ankle boot" for caption in app.caption)
     assert [c for image in app.get("image") for c in image.captions][0] == "as the model sees it: 28×28×1"
     app.radio(key="predict_source").set_value("sample photo").run()
@@ -179,9 +181,7 @@ def headline_and_explained(app) -> tuple[str, str]:
 
 
 def test_predict_explains_the_class_it_predicts_after_a_second_upload(runs_dir):
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("upload").run()
+    app = open_predict(runs_dir, "fashion_separable", "upload")
     app.file_uploader(key="predict_upload").upload("class0.png", fashion_png(0), "image/png").run()
     first, explained = headline_and_explained(app)
     assert explained == first
@@ -204,9 +204,7 @@ def test_predict_says_when_a_photo_is_unlike_the_training_images_and_offers_the_
     sneaker[60:90, 30:130] = 30
     buffer = io.BytesIO()
     Image.fromarray(sneaker).save(buffer, format="PNG")
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("upload").run()
+    app = open_predict(runs_dir, "fashion_separable", "upload")
     app.file_uploader(key="predict_upload").upload("sneaker.png", buffer.getvalue(), "image/png").run()
     assert "light background" in app.warning[0].value
     app.toggle(key="predict_invert").set_value(True).run()
@@ -232,9 +230,7 @@ def test_predict_opens_on_a_test_image_of_the_best_run_with_its_answer(runs_dir)
 def test_an_exact_size_upload_answers_as_the_picked_test_image_and_a_resized_one_says_so(runs_dir):
     from cnnviz.data import datasets
 
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("test image").run()
+    app = open_predict(runs_dir, "fashion_separable", "test image")
     app.number_input(key="predict_index").set_value(0).run()
     picked = probabilities_shown(app)
     test_image = datasets.load("fashion_mnist", limit=2048).test.images[0][..., 0]
@@ -256,9 +252,7 @@ def test_a_4_by_3_photo_is_padded_to_a_square_for_fashion_mnist(runs_dir):
     photo[100:200, 150:250] = 220  # a light garment on black, 4:3
     buffer = io.BytesIO()
     Image.fromarray(photo).save(buffer, format="PNG")
-    app = open_page("app_pages/predict.py", timeout=120)
-    app.selectbox(key="predict_run").select(run_ids(runs_dir, "fashion_separable")[0]).run()
-    app.radio(key="predict_source").set_value("upload").run()
+    app = open_predict(runs_dir, "fashion_separable", "upload")
     app.file_uploader(key="predict_upload").upload("wide.png", buffer.getvalue(), "image/png").run()
     notes = [caption.value for caption in app.caption if caption.value.startswith("Resized from")]
     assert notes and "padded to a square with its background first" in notes[0]

@@ -50,6 +50,16 @@ DATASETS = {
 }
 
 
+FASHION_TRAINING_IMAGES = 55_000  # the first 55,000 of Fashion-MNIST's 60,000 train; the other 5,000 validate
+LFW_TRAINING_PER_CLASS = 60  # of each class's 100: 60 train, 20 validation, 20 test
+
+
+def training_images(name: str, limit: int | None = None) -> int | None:
+    """Return how many training images a built-in dataset gives a run (None for a folder: unknown unread)."""
+    full = {"fashion_mnist": FASHION_TRAINING_IMAGES, "lfw_faces": 2 * LFW_TRAINING_PER_CLASS}.get(name)
+    return None if full is None else min(limit or full, full)
+
+
 @dataclass(frozen=True)
 class Look:
     """What a dataset's images look like, so Predict can tell when an upload does not."""
@@ -133,7 +143,7 @@ def load_fashion_mnist(limit: int | None = None, scaling: str = "none", validati
     test_images = read_idx(folder / FASHION_FILES["test_images"], 2051)[..., None]
     test_labels = read_idx(folder / FASHION_FILES["test_labels"], 2049).astype(np.int64)
     if scaling != "none":
-        train_float = train_images[:55_000].astype("float32")
+        train_float = train_images[:FASHION_TRAINING_IMAGES].astype("float32")
         # StandardScaler as the tutorial used it: per-pixel mean and deviation of the training split.
         mean = train_float.mean(axis=0) if scaling == "standardize" else 0.0
         deviation = np.maximum(train_float.std(axis=0), 1e-6) if scaling == "standardize" else 255.0
@@ -145,8 +155,12 @@ def load_fashion_mnist(limit: int | None = None, scaling: str = "none", validati
         "fashion_mnist",
         list(FASHION_CLASSES),
         shape,
-        Split("train", train_labels[:55_000], shape, train_images[:55_000]).limited(limit),
-        Split("validation", train_labels[55_000:], shape, train_images[55_000:]).limited(small),
+        Split("train", train_labels[:FASHION_TRAINING_IMAGES], shape, train_images[:FASHION_TRAINING_IMAGES]).limited(
+            limit
+        ),
+        Split(
+            "validation", train_labels[FASHION_TRAINING_IMAGES:], shape, train_images[FASHION_TRAINING_IMAGES:]
+        ).limited(small),
         Split("test", test_labels, shape, test_images).limited(small),
         source=f"Fashion-MNIST from {folder}" + (f" (scaled: {scaling})" if scaling != "none" else ""),
     )
@@ -162,8 +176,8 @@ def load_lfw_faces(seed: int = 0) -> Dataset:
     parts: dict[str, list[int]] = {"train": [], "validation": [], "test": []}
     for label in (0, 1):
         indices = rng.permutation(np.flatnonzero(labels == label))
-        parts["train"] += list(indices[:60])
-        parts["validation"] += list(indices[60:80])
+        parts["train"] += list(indices[:LFW_TRAINING_PER_CLASS])
+        parts["validation"] += list(indices[LFW_TRAINING_PER_CLASS:80])
         parts["test"] += list(indices[80:])
     shape = (25, 25, 1)
     splits = {name: Split(name, labels[idx], shape, pictures[idx]) for name, idx in parts.items()}

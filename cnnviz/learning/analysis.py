@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cnnviz.data import datasets
 from cnnviz.learning import recipes
 from cnnviz.runtime import runs
 from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation
-TRAINING_IMAGES = {"fashion_mnist": 55_000, "lfw_faces": 120}  # the built-in datasets' training splits
 PLATEAU_PATIENCE = 3  # epochs without a new validation-loss minimum before "flat" is said (Keras's patience idea)
 
 
@@ -162,10 +162,10 @@ def curves_of(chosen: list[Run]) -> Curves:
 
 def estimate_duration(recipe: str, dataset: str, epochs: int, limit: int | None, past_runs: list[Run]) -> str:
     """Return how long a run should take here, from the epochs earlier runs of the same network and data took."""
-    wanted = training_images(dataset, limit)
+    wanted = datasets.training_images(dataset, limit)
     for run in sorted(past_runs, key=lambda each: each.run_id, reverse=True):
         seconds = [record["seconds"] for record in run.epochs if record.get("seconds")]
-        images = training_images(run.config.dataset, run.config.limit)
+        images = datasets.training_images(run.config.dataset, run.config.limit)
         if run.config.recipe != recipe or run.config.dataset != dataset or not seconds or not images or not wanted:
             continue
         per_epoch = sorted(seconds)[len(seconds) // 2] * wanted / images
@@ -177,12 +177,6 @@ def estimate_duration(recipe: str, dataset: str, epochs: int, limit: int | None,
             f"{per_epoch:.0f} s an epoch, the speed an earlier run of it had here."
         )
     return "No run of this network on this data has trained here yet: the time left shows once the first batches run."
-
-
-def training_images(dataset: str, limit: int | None) -> int | None:
-    """Return how many training images a run of a built-in dataset uses (None for a folder: unknown unread)."""
-    full = TRAINING_IMAGES.get(dataset)
-    return None if full is None else min(limit or full, full)
 
 
 def choice_labels(choices: list[Run]) -> dict[str, str]:

@@ -6,6 +6,7 @@ Counting only (numpy): opening a matrix loads no model and imports no Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -55,9 +56,9 @@ class Confusion:
     split: str
     predictions: Predictions
 
-    @property
+    @cached_property
     def matrix(self) -> np.ndarray:
-        """Return the counts: matrix[true, predicted]."""
+        """Return the counts: matrix[true, predicted] (counted once; the sentence and the picker read it often)."""
         size = len(self.class_names)
         flat = self.predictions.true_classes * size + self.predictions.predicted_classes
         return np.bincount(flat, minlength=size * size).reshape(size, size)

@@ -159,6 +159,12 @@ class Run:
         return self.model_path is not None and self.epochs_done > 0
 
     @property
+    def model_version(self) -> float | None:
+        """Return when the latest model was saved (a cache key: a model trained further is loaded afresh)."""
+        path = self.model_path
+        return None if path is None else path.stat().st_mtime
+
+    @property
     def best_model_path(self) -> Path | None:
         """Return the model of the best complete epoch, else the latest model."""
         path = self.folder / "best.keras"
@@ -318,6 +324,11 @@ def list_runs(runs_dir: Path | None = None) -> list[Run]:
             except CnnvizError:
                 continue  # a half-written or foreign folder: listing the others matters more
     return sorted(found, key=lambda run: run.run_id, reverse=True)
+
+
+def trained_runs(runs_dir: Path | None = None) -> list[Run]:
+    """Return the runs that saved a model of at least one complete epoch, newest first."""
+    return [run for run in list_runs(runs_dir) if run.has_trained_model]
 
 
 def rename(run_id: str, label: str, runs_dir: Path | None = None) -> Run:
