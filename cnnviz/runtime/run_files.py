@@ -1,0 +1,77 @@
+"""The files inside one run folder, by name: the one place in cnnviz that spells them.
+
+Everything else (the worker, the launchers, the benchmarks, the tests) asks `RunFiles(folder).status` and so
+on, so a renamed file is one edit here and old run folders keep opening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """Named paths of one run folder (the files need not exist yet)."""
+
+    folder: Path
+
+    @property
+    def config(self) -> Path:
+        """Return config.json: the RunConfig, the run id and when it was created."""
+        return self.folder / "config.json"
+
+    @property
+    def status(self) -> Path:
+        """Return status.json: state, message, pid and what the worker recorded."""
+        return self.folder / "status.json"
+
+    @property
+    def history(self) -> Path:
+        """Return history.jsonl: one record per epoch."""
+        return self.folder / "history.jsonl"
+
+    @property
+    def batches(self) -> Path:
+        """Return batches.jsonl: the recent batch records of the live curve."""
+        return self.folder / "batches.jsonl"
+
+    @property
+    def model(self) -> Path:
+        """Return model.keras: the latest saved model."""
+        return self.folder / "model.keras"
+
+    @property
+    def best_model(self) -> Path:
+        """Return best.keras: the model of the best complete epoch."""
+        return self.folder / "best.keras"
+
+    @property
+    def feature_extractor(self) -> Path:
+        """Return feature_extractor.keras: the frozen base of a features-taking run."""
+        return self.folder / "feature_extractor.keras"
+
+    @property
+    def stop_request(self) -> Path:
+        """Return the file whose presence asks the worker to stop after its batch."""
+        return self.folder / "stop-requested"
+
+    @property
+    def worker_log(self) -> Path:
+        """Return worker.log: the worker process's stdout and stderr."""
+        return self.folder / "worker.log"
+
+    @property
+    def tensorboard(self) -> Path:
+        """Return the folder TensorBoard reads."""
+        return self.folder / "tensorboard"
+
+    @property
+    def evaluation(self) -> Path:
+        """Return evaluation.json: the evaluation's state and figures."""
+        return self.folder / "evaluation.json"
+
+    @property
+    def predictions(self) -> Path:
+        """Return predictions.npz: every evaluated image's true class, prediction and probabilities."""
+        return self.folder / "predictions.npz"
