@@ -21,30 +21,86 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.classroom_load import percentile
-from benchmarks.protocol_students import Tab, record_static_files
+from benchmarks.harness import processes, trainings
+from benchmarks.harness.processes import ProcessSample
+from benchmarks.harness.protocol import Tab, record_static_files
+from benchmarks.harness.server import start_server, stop_server
+from benchmarks.harness.timing import describe_spread, percentile
 from benchmarks.soak_lesson import Lesson, attend, go_through_round, make_photos
-from benchmarks.soak_server import (
-    BackToBackTrainings,
-    ServerSample,
-    describe_open_files,
-    drain_output,
-    leftover_processes,
-    read_failures,
-    sample_server,
-    train_predict_model,
-)
-from tests.e2e.browser import start_server, stop_server
+from cnnviz.learning import training
+from cnnviz.runtime import jobs, runs
+from cnnviz.runtime.runs import RunState
 
 PREDICT_RUN_LABEL = "soak: the model Predict uses"
 GROWTH_BASELINE_SECONDS = 120
 MEMORY_SAMPLE_SECONDS = 30
 SETTLE_SECONDS = 10
+TRAINING_POLL_SECONDS = 2.0
+PREDICT_RUN_ARGUMENTS = (
+    "--recipe",
+    "fashion_separable",
+    "--dataset",
+    "fashion_mnist",
+    "--limit",
+    "2000",
+    "--epochs",
+    "2",
+)
+
+
+@dataclass
+class BackToBackTrainings:
+    """Short trainings started one after another through jobs.start, each as soon as the last one ends."""
+
+    runs_dir: Path
+    epochs: int = 2
+    limit: int = 2000
+    started: list[str] = field(default_factory=list)
+    ended: dict[str, str] = field(default_factory=dict)  # run id -> its final state
+
+    def start_next(self) -> None:
+        """Start one more short training (the Train page's path: a queued run folder, then a worker)."""
+        config = training.default_config("fashion_separable", "fashion_mnist", epochs=self.epochs, limit=self.limit)
+        self.started.append(jobs.start(config, self.runs_dir))
+
+    def poll(self) -> bool:
+        """Record the current run's end if it ended (a dead worker is recorded as failed); return if it ended."""
+        run = jobs.watch(self.started[-1], self.runs_dir)
+        if run.state.is_active:
+            return False
+        self.ended[run.run_id] = run.state.value
+        return True
+
+    async def keep_going(self, until: float) -> None:
+        """Keep one training running until `until`, starting the next as each ends."""
+        await asyncio.to_thread(self.start_next)
+        while time.time() < until:
+            await asyncio.sleep(TRAINING_POLL_SECONDS)
+            if await asyncio.to_thread(self.poll) and time.time() < until:
+                await asyncio.to_thread(self.start_next)
+
+    def stop(self) -> None:
+        """Stop the training still running and wait for its worker to end (it stops within a batch)."""
+        if self.started and self.started[-1] not in self.ended:
+            trainings.stop_and_wait(self.started[-1], self.runs_dir)
+            self.poll()
+
+    def describe(self) -> str:
+        """Return how many trainings ran and how they ended."""
+        states = [self.ended.get(run_id, "still running") for run_id in self.started]
+        counted = {state: states.count(state) for state in dict.fromkeys(states)}
+        failed = counted.get(RunState.FAILED.value, 0)
+        return f"{len(states)} started ({', '.join(f'{n} {state}' for state, n in counted.items())}); failed {failed}"
+
+    def failures(self) -> list[str]:
+        """Return the message of every run that failed."""
+        loaded = [runs.load_run(run_id, self.runs_dir) for run_id in self.started]
+        return [f"{run.run_id}: {run.message}" for run in loaded if run.state is RunState.FAILED]
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -69,15 +125,15 @@ async def teacher_round(url: str, lesson: Lesson, photos: list) -> float:
     return time.time() - started
 
 
-async def sample_memory(pid: int, began: float, until: float, samples: list[ServerSample]) -> None:
+async def sample_memory(pid: int, began: float, until: float, samples: list[ProcessSample]) -> None:
     """Sample the server every half minute until the lesson ends, and at two minutes exactly."""
     moments = sorted({*range(0, int(until - began), MEMORY_SAMPLE_SECONDS), GROWTH_BASELINE_SECONDS})
     moments = [moment for moment in moments if moment < until - began]
     for moment in moments:
         await asyncio.sleep(max(0.0, began + moment - time.time()))
-        samples.append(sample_server(pid, began))
+        samples.append(processes.sample_process(pid, began))
     await asyncio.sleep(max(0.0, until - time.time()))
-    samples.append(sample_server(pid, began))
+    samples.append(processes.sample_process(pid, began))
 
 
 async def arrive_later(delay: float, *attend_arguments) -> None:
@@ -87,8 +143,8 @@ async def arrive_later(delay: float, *attend_arguments) -> None:
 
 
 async def hold_lesson(
-    url: str, server_pid: int, trainings: BackToBackTrainings, arguments: argparse.Namespace
-) -> tuple[Lesson, list[ServerSample]]:
+    url: str, server_pid: int, back_to_back: BackToBackTrainings, arguments: argparse.Namespace
+) -> tuple[Lesson, list[ProcessSample]]:
     """Run the lesson: students, trainings back to back and memory samples; return what was seen."""
     static_paths = await record_static_files(url)
     photos = make_photos(10)
@@ -99,10 +155,10 @@ async def hold_lesson(
     )
     began = lesson.began = time.time()
     lesson.ends_at = began + arguments.minutes * 60
-    samples = [sample_server(server_pid, began)]
-    print(f"the server's open files at the start: {describe_open_files(server_pid)}")
+    samples = [processes.sample_process(server_pid, began)]
+    print(f"the server's open files at the start: {processes.describe_open_files(server_pid)}")
     background = [
-        asyncio.create_task(trainings.keep_going(lesson.ends_at)),
+        asyncio.create_task(back_to_back.keep_going(lesson.ends_at)),
         asyncio.create_task(sample_memory(server_pid, began, lesson.ends_at, samples)),
     ]
     spacing = arguments.arrival_seconds / max(1, arguments.students)
@@ -114,8 +170,8 @@ async def hold_lesson(
     )
     await asyncio.gather(*background)
     await asyncio.sleep(SETTLE_SECONDS)  # the students' websockets are closed; let the server notice
-    samples.append(sample_server(server_pid, began))
-    print(f"the server's open files after the students left: {describe_open_files(server_pid)}")
+    samples.append(processes.sample_process(server_pid, began))
+    print(f"the server's open files after the students left: {processes.describe_open_files(server_pid)}")
     return lesson, samples
 
 
@@ -126,15 +182,14 @@ def describe_interactions(lesson: Lesson) -> tuple[float, list[str]]:
     rows = ["| interaction | count | p50 s | p95 s | max s |", "|---|---|---|---|---|"]
     for what in dict.fromkeys(what for what, _ in counted):
         values = [seconds for kind, seconds in counted if kind == what]
-        rows.append(
-            f"| {what} | {len(values)} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} "
-            f"| {max(values):.2f} |"
-        )
+        rows.append(f"| {what} | {len(values)} | {describe_spread(values)} |")
     every = [seconds for _, seconds in counted]
     return (percentile(every, 0.95) if every else float("nan")), rows
 
 
-def report(lesson: Lesson, samples: list[ServerSample], trainings: BackToBackTrainings, leftovers: list[str]) -> None:
+def report(
+    lesson: Lesson, samples: list[ProcessSample], back_to_back: BackToBackTrainings, leftovers: dict[int, str]
+) -> None:
     """Print the soak's figures."""
     p95, rows = describe_interactions(lesson)
     print("\n".join(rows))
@@ -159,12 +214,12 @@ def report(lesson: Lesson, samples: list[ServerSample], trainings: BackToBackTra
         f"open files = {samples[0].open_files} at start, {baseline.open_files} at 2 min, {end.open_files} at the "
         f"end, {after.open_files} after the students left"
     )
-    print(f"trainings back to back: {trainings.describe()}")
-    for failure in read_failures(trainings.runs_dir, trainings.started):
+    print(f"trainings back to back: {back_to_back.describe()}")
+    for failure in back_to_back.failures():
         print(f"  failed: {failure}")
     print(f"leftover cnnviz processes = {len(leftovers)}")
-    for leftover in leftovers:
-        print(f"  {leftover}")
+    for pid, command in leftovers.items():
+        print(f"  {pid}: {command}")
 
 
 def print_server_problems(server_log: list[str]) -> None:
@@ -186,18 +241,17 @@ def main() -> None:
     arguments = parse_arguments()
     with tempfile.TemporaryDirectory(prefix="cnnviz-soak-") as root:
         runs_dir = Path(root) / "runs"
-        train_predict_model(runs_dir, PREDICT_RUN_LABEL)
+        trainings.train_with_cli(runs_dir, *PREDICT_RUN_ARGUMENTS, "--label", PREDICT_RUN_LABEL)
         process, url = start_server(runs_dir, Path(root) / "datasets", CLASS_SERVER_FLAGS, CLASS_SERVER_ENVIRONMENT)
-        server_log = drain_output(process)
-        trainings = BackToBackTrainings(runs_dir)
+        back_to_back = BackToBackTrainings(runs_dir)
         try:
-            lesson, samples = asyncio.run(hold_lesson(url, process.pid, trainings, arguments))
+            lesson, samples = asyncio.run(hold_lesson(url, process.pid, back_to_back, arguments))
         finally:
-            trainings.stop()
+            back_to_back.stop()
             stop_server(process)
         time.sleep(SETTLE_SECONDS)  # a worker gone with its server has a moment to exit
-        report(lesson, samples, trainings, leftover_processes(runs_dir))
-        print_server_problems(server_log)
+        report(lesson, samples, back_to_back, processes.find_processes("cnnviz", str(runs_dir)))
+        print_server_problems(process.output)
 
 
 if __name__ == "__main__":

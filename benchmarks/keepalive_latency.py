@@ -14,13 +14,10 @@ import http.client
 import statistics
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-from benchmarks.classroom_server_load import record_static_files
-from tests.e2e.browser import start_server, stop_server
-
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.harness.protocol import host_of, record_static_files
+from benchmarks.harness.server import start_server, stop_server
 
 
 def milliseconds_per_file(netloc: str, paths: list[str], keep_alive: bool) -> float:
@@ -42,9 +39,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as root:
         process, url = start_server(Path(root) / "runs", Path(root) / "datasets")
         try:
-            files = asyncio.run(record_static_files(url))
-            paths = [address.removeprefix(url) for address in files if "/static/" in address]
-            netloc = urllib.parse.urlsplit(url).netloc
+            paths = [path for path in asyncio.run(record_static_files(url)) if "/static/" in path]
+            netloc = host_of(url)
             kept, fresh = [], []
             for _ in range(5):
                 kept.append(milliseconds_per_file(netloc, paths, keep_alive=True))

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.apptest_helpers import run_cnnviz
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from benchmarks.harness.chromium import launch_chromium
+from benchmarks.harness.server import start_server, stop_server
+from benchmarks.harness.trainings import run_cnnviz, train_with_cli
 
 PAGES = ["Convolution", "Pooling", "Layers", "Augmentation", "Datasets", "Train", "Compare", "Mistakes", "Predict"]
 PICTURE = (
@@ -31,13 +32,8 @@ PICTURE = (
 
 def prepare_store(root: Path) -> None:
     """Train one small Fashion-MNIST run and evaluate it."""
-    trained = run_cnnviz(
-        "train", "--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "1", "--limit", "500",
-        "--runs-dir", str(root),
-    )  # fmt: skip
-    assert trained.returncode == 0, trained.stderr[-2000:]
-    folder = next(path for path in root.iterdir() if path.is_dir())
-    assert run_cnnviz("evaluate", "--run-dir", str(folder)).returncode == 0
+    arguments = ("--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "1", "--limit", "500")
+    run_cnnviz("evaluate", "--run-dir", str(train_with_cli(root, *arguments)))
 
 
 def visit(page, name: str) -> float:
@@ -66,7 +62,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in PAGES}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                browser = launch_chromium(playwright)
                 page = browser.new_page(viewport={"width": 1440, "height": 900})
                 page.goto(url)
                 page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)

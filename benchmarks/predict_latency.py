@@ -18,10 +18,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from benchmarks.harness.trainings import train_with_cli
 from cnnviz.data import images
-from tests.apptest_helpers import open_page, run_cnnviz
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.apptest_helpers import open_page
 
 
 def photo_bytes(name: str, variant: int = 0) -> bytes:
@@ -36,10 +35,7 @@ def photo_bytes(name: str, variant: int = 0) -> bytes:
 def main() -> None:
     """Measure upload-to-answer against unchanged reruns and print medians and their ratio."""
     with tempfile.TemporaryDirectory() as root:
-        result = run_cnnviz(
-            "train", "--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1", "--runs-dir", root
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
+        train_with_cli(Path(root), "--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1")
         os.environ["CNNVIZ_RUNS_DIR"] = root
         app = open_page("app_pages/predict.py", timeout=120)
         app.radio(key="predict_source").set_value("upload").run()  # it opens on a test image of the run

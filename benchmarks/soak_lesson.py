@@ -1,4 +1,4 @@
-"""One student's lesson, spoken in Streamlit's protocol: the pages a class goes through, round after round.
+"""One student of the classroom soak, in Streamlit's protocol: the pages a class goes through, round after round.
 
 A round: Convolution (open, then step the kernel three times), Pooling (open, one step), Augmentation
 (open, upload a photo of one's own), Datasets (open, its sample pictures), Predict (open, then upload a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from benchmarks.protocol_students import (
+from benchmarks.harness.protocol import (
     Tab,
     TabProblem,
     download_all,

@@ -21,8 +21,10 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from cnnviz.runtime import jobs, runs, warm
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from benchmarks.harness.chromium import launch_chromium
+from benchmarks.harness.server import start_server, stop_server
+from benchmarks.harness.trainings import stop_every_run
+from cnnviz.runtime import runs, warm
 
 FIRST_POINT = """() => {
   const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
@@ -37,18 +39,6 @@ def wait_until(condition, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("gave up waiting")
         time.sleep(0.05)
-
-
-def stop_everything(root: Path) -> None:
-    """Stop every active run of the store and wait until they have ended."""
-    for run in runs.list_runs(root):
-        if run.state.is_active:
-            jobs.stop(run.run_id, root)
-    try:
-        wait_until(lambda: not any(jobs.watch(run.run_id, root).state.is_active for run in runs.list_runs(root)), 120)
-    except TimeoutError:
-        states = [(run.run_id, run.state.value, run.message) for run in runs.list_runs(root)]
-        raise TimeoutError(f"runs did not end after Stop: {states}") from None
 
 
 def first_batch_time(root: Path) -> tuple[float, float]:
@@ -81,7 +71,7 @@ def time_one_start(browser, warm_worker: bool) -> tuple[float, float, float]:
             wait_until(lambda: page.evaluate(FIRST_POINT), timeout=120)
             drawn = time.time()
             created, first_batch = first_batch_time(root)
-            stop_everything(root)
+            stop_every_run(root)
         finally:
             context.close()
             stop_server(process)
@@ -90,6 +80,7 @@ def time_one_start(browser, warm_worker: bool) -> tuple[float, float, float]:
 
 def time_starts(browser, warm_worker: bool, rounds: int) -> list[tuple[float, float, float]]:
     """Return (created, first batch, drawn) seconds after Start for each round, with or without the warm worker."""
+    # Set here, not only for the server: this process's jobs calls (the Stops) may start workers too.
     os.environ["CNNVIZ_WARM_WORKER"] = "1" if warm_worker else "0"
     return [time_one_start(browser, warm_worker) for _ in range(rounds)]
 
@@ -101,7 +92,7 @@ def main() -> None:
     parser.add_argument("--warm-only", action="store_true", help="skip the rounds without a warm worker")
     arguments = parser.parse_args()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             cold = [] if arguments.warm_only else time_starts(browser, warm_worker=False, rounds=arguments.rounds)
             warm_rounds = time_starts(browser, warm_worker=True, rounds=arguments.rounds)

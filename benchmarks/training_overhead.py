@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import generated_images
+from cnnviz.runtime import runs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_TIMEOUT_SECONDS = 600.0
@@ -84,24 +85,21 @@ def run_worker(workload: Workload) -> dict:
         flag = "--augment" if workload.augment else "--no-augment"
         command = [sys.executable, "-m", "cnnviz", "train", *workload.arguments(), flag, "--runs-dir", runs_dir]
         run_checked(command + workload.extra)
-        (folder,) = Path(runs_dir).iterdir()
-        history = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines() if line]
-        status = json.loads((folder / "status.json").read_text())
-        config = json.loads((folder / "config.json").read_text())
-    images = train_images(workload, config)
+        (run,) = runs.list_runs(Path(runs_dir))
+    images = train_images(workload, run.config.limit)
     return {
-        "images_per_second": rate_after_first_epoch([row["time"] for row in history], images),
-        "history": history,
-        "status": status,
+        "images_per_second": rate_after_first_epoch([row["time"] for row in run.history], images),
+        "history": run.history,
+        "status": run.status,
         "images": images,
     }
 
 
-def train_images(workload: Workload, config: dict) -> int:
-    """Return how many training images the worker fits a epoch (the folder's count, or the limit)."""
+def train_images(workload: Workload, limit: int | None) -> int:
+    """Return how many training images the worker fits an epoch (the folder's count, or the run's limit)."""
     if workload.dataset_path is not None:
         return sum(1 for path in (workload.dataset_path / "train").rglob("*.jpg"))
-    return int(config.get("limit") or 55_000)
+    return limit or 55_000
 
 
 def run_bare(workload: Workload) -> dict:

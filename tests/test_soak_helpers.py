@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.protocol_students import find_widget, multipart_body, text_of
+from benchmarks.harness.protocol import find_widget, multipart_body, text_of
 from benchmarks.soak_lesson import make_photos, unique_copy
 from cnnviz.data import images
 

@@ -1,11 +1,12 @@
-"""Fixtures: a real `streamlit run` on a free loopback port and Debian's Chromium driven by Playwright."""
+"""Fixtures: the harness's `streamlit run` on a free loopback port and Debian's Chromium driven by Playwright."""
 
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from benchmarks.harness.chromium import CHROMIUM, launch_chromium
+from benchmarks.harness.server import start_server, stop_server
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 

@@ -3,11 +3,13 @@
 A tab fetches the XSRF cookie as the browser's first request does, opens the websocket, asks for script
 and fragment runs with widget states, uploads files the way st.file_uploader's frontend does (a
 FileURLsRequest BackMsg, an HTTP PUT of a multipart form to the URL the server answers, then the
-widget's FileUploaderState in the next rerun), and downloads every picture an answer points to.
+widget's FileUploaderState in the next rerun), and downloads every picture an answer points to. Static
+files are fetched as a browser does: over six kept-alive connections per host.
 
 Every way a tab can fail raises TabProblem with its kind, so a benchmark can count them:
-`exception` (an exception element in a ForwardMsg), `upload` (a PUT refused, or the page not showing
-the upload), `closed` (the websocket ended) and `timeout`.
+`exception` (an exception element in a ForwardMsg, or a widget the page did not draw), `upload` (a PUT
+refused, or the page not showing the upload), `media` (a picture not served), `closed` (the websocket
+ended) and `timeout`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from streamlit.proto.Common_pb2 import FileURLs
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+from benchmarks.harness.chromium import launch_chromium
 
 MEDIA_URL = re.compile(rb"/media/[0-9a-zA-Z_.-]+")
 XSRF_COOKIE = "_streamlit_xsrf"
@@ -60,7 +62,7 @@ class Widget:
 async def record_static_files(url: str) -> list[str]:
     """Return the paths a fresh Chromium fetches from the server to open Convolution (pictures aside)."""
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page()
         fetched: list[str] = []
         page.on("request", lambda request: fetched.append(request.url))
@@ -99,7 +101,7 @@ def download_over_one_connection(url: str, paths: list[str]) -> int:
         for path in paths:
             connection.request("GET", path, headers={"Accept-Encoding": "gzip, br"})
             response = connection.getresponse()
-            received += len(response.read())
+            received += len(response.read())  # a few static files are 404s for the browser too
             if path.startswith("/media/") and response.status != 200:
                 raise TabProblem("media", f"{path} answered {response.status}")
     finally:
