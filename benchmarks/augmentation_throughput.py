@@ -19,9 +19,9 @@ import tensorflow as tf
 from PIL import Image
 
 from cnnviz.data import images
-from cnnviz.learning import augment
+from cnnviz.learning import augment, augmentation_spec
 
-TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # ImageDataGenerator takes the same keyword arguments
+TUTORIAL = augmentation_spec.TUTORIAL_AUGMENTATION.to_config()  # ImageDataGenerator takes the same keyword arguments
 BATCH_SIZE, NUM_IMAGES, ROUNDS = 32, 320, 3
 
 
@@ -53,7 +53,7 @@ def time_layer(data: np.ndarray, augment_batch) -> float:
 def main() -> None:
     """Measure both, alternating, and print the median images/s and their ratio."""
     data = make_images()
-    layer = augment.AugmentationSpec(**TUTORIAL).as_layer(seed=0)
+    layer = augment.make_layer(augmentation_spec.TUTORIAL_AUGMENTATION, seed=0)
     augment_batch = tf.function(lambda batch: layer(batch, training=True), jit_compile=False)
     time_layer(data[:BATCH_SIZE], augment_batch)  # trace once, as fit does before its first step
     layer_rates, generator_rates = [], []

@@ -5,10 +5,10 @@ Run from the project root: `.venv/bin/python -m benchmarks.training_overhead` (a
 
 One side is `python -m cnnviz train` (a process of its own, loading the data its own way: Fashion-MNIST
 from its files, the cats-vs-dogs-like folder decoded batch by batch), streaming batches, saving
-model.keras and best.keras every epoch, TensorBoard on TensorFlow. The other is benchmarks/bare_fit.py:
+the model and the best model every epoch, TensorBoard on TensorFlow. The other is benchmarks/bare_fit.py:
 the same recipe built by cnnviz.learning.models.build, `model.fit` on the same images held in memory.
 They alternate, several rounds. Both are timed the same way: the wall clock at each epoch's end
-(the worker's history.jsonl `time`, the bare script's own clock), images/s over the epochs after the
+(the `time` of the worker's epoch records, the bare script's own clock), images/s over the epochs after the
 first (which compiles). Prints `images/s ratio cnnviz/bare = X` per recipe (X ≈ 1 means no overhead).
 """
 
