@@ -6,7 +6,7 @@ import ui
 from cnnviz.data import folders
 from cnnviz.learning import analysis, experiment, recipes, training
 from cnnviz.pictures import plots
-from cnnviz.runtime import jobs, runs, settings
+from cnnviz.runtime import jobs, run_config, runs, settings
 
 if st.session_state.pop("train_open_compare", False):
     st.switch_page("app_pages/compare.py")  # the experiment ended: Compare selects the latest experiment's runs
@@ -76,7 +76,7 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
     epochs = columns[0].number_input("Epochs", 1, 500, key="train_epochs")
     batch_size = columns[1].number_input("Batch size", 1, 1024, key="train_batch_size")
     learning_rate = columns[2].number_input("Learning rate", 1e-7, 1.0, key="train_learning_rate", format="%.6f")
-    optimizer = columns[3].selectbox("Optimizer", list(runs.OPTIMIZERS), key="train_optimizer")
+    optimizer = columns[3].selectbox("Optimizer", list(run_config.OPTIMIZERS), key="train_optimizer")
     seed = columns[4].number_input("Seed", 0, 1_000_000, 0, key="train_seed")
     columns = st.columns(4)
     dropout = columns[0].toggle("Dropout", key="train_dropout", disabled=recipe.dropout_rate is None)
@@ -93,7 +93,9 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
                 "random": "no pretrained weights: this is not transfer learning",
             }[w],
         )
-    label = st.text_input("Label (empty: made from the settings)", key="train_label", max_chars=runs.MAX_LABEL_LENGTH)
+    label = st.text_input(
+        "Label (empty: made from the settings)", key="train_label", max_chars=run_config.MAX_LABEL_LENGTH
+    )
 
 if start:
     with ui.explained_errors(stop=False):

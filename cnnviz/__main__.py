@@ -69,51 +69,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def command_train(arguments: argparse.Namespace) -> int:
-    """Train in this process with a progress bar (or detached, through the job launcher); return 0 unless it failed."""
-    from cnnviz.learning import streaming, training
-    from cnnviz.runtime import jobs
-
-    if arguments.recipe is None:
-        if arguments.run_dir is None or not (arguments.run_dir / "config.json").is_file():
-            raise CnnvizError("Give --recipe and --dataset, or --run-dir of a run that holds a config.json.")
-        folder = arguments.run_dir
-    else:
-        if arguments.dataset is None:
-            raise CnnvizError("Give --dataset too (e.g. --dataset fashion_mnist).")
-        config = training.default_config(
-            arguments.recipe,
-            arguments.dataset,
-            dataset_path=arguments.dataset_path,
-            epochs=arguments.epochs,
-            batch_size=arguments.batch_size,
-            learning_rate=arguments.learning_rate,
-            optimizer=arguments.optimizer,
-            limit=arguments.limit,
-            augment=arguments.augment,
-            dropout=arguments.dropout,
-            seed=arguments.seed,
-            weights=arguments.weights,
-            label=arguments.label,
-        )
-        if arguments.detach:
-            print(jobs.start(config, arguments.runs_dir))
-            return 0
-        if arguments.run_dir is not None:
-            arguments.run_dir.mkdir(parents=True, exist_ok=True)
-            runs.write_config(arguments.run_dir, config)
-            runs.set_status(arguments.run_dir, RunState.QUEUED, "starting")
-            folder = arguments.run_dir
-        else:
-            folder = runs.create_run(config, arguments.runs_dir)
-        print(f"run {folder.name} in {folder}", file=sys.stderr)
-    status = training.train(folder, progress=streaming.ProgressLine())
-    print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
-    if arguments.recipe is None:
-        jobs.refresh(folder.parent)  # this worker's slot is free: start the next queued run
-    return 1 if status["state"] == RunState.FAILED.value else 0
-
-
 def command_experiment(arguments: argparse.Namespace) -> int:
     """Queue the four variants, wait for them, and print the overfitting table; return 0 unless one failed."""
     from cnnviz.learning import experiment
@@ -152,24 +107,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; an expected failure prints its message and exits 2."""
     arguments = parse_arguments(argv)
     try:
+        if arguments.command in ("train", "worker", "evaluate"):
+            from cnnviz.worker import commands  # here, not above: `cnnviz runs` and `stop` need no Keras
+
         if arguments.command == "train":
-            return command_train(arguments)
+            return commands.command_train(arguments)
         if arguments.command == "runs":
             return command_runs(arguments)
         if arguments.command == "experiment":
             return command_experiment(arguments)
         if arguments.command == "worker":
-            from cnnviz.runtime import warm
-
-            root = (arguments.runs_dir or settings.runs_dir()).resolve()
-            return warm.serve(root, arguments.parent, arguments.for_queue)
+            return commands.command_worker(arguments)
         if arguments.command == "evaluate":
-            from cnnviz.learning import evaluating
-
-            results = evaluating.evaluate_all([folder.resolve() for folder in arguments.run_dir])
-            for folder, result in zip(arguments.run_dir, results):
-                print(f"{folder.name}: {result.describe()}")
-            return 0 if all(result.is_finished for result in results) else 1
+            return commands.command_evaluate(arguments)
         from cnnviz.runtime import jobs
 
         print(jobs.stop(arguments.run_id, arguments.runs_dir).value)

@@ -23,11 +23,7 @@ import numpy as np
 from keras import ops
 
 from cnnviz.errors import CnnvizError
-from cnnviz.learning.augmentation_spec import (  # noqa: F401 - the spec's names are part of this module's face
-    FILL_MODES,
-    TUTORIAL_AUGMENTATION,
-    AugmentationSpec,
-)
+from cnnviz.learning.augmentation_spec import AugmentationSpec
 
 
 def build_transforms(theta, tx, ty, shear, zx, zy, flip_horizontal, flip_vertical, height: int, width: int):
@@ -162,6 +158,11 @@ class ImageAugmentation(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self.spec.to_config(), "seed": self.seed}
+
+
+def make_layer(spec: AugmentationSpec, seed: int | None = None, name: str = "augmentation") -> ImageAugmentation:
+    """Return the Keras layer for a spec: it augments when training=True and only rescales otherwise."""
+    return ImageAugmentation(**spec.to_config(), seed=seed, name=name)
 
 
 def describe_transform(params: dict) -> str:

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnviz.errors import CnnvizError
-
-if TYPE_CHECKING:
-    from cnnviz.learning.augment import ImageAugmentation
 
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
 
@@ -87,12 +83,6 @@ class AugmentationSpec:
                 }
             )
         return transforms
-
-    def as_layer(self, seed: int | None = None, name: str = "augmentation") -> ImageAugmentation:
-        """Return a Keras layer that augments when training=True and only rescales otherwise."""
-        from cnnviz.learning.augment import ImageAugmentation
-
-        return ImageAugmentation(**self.to_config(), seed=seed, name=name)
 
     def to_config(self) -> dict:
         """Return the spec as plain JSON-able values (the constructor's arguments)."""

@@ -36,7 +36,7 @@ def evaluate(folder: Path) -> Evaluation:
     try:
         run = runs.load_folder(folder)
         check_can_evaluate(run)
-        model_path = run.folder / ModelFile.FINAL.value
+        model_path = ModelFile.FINAL.path_in(run.folder)
         modified = model_path.stat().st_mtime  # before loading: a model saved meanwhile makes this one stale
         model = load_model(run)
         dataset = training.load_dataset(run.config)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import analysis, recipes
-from cnnviz.runtime import jobs, runs
+from cnnviz.runtime import jobs, run_config, runs
 from cnnviz.runtime.runs import Run, RunConfig
 
 VARIANT_SWITCHES = {  # variant -> (dropout, augmentation)
@@ -149,7 +149,7 @@ def variant_configs(plan: ExperimentPlan, experiment: str, seed: int = 0) -> lis
             augment=augment,
             variant=variant,
             experiment=experiment,
-            label=f"{VARIANT_TITLES[variant]} · {runs.describe_data(plan.dataset, plan.limit)}",
+            label=f"{VARIANT_TITLES[variant]} · {run_config.describe_data(plan.dataset, plan.limit)}",
         )
         configs.append(config)
     return configs

@@ -14,6 +14,7 @@ import keras
 from keras import layers
 
 from cnnviz.errors import CnnvizError, WeightsUnavailable
+from cnnviz.learning import augment
 from cnnviz.learning.augmentation_spec import AugmentationSpec
 from cnnviz.learning.recipes import NetworkInput, Recipe, TrainingStage, get_recipe
 
@@ -76,7 +77,7 @@ def input_scaling(augmentation: AugmentationSpec | None) -> keras.layers.Layer:
     """
     if augmentation is None:
         return layers.Rescaling(1 / 255, name="rescaling")
-    return replace(augmentation, rescale=1 / 255).as_layer()
+    return augment.make_layer(replace(augmentation, rescale=1 / 255))
 
 
 def output_layer(recipe: Recipe, num_classes: int) -> keras.layers.Layer:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 from cnnviz.runtime import runs
+from cnnviz.runtime.json_files import append_jsonl
+from cnnviz.runtime.run_files import RunFiles
 
 BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
 
@@ -60,11 +62,13 @@ def make_streaming_callback(
 
     import keras
 
+    files = RunFiles(folder)
+
     class StreamingCallback(keras.callbacks.Callback):
         async_safe = True  # see the docstring: batch-end calls may run on a thread pool
 
         def on_train_begin(self, logs=None):
-            self.stop_file = folder / runs.STOP_FILE
+            self.stop_file = files.stop_request
             earlier = [r for r in runs.read_history(folder) if not r.get("partial")]
             self.best = max((r.get("val_accuracy") or 0 for r in earlier), default=0)
             self.lock = threading.Lock()
@@ -114,7 +118,7 @@ def make_streaming_callback(
                 "eta_seconds": remaining_batches * batch_size / rate,
                 **{key: float(value) for key, value in (logs or {}).items()},
             }
-            runs.append_jsonl(folder / "batches.jsonl", record)
+            append_jsonl(files.batches, record)
             if progress:
                 progress.show(record)
             self.last_write, self.window_started, self.window_images, self.last_batch = now, now, 0, batch
@@ -123,7 +127,7 @@ def make_streaming_callback(
             # A file copy, not a second save: serialising the model again costs a GPU epoch ~5% on small sets.
             temporary = folder / ".best.partial.keras"
             shutil.copyfile(saved, temporary)
-            os.replace(temporary, folder / "best.keras")
+            os.replace(temporary, files.best_model)
 
         def on_epoch_end(self, epoch, logs=None):
             learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
@@ -137,11 +141,11 @@ def make_streaming_callback(
             if self.model.stop_training:
                 record["partial"] = True  # stopped mid-epoch: Keras still validates and ends the epoch
             # The model first, then the history line: a kill between the two loses only this epoch.
-            save_model(self.model, folder / "model.keras")
+            save_model(self.model, files.model)
             if not record.get("partial") and (record.get("val_accuracy") or 0) > self.best:
                 self.best = record["val_accuracy"]
-                self.copy_as_best(folder / "model.keras")
-            runs.append_jsonl(folder / "history.jsonl", record)
+                self.copy_as_best(files.model)
+            append_jsonl(files.history, record)
             if progress:
                 progress.end_epoch(record)
 
@@ -169,4 +173,4 @@ def tensorboard_callbacks(folder: Path) -> list:
 
     if keras.backend.backend() != "tensorflow":
         return []
-    return [keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard"), profile_batch=0)]
+    return [keras.callbacks.TensorBoard(log_dir=str(RunFiles(folder).tensorboard), profile_batch=0)]

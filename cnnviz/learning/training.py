@@ -17,7 +17,10 @@ from cnnviz.learning import recipes
 from cnnviz.learning.recipes import NetworkInput, Recipe
 from cnnviz.learning.streaming import ProgressLine, save_model, worker_callbacks
 from cnnviz.runtime import runs, system
-from cnnviz.runtime.runs import RunConfig, RunState
+from cnnviz.runtime.json_files import read_json
+from cnnviz.runtime.run_config import RunConfig
+from cnnviz.runtime.run_files import RunFiles
+from cnnviz.runtime.runs import RunState
 
 if TYPE_CHECKING:
     from cnnviz.data.feeding import Feed
@@ -127,7 +130,7 @@ def train(folder: Path, progress: ProgressLine | None = None) -> dict:
     prepare_backend()
     runs.set_status(folder, RunState.RUNNING, "loading the data and building the network", pid=os.getpid())
     try:
-        config = RunConfig.from_json(runs.read_json(folder / "config.json"))
+        config = RunConfig.from_json(read_json(RunFiles(folder).config))
         result = train_stages(folder, config, progress)
     except CnnvizError as error:
         return runs.set_status(folder, RunState.FAILED, str(error))
@@ -221,7 +224,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         )
         done += epochs
     if model is not None:
-        save_model(model, folder / "model.keras")
+        save_model(model, RunFiles(folder).model)
     return {"parameters": int(model.count_params()) if model is not None else 0}
 
 
@@ -254,7 +257,7 @@ def extract_features(folder: Path, dataset, weights, batch_size: int):
     from cnnviz.learning import models
 
     extractor = models.build_feature_extractor(weights)
-    save_model(extractor, folder / "feature_extractor.keras")
+    save_model(extractor, RunFiles(folder).feature_extractor)
     image_shape = tuple(extractor.input_shape[1:])
     splits = []
     for split in (dataset.train, dataset.validation):

@@ -17,9 +17,8 @@ import numpy as np
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime.json_files import read_json, write_json
+from cnnviz.runtime.run_files import RunFiles
 
-EVALUATION_FILE = "evaluation.json"
-PREDICTIONS_FILE = "predictions.npz"
 START_GRACE_SECONDS = 120  # a launched evaluation that has not recorded its process by then never started
 
 
@@ -36,6 +35,11 @@ class ModelFile(str, Enum):
 
     FINAL = "model.keras"  # the model after the last complete epoch, the one Predict uses
     BEST = "best.keras"  # the model of the best validation epoch
+
+    def path_in(self, folder: Path) -> Path:
+        """Return this model's file in a run folder."""
+        files = RunFiles(folder)
+        return files.model if self is ModelFile.FINAL else files.best_model
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class Evaluation:
 
 def read_evaluation(folder: Path) -> Evaluation | None:
     """Return a run folder's evaluation, or None when none was asked for (old records open too)."""
-    data = read_json(folder / EVALUATION_FILE)
+    data = read_json(RunFiles(folder).evaluation)
     try:
         state = EvaluationState(data.get("state"))
     except ValueError:
@@ -123,8 +127,8 @@ def read_evaluation(folder: Path) -> Evaluation | None:
         model_modified=modified,
         model_is_newer=model_file is not None
         and modified is not None
-        and modified_time(folder / model_file.value) != modified,
-        has_predictions=(folder / PREDICTIONS_FILE).is_file(),
+        and modified_time(model_file.path_in(folder)) != modified,
+        has_predictions=(RunFiles(folder).predictions).is_file(),
         class_names=tuple(data.get("class_names") or ()),
         finished=data.get("finished"),
         pid=data.get("pid"),
@@ -143,15 +147,15 @@ def modified_time(path: Path) -> float | None:
 
 def write_running(folder: Path, message: str = "evaluating in a worker process", pid: int | None = None) -> None:
     """Record that an evaluation started (the worker adds its pid), dropping any earlier predictions."""
-    (folder / PREDICTIONS_FILE).unlink(missing_ok=True)
+    (RunFiles(folder).predictions).unlink(missing_ok=True)
     record = {"state": EvaluationState.RUNNING.value, "message": message, "started": time.time()}
-    write_json(folder / EVALUATION_FILE, record | ({"pid": pid} if pid else {}))
+    write_json(RunFiles(folder).evaluation, record | ({"pid": pid} if pid else {}))
 
 
 def write_failed(folder: Path, message: str) -> Evaluation:
     """Record a failed evaluation with the message a student reads."""
-    (folder / PREDICTIONS_FILE).unlink(missing_ok=True)
-    write_json(folder / EVALUATION_FILE, {"state": EvaluationState.FAILED.value, "message": message})
+    (RunFiles(folder).predictions).unlink(missing_ok=True)
+    write_json(RunFiles(folder).evaluation, {"state": EvaluationState.FAILED.value, "message": message})
     return read_evaluation(folder)
 
 
@@ -178,13 +182,13 @@ def write_finished(
         "model_modified": model_modified,
         "finished": time.time(),
     }
-    write_json(folder / EVALUATION_FILE, record)
+    write_json(RunFiles(folder).evaluation, record)
     return read_evaluation(folder)
 
 
 def write_predictions(folder: Path, predictions: Predictions) -> None:
     """Write predictions.npz atomically (compressed: 10,000 × 10 probabilities take about 400 kB)."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{PREDICTIONS_FILE}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".predictions.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             np.savez_compressed(
@@ -193,7 +197,7 @@ def write_predictions(folder: Path, predictions: Predictions) -> None:
                 predicted_classes=predictions.predicted_classes.astype(np.int32),
                 probabilities=predictions.probabilities.astype(np.float32),
             )
-        os.replace(temporary, folder / PREDICTIONS_FILE)
+        os.replace(temporary, RunFiles(folder).predictions)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -202,7 +206,7 @@ def write_predictions(folder: Path, predictions: Predictions) -> None:
 def read_predictions(folder: Path) -> Predictions:
     """Return the predictions a finished evaluation wrote, or raise a CnnvizError when the file is unreadable."""
     try:
-        with np.load(folder / PREDICTIONS_FILE, allow_pickle=False) as stored:
+        with np.load(RunFiles(folder).predictions, allow_pickle=False) as stored:
             return Predictions(stored["true_classes"], stored["predicted_classes"], stored["probabilities"])
     except (OSError, KeyError, ValueError) as error:
         raise CnnvizError(f"The saved predictions could not be read ({error}): evaluate the run again.") from None

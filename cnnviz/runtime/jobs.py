@@ -19,7 +19,9 @@ from pathlib import Path
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import evaluations, ray_jobs, runs, settings, system, warm
 from cnnviz.runtime.evaluations import Evaluation
-from cnnviz.runtime.runs import Run, RunConfig, RunState
+from cnnviz.runtime.run_config import RunConfig
+from cnnviz.runtime.run_files import RunFiles
+from cnnviz.runtime.runs import Run, RunState
 
 DEAD_WORKER_RECHECK_SECONDS = 0.5
 
@@ -84,7 +86,7 @@ def watch(run_id: str, runs_dir: Path | None = None) -> Run:
     """Return a run as it is now; a worker found dead (kill -9, out of memory) is recorded as failed first."""
     root = runs_dir or settings.runs_dir()
     run = runs.load_run(run_id, root)
-    if ray_jobs.is_ray_run(run.status):
+    if run.is_on_ray:
         if run.state.is_active and ray_jobs.needs_asking(run):
             refresh(root)
             run = runs.load_run(run_id, root)
@@ -107,7 +109,7 @@ def mark_dead_workers(root: Path) -> None:
     all_runs = runs.list_runs(root)
     mark_lost_ray_runs(all_runs)
     for run in all_runs:
-        if not run.state.has_worker or ray_jobs.is_ray_run(run.status):
+        if not run.state.has_worker or run.is_on_ray:
             continue
         problem = confirmed_worker_problem(run.folder, run.run_id)
         if problem is not None:
@@ -145,9 +147,9 @@ def confirmed_worker_problem(folder: Path, run_id: str) -> str | None:
 
 def launch_queued(root: Path) -> None:
     """Launch queued runs in the order they were made, up to the job limit; warm a worker for the next one."""
-    all_runs = [run for run in runs.list_runs(root) if not ray_jobs.is_ray_run(run.status)]  # Ray queues its own
+    all_runs = [run for run in runs.list_runs(root) if not run.is_on_ray]  # Ray queues its own
     active = sum(run.state.has_worker for run in all_runs)
-    waiting = queued_runs(all_runs)
+    waiting = runs.queued_runs(all_runs)
     while waiting and active < settings.max_jobs():
         launch(waiting.pop(0).folder)
         active += 1
@@ -157,15 +159,9 @@ def launch_queued(root: Path) -> None:
         warm.keep_one_ready(root, for_queue=True)
 
 
-def queued_runs(all_runs: list[Run]) -> list[Run]:
-    """Return the queued runs in the order they were made (ids of the same second differ by their random tail)."""
-    queued = [run for run in all_runs if run.state is RunState.QUEUED and not ray_jobs.is_ray_run(run.status)]
-    return sorted(queued, key=lambda run: (run.created, run.run_id))
-
-
 def spawn(arguments: list[str], folder: Path) -> int:
     """Start `python -m cnnviz ARGUMENTS` detached, its output in the run's worker.log; return its pid."""
-    with open(folder / "worker.log", "ab") as log:
+    with open(RunFiles(folder).worker_log, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "cnnviz", *arguments],  # the installed package, as the CLI runs it
             stdin=subprocess.DEVNULL,

@@ -3,7 +3,7 @@
 Why this shape (Ray 2.60):
 - The Streamlit server never joins the cluster. A Ray driver terminates its whole process 60 s after it loses
   the head node, which would take a class's server down with the lab. Submitting and asking Ray about a run
-  happen in a short helper process (`python -m cnnviz.runtime.ray_helper submit|explain`); only that helper
+  happen in a short helper process (`python -m cnnviz.worker.ray_helper submit|explain`); only that helper
   imports Ray, and it is killed if the cluster does not answer in time.
 - Each training is a detached, named actor (`cnnviz-<run id>`, namespace "cnnviz"): detached, because a plain
   task dies with the driver that submitted it (the helper exits at once); one per run, so no launcher actor is
@@ -26,10 +26,10 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import runs, settings
+from cnnviz.runtime.run_files import RunFiles
 from cnnviz.runtime.runs import Run, RunState
 
 NAMESPACE = "cnnviz"
-HEARTBEAT_FILE = "heartbeat"
 HEARTBEAT_SECONDS = 2.0
 HEARTBEAT_STALE_SECONDS = 20.0  # ten missed beats: a busy worker is never this late, a dead one always
 QUEUED_CHECK_SECONDS = 60.0  # how often to ask Ray about a run still waiting (it may have failed to start)
@@ -50,11 +50,6 @@ last_asked: dict[str, float] = {}  # folder -> when a helper last asked Ray abou
 def actor_name(run_id: str) -> str:
     """Return the Ray actor name of a run."""
     return f"cnnviz-{run_id}"
-
-
-def is_ray_run(status: dict) -> bool:
-    """Return whether a run's status says it was submitted to Ray."""
-    return status.get("launcher") == "ray"
 
 
 def split_address(address: str) -> tuple[str, int] | None:
@@ -96,7 +91,7 @@ def mark_queued(folder: Path, address: str) -> None:
         folder,
         RunState.QUEUED,
         "waiting for Ray",
-        launcher="ray",
+        launcher=runs.RAY_LAUNCHER,
         ray_address=address,
         ray_actor=actor_name(folder.name),
     )
@@ -111,10 +106,10 @@ def submit(folder: Path, address: str) -> None:
 
 
 def run_helper(arguments: list[str], address: str) -> dict:
-    """Run `python -m cnnviz.runtime.ray_helper ARGUMENTS` bounded in time; return its JSON answer or an error."""
+    """Run `python -m cnnviz.worker.ray_helper ARGUMENTS` bounded in time; return its JSON answer or an error."""
     try:
         finished = subprocess.run(
-            [sys.executable, "-m", "cnnviz.runtime.ray_helper", *arguments],
+            [sys.executable, "-m", "cnnviz.worker.ray_helper", *arguments],
             env={**os.environ, **HELPER_ENVIRONMENT},
             capture_output=True,
             text=True,
@@ -149,7 +144,7 @@ def worker_problem(folder: Path, status: dict) -> str | None:
         return None
     key = str(folder)
     try:
-        text = (folder / HEARTBEAT_FILE).read_text()
+        text = RunFiles(folder).heartbeat.read_text()
     except OSError:
         text = None
     now = time.monotonic()
@@ -174,7 +169,7 @@ def needs_asking(run: Run) -> bool:
 
 def find_lost_runs(candidates: list[Run], address: str | None = None) -> dict[Path, str]:
     """Ask Ray about active Ray runs that need it; return {folder: message} for each that will never finish."""
-    due = [run for run in candidates if run.state.is_active and is_ray_run(run.status) and needs_asking(run)]
+    due = [run for run in candidates if run.state.is_active and run.is_on_ray and needs_asking(run)]
     if not due:
         return {}
     address = address or due[0].status.get("ray_address") or settings.ray_address() or "auto"

@@ -62,6 +62,11 @@ class RunFiles:
         return self.folder / "worker.log"
 
     @property
+    def heartbeat(self) -> Path:
+        """Return the file a Ray worker rewrites every few seconds while it lives."""
+        return self.folder / "heartbeat"
+
+    @property
     def tensorboard(self) -> Path:
         """Return the folder TensorBoard reads."""
         return self.folder / "tensorboard"

@@ -1,8 +1,7 @@
 """The run store behind typed objects: one folder per run, JSON written atomically, JSONL read tolerantly.
 
-Pages and the CLI see `RunConfig`, `Run`, `RunState`, `Progress` and `Evaluation`; only this module and
-evaluations.py (the evaluation's two files), and the worker writing through them, know the file names inside
-a run folder.
+Pages and the CLI see `RunConfig`, `Run`, `RunState`, `Progress` and `Evaluation`; the file names inside a
+run folder are spelled once, in run_files.py (`RunFiles`), and everything else asks for them by name.
 """
 
 from __future__ import annotations
@@ -20,20 +19,12 @@ from pathlib import Path
 from cnnviz.errors import CnnvizError, RunNotFound
 from cnnviz.runtime import evaluations, settings
 from cnnviz.runtime.evaluations import Evaluation
-from cnnviz.runtime.json_files import append_jsonl, read_json, read_jsonl, write_json  # noqa: F401 - part of the store's face
-from cnnviz.runtime.run_config import (  # noqa: F401 - the config's names are part of the run store's face
-    DATASET_TITLES,
-    MAX_LABEL_LENGTH,
-    OPTIMIZERS,
-    VARIANTS,
-    RunConfig,
-    clean_label,
-    describe_data,
-    describe_settings,
-)
+from cnnviz.runtime.json_files import read_json, read_jsonl, write_json
+from cnnviz.runtime.run_config import RunConfig, clean_label
+from cnnviz.runtime.run_files import RunFiles
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
-STOP_FILE = "stop-requested"
+RAY_LAUNCHER = "ray"  # status.json's "launcher" for a run submitted to a Ray cluster
 
 
 class RunState(str, Enum):
@@ -96,6 +87,16 @@ class Run:
     history: list[dict]  # one dict of metrics per epoch, as Keras's logs; a cut-short epoch has "partial": True
 
     @property
+    def files(self) -> RunFiles:
+        """Return the named paths of the run's folder."""
+        return RunFiles(self.folder)
+
+    @property
+    def is_on_ray(self) -> bool:
+        """Return whether the run was submitted to a Ray cluster (Ray queues and watches it, not this server)."""
+        return self.status.get("launcher") == RAY_LAUNCHER
+
+    @property
     def label(self) -> str:
         """Return the run's human label."""
         return self.config.label
@@ -150,7 +151,7 @@ class Run:
     @property
     def model_path(self) -> Path | None:
         """Return the latest saved model, or None before the first epoch ends."""
-        path = self.folder / "model.keras"
+        path = self.files.model
         return path if path.is_file() else None
 
     @property
@@ -167,28 +168,28 @@ class Run:
     @property
     def best_model_path(self) -> Path | None:
         """Return the model of the best complete epoch, else the latest model."""
-        path = self.folder / "best.keras"
+        path = self.files.best_model
         return path if path.is_file() else self.model_path
 
     @property
     def feature_extractor_path(self) -> Path | None:
         """Return the frozen base a features-taking run was trained on (VGG16 feature extraction), if any."""
-        path = self.folder / "feature_extractor.keras"
+        path = self.files.feature_extractor
         return path if path.is_file() else None
 
     @property
     def tensorboard_dir(self) -> Path:
         """Return the folder TensorBoard reads."""
-        return self.folder / "tensorboard"
+        return self.files.tensorboard
 
     def batches(self) -> list[dict]:
         """Return the recent batch records of the live curve."""
-        return read_jsonl(self.folder / "batches.jsonl")
+        return read_jsonl(self.files.batches)
 
     @property
     def has_batch_points(self) -> bool:
         """Return whether the worker has written its first batch point yet (a file check, no parsing)."""
-        path = self.folder / "batches.jsonl"
+        path = self.files.batches
         return path.is_file() and path.stat().st_size > 0
 
     def progress(self) -> Progress | None:
@@ -240,25 +241,25 @@ def run_dir(run_id: str, runs_dir: Path | None = None) -> Path:
 
 def read_history(folder: Path) -> list[dict]:
     """Return a run folder's epoch records, a cut-short epoch's (marked "partial") included."""
-    return read_jsonl(folder / "history.jsonl")
+    return read_jsonl(RunFiles(folder).history)
 
 
 def set_status(folder: Path, state: RunState, message: str = "", **extra) -> dict:
     """Record a run's state with a message and any extra facts (pid, device, class names…)."""
     status = {
-        **read_json(folder / "status.json"),
+        **read_json(RunFiles(folder).status),
         **extra,
         "state": RunState(state).value,
         "message": message,
         "updated": time.time(),
     }
-    write_json(folder / "status.json", status)
+    write_json(RunFiles(folder).status, status)
     return status
 
 
 def read_state(folder: Path) -> tuple[RunState | None, dict]:
     """Return a run folder's state (None when unreadable) and its whole status record."""
-    status = read_json(folder / "status.json")
+    status = read_json(RunFiles(folder).status)
     try:
         return RunState(status.get("state")), status
     except ValueError:
@@ -267,8 +268,8 @@ def read_state(folder: Path) -> tuple[RunState | None, dict]:
 
 def write_config(folder: Path, config: RunConfig) -> None:
     """Write a run's config.json, keeping when it was created."""
-    created = read_json(folder / "config.json").get("created") or time.time()
-    write_json(folder / "config.json", {**config.to_json(), "run_id": folder.name, "created": created})
+    created = read_json(RunFiles(folder).config).get("created") or time.time()
+    write_json(RunFiles(folder).config, {**config.to_json(), "run_id": folder.name, "created": created})
 
 
 def create_run(config: RunConfig, runs_dir: Path | None = None) -> Path:
@@ -290,7 +291,7 @@ def create_run(config: RunConfig, runs_dir: Path | None = None) -> Path:
 
 def load_folder(folder: Path) -> Run:
     """Return the run stored in `folder`."""
-    data = read_json(folder / "config.json")
+    data = read_json(RunFiles(folder).config)
     state, status = read_state(folder)
     if state is None:
         state, status = RunState.FAILED, {**status, "message": status.get("message") or "status.json is unreadable"}
@@ -331,6 +332,15 @@ def trained_runs(runs_dir: Path | None = None) -> list[Run]:
     return [run for run in list_runs(runs_dir) if run.has_trained_model]
 
 
+def queued_runs(all_runs: list[Run]) -> list[Run]:
+    """Return the runs waiting in this server's queue, in the order they were made (Ray queues its own).
+
+    Ids made in the same second differ by their random tail, so `created` orders them first.
+    """
+    queued = [run for run in all_runs if run.state is RunState.QUEUED and not run.is_on_ray]
+    return sorted(queued, key=lambda run: (run.created, run.run_id))
+
+
 def rename(run_id: str, label: str, runs_dir: Path | None = None) -> Run:
     """Give a run a new label (an empty one goes back to the label made from its settings)."""
     run = load_run(run_id, runs_dir)
@@ -340,12 +350,12 @@ def rename(run_id: str, label: str, runs_dir: Path | None = None) -> Run:
 
 def request_stop(folder: Path) -> None:
     """Leave the stop request the worker checks after every batch."""
-    (folder / STOP_FILE).touch()
+    RunFiles(folder).stop_request.touch()
 
 
 def stop_requested(folder: Path) -> bool:
     """Return whether someone asked the run to stop."""
-    return (folder / STOP_FILE).exists()
+    return RunFiles(folder).stop_request.exists()
 
 
 def as_keras_history(records: list[dict]) -> dict[str, list[float]]:

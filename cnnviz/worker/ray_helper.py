@@ -1,6 +1,6 @@
 """Where Ray is imported: the bounded helper process that submits and asks, and the actor that trains.
 
-`cnnviz.runtime.ray_jobs` (the server's side) runs `python -m cnnviz.runtime.ray_helper submit|explain`;
+`cnnviz.runtime.ray_jobs` (the server's side) runs `python -m cnnviz.worker.ray_helper submit|explain`;
 nothing else imports this module, so the Streamlit server never imports Ray.
 """
 
@@ -16,15 +16,17 @@ import time
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError
+from cnnviz.learning import training
 from cnnviz.runtime import runs, settings
+from cnnviz.runtime.json_files import read_json
 from cnnviz.runtime.ray_jobs import (
-    HEARTBEAT_FILE,
     HEARTBEAT_SECONDS,
     NAMESPACE,
     PASSED_ENVIRONMENT,
     actor_name,
     no_answer_message,
 )
+from cnnviz.runtime.run_files import RunFiles
 from cnnviz.runtime.runs import RunState
 
 
@@ -37,7 +39,7 @@ class RayTrainer:
         run_folder = Path(folder)
         os.environ.update(environment)  # before Keras is imported: the backend is chosen at import
         start_heartbeat(run_folder)
-        send_output_to(run_folder / "worker.log")
+        send_output_to(RunFiles(run_folder).worker_log)
         try:
             state, _ = runs.read_state(run_folder)
             if state is RunState.QUEUED:  # else it was stopped (or failed) while it waited
@@ -50,8 +52,6 @@ def train_here(folder: Path) -> None:
     """Record where on Ray the run trains, train it with the worker code, and say Ray in the final message."""
     import ray
 
-    from cnnviz.learning import training
-
     context = ray.get_runtime_context()
     node = ray.util.get_node_ip_address()
     host = socket.gethostname()
@@ -60,7 +60,7 @@ def train_here(folder: Path) -> None:
         RunState.RUNNING,
         f"starting on Ray node {host} ({node})",
         pid=os.getpid(),
-        launcher="ray",
+        launcher=runs.RAY_LAUNCHER,
         ray_node=node,
         ray_host=host,
         ray_actor_id=context.get_actor_id(),
@@ -80,7 +80,7 @@ def start_heartbeat(folder: Path) -> threading.Thread:
             count += 1
             try:
                 # Written in place, not renamed: NFS shows a reader a rewritten file at its next open.
-                (folder / HEARTBEAT_FILE).write_text(f"{count} {time.time():.1f} {os.getpid()}\n")
+                RunFiles(folder).heartbeat.write_text(f"{count} {time.time():.1f} {os.getpid()}\n")
             except OSError:
                 pass  # a full or stalled disk: the run's own writes will say so
             time.sleep(HEARTBEAT_SECONDS)
@@ -103,7 +103,7 @@ def send_output_to(log: Path) -> None:
 def worker_environment(folder: Path) -> dict[str, str]:
     """Return the settings a worker on another node needs from here: the backend and cnnviz's folders."""
     environment = {name: os.environ[name] for name in PASSED_ENVIRONMENT if os.environ.get(name)}
-    backend = runs.read_json(folder / "config.json").get("backend")
+    backend = read_json(RunFiles(folder).config).get("backend")
     if backend:
         environment["KERAS_BACKEND"] = backend
     environment["CNNVIZ_DATASETS_DIR"] = str(settings.datasets_dir())
@@ -129,7 +129,7 @@ def create_actor(folder: Path) -> dict:
     """Create the run's detached actor: one GPU where the cluster has GPUs, else one CPU; return what was asked."""
     import ray
 
-    from cnnviz.runtime import ray_helper  # by its module name: under `-m` this file is __main__, which no worker has
+    from cnnviz.worker import ray_helper  # by its module name: under `-m` this file is __main__, which no worker has
 
     gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
     trainer = ray.remote(ray_helper.RayTrainer).options(
@@ -149,7 +149,7 @@ def describe_actor(folder: Path) -> dict:
     """Return what Ray knows of a run's actor: state (ALIVE, PENDING_CREATION, DEAD…), death reason, node."""
     from ray._private import state  # the GCS actor table: the public state API needs the dashboard
 
-    status = runs.read_json(folder / "status.json")
+    status = read_json(RunFiles(folder).status)
     record = state.actors(status["ray_actor_id"]) if status.get("ray_actor_id") else {}
     if not record:
         name = status.get("ray_actor") or actor_name(folder.name)
@@ -182,7 +182,7 @@ def read_death_cause(cause) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """The helper: `submit` or `explain` runs against the cluster; prints one JSON line."""
-    parser = argparse.ArgumentParser(prog="python -m cnnviz.runtime.ray_helper")
+    parser = argparse.ArgumentParser(prog="python -m cnnviz.worker.ray_helper")
     parser.add_argument("command", choices=["submit", "explain"])
     parser.add_argument("--address", required=True)
     parser.add_argument("--run-dir", type=Path, action="append", required=True)
