@@ -4,11 +4,11 @@ import json
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
+
 APP = str(ROOT / "app.py")
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
+
 CROSS_RECIPE = "catsdogs_dropout_augment"  # holds the augmentation layer and dropout: the hardest to carry over
 JAX_SAVED_RECIPE = "fashion_separable"
 

@@ -12,6 +12,7 @@ from PIL import Image
 from cnnviz.data import datasets, folders
 from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
 from cnnviz.runtime import settings
+from tests.helpers import encode_image
 
 
 @pytest.fixture(autouse=True)
@@ -143,9 +144,7 @@ def zip_bytes(entries: dict[str, bytes], symlinks: tuple[str, ...] = ()) -> byte
 
 
 def png(colour=(1, 2, 3)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_image(Image.new("RGB", (8, 8), colour))
 
 
 def test_a_zip_is_unpacked_into_a_folder_cnnviz_owns_and_loaded(monkeypatch):
@@ -185,11 +184,10 @@ def test_zip_limits_on_entries_and_size():
 
 def make_kaggle_folder(root, per_class):
     root.mkdir(parents=True)
-    jpeg = io.BytesIO()
-    Image.new("RGB", (10, 10)).save(jpeg, format="JPEG")
+    jpeg = encode_image(Image.new("RGB", (10, 10)), "JPEG")
     for animal in ("cat", "dog"):
         for i in range(per_class):
-            (root / f"{animal}.{i}.jpg").write_bytes(jpeg.getvalue())
+            (root / f"{animal}.{i}.jpg").write_bytes(jpeg)
 
 
 def test_dogs_vs_cats_small_split_is_the_tutorials_and_idempotent(tmp_path):

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -10,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT, find_free_port
+
 BARE_PATH = "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"  # a stock Debian's: no pyenv, no `python`
 
 pytestmark = pytest.mark.fresh_machine
-
-
-def find_free_port() -> int:
-    """Return a loopback port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def bare_environment() -> dict[str, str]:

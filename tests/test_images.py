@@ -1,6 +1,5 @@
 """load_image on good and bad files made here: every good kind decodes right, every bad one is InvalidImage."""
 
-import io
 import struct
 import zlib
 
@@ -10,13 +9,7 @@ from PIL import Image
 
 from cnnviz.data import images
 from cnnviz.errors import InvalidImage
-
-
-def encode(picture: Image.Image, file_format: str, **options) -> bytes:
-    """Return a Pillow image saved to bytes in the given format."""
-    buffer = io.BytesIO()
-    picture.save(buffer, format=file_format, **options)
-    return buffer.getvalue()
+from tests.helpers import encode_image
 
 
 def gradient(width: int = 40, height: int = 30) -> Image.Image:
@@ -29,13 +22,13 @@ def exif_rotated_jpeg() -> bytes:
     """Return a 40×30 JPEG whose EXIF says 'rotate 90° clockwise to display' (orientation 6)."""
     exif = Image.Exif()
     exif[0x0112] = 6
-    return encode(gradient(), "JPEG", exif=exif)
+    return encode_image(gradient(), "JPEG", exif=exif)
 
 
 def sixteen_bit_grey() -> bytes:
     """Return a 16-bit greyscale PNG holding 0, 32896 and 65535."""
     values = np.array([[0, 32896, 65535]], dtype=np.uint16)
-    return encode(Image.fromarray(values), "PNG")
+    return encode_image(Image.fromarray(values), "PNG")
 
 
 def palette_with_transparency() -> bytes:
@@ -43,24 +36,24 @@ def palette_with_transparency() -> bytes:
     picture = Image.new("P", (4, 4), 0)
     picture.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
     picture.putpixel((1, 1), 1)
-    return encode(picture, "PNG", transparency=0)
+    return encode_image(picture, "PNG", transparency=0)
 
 
 def animated_gif() -> bytes:
     """Return a two-frame GIF: a red frame, then a blue one."""
     frames = [Image.new("RGB", (8, 8), colour) for colour in ((255, 0, 0), (0, 0, 255))]
-    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode_image(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def multipage_tiff() -> bytes:
     """Return a two-page TIFF: a green page, then a black one."""
     pages = [Image.new("RGB", (6, 6), colour) for colour in ((0, 255, 0), (0, 0, 0))]
-    return encode(pages[0], "TIFF", save_all=True, append_images=pages[1:])
+    return encode_image(pages[0], "TIFF", save_all=True, append_images=pages[1:])
 
 
 def png_declaring(width: int, height: int) -> bytes:
     """Return a tiny PNG whose header claims width×height: a decompression bomb's calling card."""
-    data = bytearray(encode(Image.new("1", (1, 1)), "PNG"))
+    data = bytearray(encode_image(Image.new("1", (1, 1)), "PNG"))
     header = struct.pack(">II", width, height) + bytes(data[24:29])
     data[16:29] = header
     data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
@@ -68,18 +61,18 @@ def png_declaring(width: int, height: int) -> bytes:
 
 
 GOOD_FILES = {
-    "jpeg": (lambda: encode(gradient(), "JPEG", quality=95), (30, 40)),
-    "png": (lambda: encode(gradient(), "PNG"), (30, 40)),
-    "webp": (lambda: encode(gradient(), "WEBP", lossless=True), (30, 40)),
-    "bmp": (lambda: encode(gradient(), "BMP"), (30, 40)),
-    "tiff": (lambda: encode(gradient(), "TIFF"), (30, 40)),
-    "grey png": (lambda: encode(gradient().convert("L"), "PNG"), (30, 40)),
-    "bilevel png": (lambda: encode(gradient().convert("1"), "PNG"), (30, 40)),
-    "palette png": (lambda: encode(gradient().convert("P"), "PNG"), (30, 40)),
-    "grey with alpha": (lambda: encode(gradient().convert("LA"), "PNG"), (30, 40)),
-    "cmyk jpeg": (lambda: encode(gradient().convert("CMYK"), "JPEG", quality=95), (30, 40)),
-    "cmyk tiff": (lambda: encode(gradient().convert("CMYK"), "TIFF"), (30, 40)),
-    "one pixel": (lambda: encode(Image.new("RGB", (1, 1), (9, 8, 7)), "PNG"), (1, 1)),
+    "jpeg": (lambda: encode_image(gradient(), "JPEG", quality=95), (30, 40)),
+    "png": (lambda: encode_image(gradient(), "PNG"), (30, 40)),
+    "webp": (lambda: encode_image(gradient(), "WEBP", lossless=True), (30, 40)),
+    "bmp": (lambda: encode_image(gradient(), "BMP"), (30, 40)),
+    "tiff": (lambda: encode_image(gradient(), "TIFF"), (30, 40)),
+    "grey png": (lambda: encode_image(gradient().convert("L"), "PNG"), (30, 40)),
+    "bilevel png": (lambda: encode_image(gradient().convert("1"), "PNG"), (30, 40)),
+    "palette png": (lambda: encode_image(gradient().convert("P"), "PNG"), (30, 40)),
+    "grey with alpha": (lambda: encode_image(gradient().convert("LA"), "PNG"), (30, 40)),
+    "cmyk jpeg": (lambda: encode_image(gradient().convert("CMYK"), "JPEG", quality=95), (30, 40)),
+    "cmyk tiff": (lambda: encode_image(gradient().convert("CMYK"), "TIFF"), (30, 40)),
+    "one pixel": (lambda: encode_image(Image.new("RGB", (1, 1), (9, 8, 7)), "PNG"), (1, 1)),
     "exif rotated": (exif_rotated_jpeg, (40, 30)),
     "16-bit grey": (sixteen_bit_grey, (1, 3)),
     "palette with transparency": (palette_with_transparency, (4, 4)),
@@ -98,13 +91,13 @@ def test_good_files_decode_to_uint8_rgb(kind):
 def test_lossless_formats_keep_every_pixel():
     expected = np.asarray(gradient())
     for file_format in ("PNG", "BMP", "TIFF"):
-        np.testing.assert_array_equal(images.load_image(encode(gradient(), file_format)), expected)
+        np.testing.assert_array_equal(images.load_image(encode_image(gradient(), file_format)), expected)
 
 
 def test_rgba_is_composited_on_white():
     picture = Image.new("RGBA", (2, 1), (0, 0, 0, 0))
     picture.putpixel((1, 0), (10, 20, 30, 255))
-    image = images.load_image(encode(picture, "PNG"))
+    image = images.load_image(encode_image(picture, "PNG"))
     assert image[0, 0].tolist() == [255, 255, 255] and image[0, 1].tolist() == [10, 20, 30]
 
 
@@ -132,12 +125,12 @@ def test_first_frame_of_an_animated_gif_and_first_page_of_a_tiff():
 
 def test_cmyk_is_converted_to_rgb_colours():
     original = np.asarray(gradient()).astype(int)
-    converted = images.load_image(encode(gradient().convert("CMYK"), "TIFF")).astype(int)
+    converted = images.load_image(encode_image(gradient().convert("CMYK"), "TIFF")).astype(int)
     assert np.abs(converted - original).max() <= 2
 
 
 def ico_file() -> bytes:
-    return encode(Image.new("RGB", (16, 16)), "ICO")
+    return encode_image(Image.new("RGB", (16, 16)), "ICO")
 
 
 BAD_FILES = {
@@ -146,8 +139,8 @@ BAD_FILES = {
     "svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not an image"),
     "pdf": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "not an image"),
     "random bytes": (np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes(), "not an image"),
-    "truncated jpeg": (encode(gradient(400, 300), "JPEG")[:700], "truncated"),
-    "truncated png": (encode(gradient(400, 300), "PNG")[:500], "truncated"),
+    "truncated jpeg": (encode_image(gradient(400, 300), "JPEG")[:700], "truncated"),
+    "truncated png": (encode_image(gradient(400, 300), "PNG")[:500], "truncated"),
     "png bomb 20000x20000": (png_declaring(20_000, 20_000), "decompression bomb"),
     "png bomb beyond pillow": (png_declaring(60_000, 60_000), "decompression bomb"),
     "ico (unsupported format)": (ico_file(), "not an image"),
@@ -166,7 +159,7 @@ def test_a_real_108_megapixel_photo_is_too_large_not_a_bomb():
     # 12,000×9,000 as a phone's 108-megapixel mode takes it; a gradient so the JPEG is a real photo's size.
     x = np.linspace(0, 255, 12_000, dtype=np.float32)
     picture = Image.fromarray(np.broadcast_to(x.astype(np.uint8), (9_000, 12_000)), "L").convert("RGB")
-    data = encode(picture, "JPEG", quality=90)
+    data = encode_image(picture, "JPEG", quality=90)
     with pytest.raises(InvalidImage) as caught:
         images.load_image(data)
     message = str(caught.value)
@@ -176,7 +169,7 @@ def test_a_real_108_megapixel_photo_is_too_large_not_a_bomb():
 
 def test_a_ten_megabyte_photo_decodes():
     noise = np.random.default_rng(0).integers(0, 256, (1900, 1800, 3), dtype=np.uint8)
-    data = encode(Image.fromarray(noise), "PNG")
+    data = encode_image(Image.fromarray(noise), "PNG")
     assert len(data) > 10_000_000
     np.testing.assert_array_equal(images.load_image(data), noise)
 
@@ -204,13 +197,12 @@ def test_invert_and_crop_to_the_object_make_a_photo_look_like_fashion_mnist():
 
 def test_a_large_jpeg_is_decoded_small_directly_and_matches_a_full_decode_shrunk():
     photo = np.kron(images.load_sample_photo("rocket"), np.ones((3, 3, 1), np.uint8))  # 1281×1920, a phone's
-    buffer = io.BytesIO()
-    Image.fromarray(photo).save(buffer, format="JPEG", quality=90)
-    small = images.load_image(buffer.getvalue(), max_side=400)
-    full = images.shrink_to_fit(images.load_image(buffer.getvalue()), 400)
+    jpeg = encode_image(photo, "JPEG", quality=90)
+    small = images.load_image(jpeg, max_side=400)
+    full = images.shrink_to_fit(images.load_image(jpeg), 400)
     assert small.shape == full.shape == (267, 400, 3)
     assert np.abs(small.astype(int) - full).mean() < 2, "draft decoding changes the picture by a grey level or so"
-    assert images.load_image(buffer.getvalue(), max_side=4000).shape == photo.shape, "never scaled up"
+    assert images.load_image(jpeg, max_side=4000).shape == photo.shape, "never scaled up"
 
 
 def test_a_photo_is_made_square_by_padding_with_its_background_or_cropping_its_centre():

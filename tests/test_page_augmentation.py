@@ -1,12 +1,10 @@
 """The Augmentation page through AppTest: defaults, sliders, seeds, uploads good and bad."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from tests.apptest_helpers import assert_no_errors, open_page
+from tests.helpers import encode_image
 
 PAGE = "app_pages/augmentation.py"
 
@@ -21,10 +19,8 @@ def captions(app) -> list[str]:
     return [caption for image in app.get("image") for caption in image.captions]
 
 
-def png_bytes(width: int, height: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((height, width, 3), 200, dtype=np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
+def grey_png(width: int, height: int) -> bytes:
+    return encode_image(np.full((height, width, 3), 200, dtype=np.uint8))
 
 
 def test_defaults_show_the_original_and_eight_copies_with_parameters(page):
@@ -66,20 +62,20 @@ def test_fixed_seed_repeats_and_new_samples_changes(page):
 
 
 def test_an_uploaded_image_is_used(page):
-    page.file_uploader(key="augmentation_upload").upload("square.png", png_bytes(64, 48), "image/png").run()
+    page.file_uploader(key="augmentation_upload").upload("square.png", grey_png(64, 48), "image/png").run()
     assert_no_errors(page)
     assert captions(page)[0] == "original: 64×48"
 
 
 def test_a_reduced_upload_says_both_sizes(page):
-    page.file_uploader(key="augmentation_upload").upload("big.png", png_bytes(1200, 900), "image/png").run()
+    page.file_uploader(key="augmentation_upload").upload("big.png", grey_png(1200, 900), "image/png").run()
     assert_no_errors(page)
     assert captions(page)[0] == "your photo: 1,200×900, shown at 400×300"
 
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("empty.png", b""), ("notes.png", b"just some text\n" * 20), ("half.png", png_bytes(300, 200)[:300])],
+    [("empty.png", b""), ("notes.png", b"just some text\n" * 20), ("half.png", grey_png(300, 200)[:300])],
 )
 def test_a_bad_upload_is_a_message_and_the_sample_photo_stays(name, content):
     app = open_page(PAGE, timeout=120)

@@ -3,7 +3,6 @@
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,18 +15,12 @@ from threading import Thread
 import pytest
 
 from cnnviz.errors import CnnvizError
-from cnnviz.learning import training
 from cnnviz.runtime import jobs, ray_jobs, runs
-from tests.apptest_helpers import ROOT, run_cnnviz
+from tests.apptest_helpers import run_cnnviz
+from tests.helpers import ROOT, find_free_port, quick_config
 from tests.waiting import wait_for
 
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the ray extra is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def status_of(folder: Path) -> dict:
@@ -38,10 +31,11 @@ def status_of(folder: Path) -> dict:
 def ray_head():
     """Start a local Ray head of 2 CPUs (its own ports and a short temp dir) and stop exactly it afterwards."""
     temp_dir = tempfile.mkdtemp(prefix="cr", dir="/tmp")  # Ray's socket paths must stay short
-    port = free_port()
+    port = find_free_port()
     command = [str(Path(sys.executable).parent / "ray"), "start", "--head", "--block", "--num-cpus", "2"]
     command += ["--include-dashboard=false", "--disable-usage-stats", "--port", str(port), "--temp-dir", temp_dir]
-    command += ["--ray-client-server-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port())]
+    client_port, agent_port = find_free_port(), find_free_port()
+    command += ["--ray-client-server-port", str(client_port), "--dashboard-agent-listen-port", str(agent_port)]
     log = Path(temp_dir) / "head.log"
     with open(log, "w") as stream:
         head = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
@@ -62,15 +56,11 @@ def ray_head():
         subprocess.run(["rm", "-rf", temp_dir], check=False)
 
 
-def quick_config(**overrides):
-    return training.default_config("fashion_separable", "fashion_mnist", **{"limit": 1000, **overrides})
-
-
 @needs_ray
 def test_trainings_on_ray_queue_stop_and_survive_a_killed_worker(ray_head, tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_RAY_ADDRESS", ray_head)
     monkeypatch.setattr(ray_jobs, "HEARTBEAT_STALE_SECONDS", 6.0)
-    stopped = jobs.start(quick_config(epochs=30), tmp_path)
+    stopped = jobs.start(quick_config(epochs=30, limit=1000), tmp_path)
     assert status_of(tmp_path / stopped)["launcher"] == "ray"
     # The CLI's --detach takes the same path and exits at once: the detached actor outlives it.
     detached = run_cnnviz(
@@ -79,7 +69,7 @@ def test_trainings_on_ray_queue_stop_and_survive_a_killed_worker(ray_head, tmp_p
     )  # fmt: skip
     assert detached.returncode == 0, detached.stderr
     killed = detached.stdout.strip().splitlines()[-1]
-    waiting = jobs.start(quick_config(epochs=1), tmp_path)  # both CPUs are taken: Ray queues it
+    waiting = jobs.start(quick_config(epochs=1, limit=1000), tmp_path)  # both CPUs are taken: Ray queues it
     assert status_of(tmp_path / waiting)["message"] == "waiting for Ray"
 
     stop_folder, kill_folder, waiting_folder = (tmp_path / run for run in (stopped, killed, waiting))
@@ -106,7 +96,7 @@ def test_trainings_on_ray_queue_stop_and_survive_a_killed_worker(ray_head, tmp_p
 
 def test_a_dead_or_malformed_address_fails_at_once_without_a_run(tmp_path, monkeypatch):
     for address, words in [
-        (f"127.0.0.1:{free_port()}", "No Ray cluster answers"),
+        (f"127.0.0.1:{find_free_port()}", "No Ray cluster answers"),
         ("no-such-host.invalid:6379", "No Ray cluster answers"),
         ("nonsense", "is not host:port"),
         ("ray://10.0.0.5:10001", "Ray Client address"),
@@ -114,7 +104,7 @@ def test_a_dead_or_malformed_address_fails_at_once_without_a_run(tmp_path, monke
         monkeypatch.setenv("CNNVIZ_RAY_ADDRESS", address)
         started = time.monotonic()
         with pytest.raises(CnnvizError, match=words):
-            jobs.start(quick_config(epochs=1), tmp_path)
+            jobs.start(quick_config(epochs=1, limit=1000), tmp_path)
         assert time.monotonic() - started < 5
     assert not list(tmp_path.iterdir()), "no run folder for a run that could not be submitted"
 
@@ -131,7 +121,7 @@ def test_an_address_where_something_else_answers_fails_with_a_message(tmp_path, 
         monkeypatch.setenv("CNNVIZ_RAY_ADDRESS", f"127.0.0.1:{server.server_port}")
         started = time.monotonic()
         with pytest.raises(CnnvizError, match="did not answer"):
-            jobs.start(quick_config(epochs=1), tmp_path)
+            jobs.start(quick_config(epochs=1, limit=1000), tmp_path)
         assert time.monotonic() - started < ray_jobs.HELPER_SECONDS
     finally:
         server.shutdown()
@@ -163,7 +153,7 @@ def test_without_a_ray_address_nothing_imports_ray(tmp_path):
 
 
 def fake_run(tmp_path: Path, state: str = "running", epochs: int = 2) -> runs.Run:
-    folder = runs.create_run(quick_config(epochs=5), tmp_path)
+    folder = runs.create_run(quick_config(epochs=5, limit=1000), tmp_path)
     runs.set_status(folder, runs.RunState(state), "training", launcher="ray", ray_actor_id="ab" * 16)
     for epoch in range(epochs):
         runs.append_jsonl(folder / "history.jsonl", {"epoch": epoch + 1, "val_accuracy": 0.5})

@@ -11,6 +11,7 @@ import pytest
 from cnnviz.learning import streaming, training
 from cnnviz.runtime import jobs, runs
 from tests.apptest_helpers import run_cnnviz
+from tests.helpers import quick_config
 from tests.waiting import wait_for
 
 keras = pytest.importorskip("keras")
@@ -141,10 +142,6 @@ def test_a_failure_is_a_readable_message_and_a_bad_command_exits_2(tmp_path):
         run_cnnviz("train", "--recipe", "resnet", "--dataset", "lfw_faces", "--runs-dir", str(tmp_path)).returncode == 2
     )
     assert run_cnnviz("stop", "../../etc", "--runs-dir", str(tmp_path)).returncode == 2
-
-
-def quick_config(**overrides):
-    return training.default_config("fashion_separable", "fashion_mnist", epochs=1, limit=256, **overrides)
 
 
 def test_the_queue_runs_one_at_a_time_in_order(tmp_path, monkeypatch):

@@ -4,16 +4,14 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
+from tests.helpers import ROOT
 from tests.waiting import wait_for
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def trained(tmp_path, *arguments, environment=None):

@@ -7,11 +7,8 @@ import sys
 
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs, warm
+from tests.helpers import quick_config
 from tests.waiting import wait_for
-
-
-def quick_config(**overrides):
-    return training.default_config("fashion_separable", "fashion_mnist", epochs=1, limit=256, **overrides)
 
 
 def test_a_warm_worker_takes_the_run_and_the_cap_still_queues_the_next(tmp_path, monkeypatch):
