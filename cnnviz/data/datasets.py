@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnviz.data import folders, images
+from cnnviz.data.sources import DatasetName, DatasetSource
 from cnnviz.data.splits import Dataset, Split
 from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
 
@@ -38,25 +39,16 @@ FASHION_FILES = {
 }
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 SCALINGS = ("none", "unit", "standardize")
-TFDS_NAMES = {"cats_vs_dogs": "cats_vs_dogs", "malaria": "malaria", "caltech101": "caltech101"}
-
-DATASETS = {
-    "fashion_mnist": "Fashion-MNIST: 70,000 28×28 grey photos of clothes in 10 classes (55,000 / 5,000 / 10,000)",
-    "lfw_faces": "LFW faces subset: 200 real 25×25 grey images, faces vs not faces; tiny, so it overfits fast",
-    "folder": "A folder of class subfolders, or train/ validation/ test/ each with class subfolders",
-    "cats_vs_dogs": "Dogs vs cats through tensorflow-datasets (needs the package and the internet)",
-    "malaria": "NIH malaria cell images through tensorflow-datasets (needs the package and the internet)",
-    "caltech101": "Caltech 101 through tensorflow-datasets (needs the package and the internet)",
-}
-
 
 FASHION_TRAINING_IMAGES = 55_000  # the first 55,000 of Fashion-MNIST's 60,000 train; the other 5,000 validate
 LFW_TRAINING_PER_CLASS = 60  # of each class's 100: 60 train, 20 validation, 20 test
 
 
-def training_images(name: str, limit: int | None = None) -> int | None:
+def training_images(name: DatasetName, limit: int | None = None) -> int | None:
     """Return how many training images a built-in dataset gives a run (None for a folder: unknown unread)."""
-    full = {"fashion_mnist": FASHION_TRAINING_IMAGES, "lfw_faces": 2 * LFW_TRAINING_PER_CLASS}.get(name)
+    full = {DatasetName.FASHION_MNIST: FASHION_TRAINING_IMAGES, DatasetName.LFW_FACES: 2 * LFW_TRAINING_PER_CLASS}.get(
+        name
+    )
     return None if full is None else min(limit or full, full)
 
 
@@ -70,14 +62,14 @@ class Look:
 
 
 LOOKS = {
-    "fashion_mnist": Look(
+    DatasetName.FASHION_MNIST: Look(
         "28×28 grey photos of one garment each, white on a black background, centred", True, images.SquareFit.PAD
     ),
-    "lfw_faces": Look("25×25 grey crops of faces and of other parts of photos", None, images.SquareFit.CROP),
+    DatasetName.LFW_FACES: Look("25×25 grey crops of faces and of other parts of photos", None, images.SquareFit.CROP),
 }
 
 
-def look_of(dataset: str) -> Look | None:
+def look_of(dataset: DatasetName) -> Look | None:
     """Return what a dataset's images look like, when cnnviz knows."""
     return LOOKS.get(dataset)
 
@@ -192,7 +184,7 @@ def load_lfw_faces(seed: int = 0) -> Dataset:
     )
 
 
-def load_tfds(name: str, limit: int | None = None, image_size: tuple[int, int] = (150, 150)) -> Dataset:
+def load_tfds(name: DatasetName, limit: int | None = None, image_size: tuple[int, int] = (150, 150)) -> Dataset:
     """Return a tensorflow-datasets dataset split 80/10/10 and resized, or raise DatasetUnavailable."""
     next_step = (
         "Bring the images as a folder or a zip of class subfolders instead (Datasets page: folder or zip upload)."
@@ -203,7 +195,7 @@ def load_tfds(name: str, limit: int | None = None, image_size: tuple[int, int] =
 
     try:
         parts, info = tfds.load(
-            TFDS_NAMES[name], split=["train[:80%]", "train[80%:90%]", "train[90%:]"], as_supervised=True, with_info=True
+            name, split=["train[:80%]", "train[80%:90%]", "train[90%:]"], as_supervised=True, with_info=True
         )
         splits = []
         for split_name, part in zip(("train", "validation", "test"), parts):
@@ -213,17 +205,30 @@ def load_tfds(name: str, limit: int | None = None, image_size: tuple[int, int] =
         class_names = list(info.features["label"].names)
     except Exception as error:  # noqa: BLE001 - offline, tfds fails in many ways
         raise DatasetUnavailable(f"tensorflow-datasets could not load {name} ({error}). {next_step}") from None
-    return Dataset(name, class_names, (*image_size, 3), *splits, source=f"tensorflow-datasets {name}")
+    return Dataset(name.value, class_names, (*image_size, 3), *splits, source=f"tensorflow-datasets {name.value}")
 
 
-def load(name: str, **options) -> Dataset:
-    """Load dataset `name` (see DATASETS) with its options, e.g. load("fashion_mnist", limit=2000)."""
-    if name == "fashion_mnist":
-        return load_fashion_mnist(**options)
-    if name == "lfw_faces":
-        return load_lfw_faces(**options)
-    if name == "folder":
-        return folders.load_user_folder(**options)
-    if name in TFDS_NAMES:
-        return load_tfds(name, **options)
-    raise CnnvizError(f"There is no dataset called {name!r}; choose one of {', '.join(DATASETS)}.")
+def load(
+    source: DatasetSource | DatasetName | str,
+    limit: int | None = None,
+    validation_limit: int | None = None,
+    image_size: tuple[int, int] = (150, 150),
+) -> Dataset:
+    """Load a dataset with at most `limit` training images, e.g. load(DatasetName.FASHION_MNIST, limit=2000).
+
+    Fashion-MNIST is large, so a limit shrinks its validation and test splits too (a fifth as many, or
+    `validation_limit`); the small datasets keep all their validation images, the way to watch a small
+    training set overfit. A folder's images are resized to `image_size` (the network's).
+    """
+    source = source if isinstance(source, DatasetSource) else DatasetSource(DatasetName.parse(source))
+    if source.name is DatasetName.FASHION_MNIST:
+        return load_fashion_mnist(limit=limit, validation_limit=validation_limit)
+    if source.is_folder:
+        dataset = folders.load_user_folder(source.path, image_size=image_size)
+    elif source.name is DatasetName.LFW_FACES:
+        dataset = load_lfw_faces()
+    else:
+        dataset = load_tfds(source.name, limit=limit)
+    if limit:
+        dataset.train = dataset.train.limited(limit)
+    return dataset

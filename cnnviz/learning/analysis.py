@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cnnviz.data import datasets
 from cnnviz.learning import recipes
 from cnnviz.runtime import runs
+from cnnviz.runtime.records import BatchRecord, EpochRecord
+from cnnviz.runtime.run_config import Variant
 from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
@@ -20,52 +22,61 @@ class Curves:
     """The runs Compare overlays: each run's complete epochs under a unique short name, its variant, and what the
     names all share (said once, in the chart's subtitle)."""
 
-    histories: dict[str, list[dict]]
-    variants: dict[str, str | None]
+    histories: dict[str, list[EpochRecord]]
+    variants: dict[str, Variant | None]
     shared: str
 
 
-def overfitting_report(history: dict[str, list[float]]) -> dict:
+@dataclass(frozen=True)
+class OverfittingReport:
+    """The numbers that tell overfitting from a history (None where the history lacks them), and a verdict."""
+
+    epochs: int
+    best_val_accuracy: float | None = None
+    best_val_accuracy_epoch: int | None = None
+    min_val_loss: float | None = None
+    min_val_loss_epoch: int | None = None
+    val_loss_rise: float | None = None  # the last epoch's validation loss over its minimum, minus 1
+    final_gap: float | None = None  # training minus validation accuracy at the last epoch
+    verdict: str = ""
+
+
+def overfitting_report(history: dict[str, list[float]]) -> OverfittingReport:
     """Return the numbers that tell overfitting from a Keras History.history, and a verdict in words."""
     loss, val_loss = history.get("loss") or [], history.get("val_loss") or []
     accuracy, val_accuracy = history.get("accuracy") or [], history.get("val_accuracy") or []
-    epochs = len(loss)
-    report: dict = {"epochs": epochs}
+    report = OverfittingReport(epochs=len(loss))
     if val_accuracy:
         best = max(range(len(val_accuracy)), key=lambda i: val_accuracy[i])
-        report |= {"best_val_accuracy": val_accuracy[best], "best_val_accuracy_epoch": best + 1}
+        report = replace(report, best_val_accuracy=val_accuracy[best], best_val_accuracy_epoch=best + 1)
     if val_loss:
         lowest = min(range(len(val_loss)), key=lambda i: val_loss[i])
-        report |= {
-            "min_val_loss": val_loss[lowest],
-            "min_val_loss_epoch": lowest + 1,
-            "val_loss_rise": (val_loss[-1] - val_loss[lowest]) / max(val_loss[lowest], 1e-12),
-        }
+        rise = (val_loss[-1] - val_loss[lowest]) / max(val_loss[lowest], 1e-12)
+        report = replace(report, min_val_loss=val_loss[lowest], min_val_loss_epoch=lowest + 1, val_loss_rise=rise)
     if accuracy and val_accuracy:
-        report["final_gap"] = accuracy[-1] - val_accuracy[-1]
-    report["verdict"] = verdict(report, loss)
-    return report
+        report = replace(report, final_gap=accuracy[-1] - val_accuracy[-1])
+    return replace(report, verdict=verdict(report, loss))
 
 
-def verdict(report: dict, loss: list[float]) -> str:
+def verdict(report: OverfittingReport, loss: list[float]) -> str:
     """Return what the numbers say, in plain words, with the next step."""
-    if report["epochs"] < 2 or "min_val_loss_epoch" not in report:
+    if report.epochs < 2 or report.min_val_loss_epoch is None:
         return "Too few epochs with validation to tell yet: train at least two."
-    lowest, rise, gap = report["min_val_loss_epoch"], report["val_loss_rise"], report.get("final_gap", 0.0)
+    lowest, rise, gap = report.min_val_loss_epoch, report.val_loss_rise, report.final_gap or 0.0
     training_kept_falling = loss[-1] < loss[lowest - 1]
     if rise > OVERFITTING_RISE and training_kept_falling:
         return (
             f"Validation loss bottomed at epoch {lowest} and is {rise:.0%} higher now while training loss kept "
             "falling: overfitting. Augmentation and dropout are the next step."
         )
-    if lowest == report["epochs"]:
+    if lowest == report.epochs:
         return (
             "Validation loss is still falling at the last epoch: the network is still learning. "
             "More epochs should help."
         )
-    if report["epochs"] - lowest < PLATEAU_PATIENCE:
+    if report.epochs - lowest < PLATEAU_PATIENCE:
         return (
-            f"Validation loss was lowest at epoch {lowest} of {report['epochs']}, too recently to call it flat: "
+            f"Validation loss was lowest at epoch {lowest} of {report.epochs}, too recently to call it flat: "
             f"the network is still improving. A few more epochs will tell (a plateau is {PLATEAU_PATIENCE} epochs "
             "without a new low)."
         )
@@ -74,7 +85,7 @@ def verdict(report: dict, loss: list[float]) -> str:
             f"Training accuracy ends {gap:.0%} above validation accuracy: the network fits its training images "
             "better than new ones. Watch for overfitting; more data or augmentation narrows the gap."
         )
-    if report.get("best_val_accuracy", 1) < 0.6:
+    if report.best_val_accuracy is not None and report.best_val_accuracy < 0.6:
         return "Training and validation accuracy are both low: the network underfits. Train longer or go bigger."
     return (
         f"Validation loss has been flat since epoch {lowest}: more epochs are unlikely to help; "
@@ -94,7 +105,7 @@ def book_references(selected: list[Run]) -> dict[str, float]:
     return {f"book, {recipes.RECIPES[name].title}": value for name, value in found.items() if value is not None}
 
 
-def report_of(run: Run) -> dict:
+def report_of(run: Run) -> OverfittingReport:
     """Return the overfitting report of a run's complete epochs."""
     return overfitting_report(runs.as_keras_history(run.epochs))
 
@@ -103,26 +114,26 @@ def comparison_row(run: Run) -> dict:
     """Return one run's line of the comparison table (complete epochs only)."""
     report = report_of(run)
     evaluation = run.evaluation()
-    seconds = [record["seconds"] for record in run.epochs if "seconds" in record]
+    seconds = [record.seconds for record in run.epochs if record.seconds is not None]
 
-    def percent(key: str) -> str:
-        return "" if key not in report else f"{report[key]:.1%}"
+    def percent(value: float | None) -> str:
+        return "" if value is None else f"{value:.1%}"
 
-    def points(key: str) -> str:  # a difference of two accuracies is in percentage points, not percent
-        return "" if key not in report else f"{report[key] * 100:+.1f} pts"
+    def points(value: float | None) -> str:  # a difference of two accuracies is in percentage points, not percent
+        return "" if value is None else f"{value * 100:+.1f} pts"
 
     return {
         "run": run.label,
         "recipe": run.config.recipe,
         "state": run.state.value,
-        "best val accuracy": percent("best_val_accuracy"),
-        "at epoch": report.get("best_val_accuracy_epoch"),
-        "min val loss at epoch": report.get("min_val_loss_epoch"),
-        "final train−val gap": points("final_gap"),
-        "val loss rise since min": percent("val_loss_rise"),
+        "best val accuracy": percent(report.best_val_accuracy),
+        "at epoch": report.best_val_accuracy_epoch,
+        "min val loss at epoch": report.min_val_loss_epoch,
+        "final train−val gap": points(report.final_gap),
+        "val loss rise since min": percent(report.val_loss_rise),
         "test accuracy": "" if evaluation is None or evaluation.accuracy is None else f"{evaluation.accuracy:.1%}",
         "parameters": run.parameters,
-        "epochs": report["epochs"],
+        "epochs": report.epochs,
         "seconds/epoch": round(sum(seconds) / len(seconds), 1) if seconds else None,
         "device": run.device,
     }
@@ -135,7 +146,7 @@ def comparison_table(selected: list[Run]) -> list[dict]:
 
 def verdicts(selected: list[Run]) -> list[tuple[str, str]]:
     """Return each selected run's label with its verdict in words."""
-    return [(run.label, report_of(run)["verdict"]) for run in selected]
+    return [(run.label, report_of(run).verdict) for run in selected]
 
 
 def shorten_labels(labels: list[str]) -> tuple[list[str], str]:
@@ -164,7 +175,7 @@ def estimate_duration(recipe: str, dataset: str, epochs: int, limit: int | None,
     """Return how long a run should take here, from the epochs earlier runs of the same network and data took."""
     wanted = datasets.training_images(dataset, limit)
     for run in sorted(past_runs, key=lambda each: each.run_id, reverse=True):
-        seconds = [record["seconds"] for record in run.epochs if record.get("seconds")]
+        seconds = [record.seconds for record in run.epochs if record.seconds]
         images = datasets.training_images(run.config.dataset, run.config.limit)
         if run.config.recipe != recipe or run.config.dataset != dataset or not seconds or not images or not wanted:
             continue
@@ -219,7 +230,7 @@ def best_finished_run(candidates: list[Run]) -> Run:
     return max(finished, key=lambda run: (run.best_val_accuracy, run.run_id))
 
 
-def window_means(batches: list[dict], metrics: tuple[str, ...] = ("loss", "accuracy")) -> list[dict]:
+def window_means(batches: list[BatchRecord], metrics: tuple[str, ...] = ("loss", "accuracy")) -> list[BatchRecord]:
     """Return batch records with each metric as the mean over the batches since the previous record.
 
     Keras logs a running mean that restarts every epoch, so a curve of it jumps at each epoch boundary
@@ -228,16 +239,14 @@ def window_means(batches: list[dict], metrics: tuple[str, ...] = ("loss", "accur
     """
     windowed, previous = [], None
     for record in batches:
-        same_epoch = (
-            previous is not None and previous["epoch"] == record["epoch"] and previous["batch"] < record["batch"]
-        )
-        updated = dict(record)
+        same_epoch = previous is not None and previous.epoch == record.epoch and previous.batch < record.batch
+        means = {}
         for metric in metrics:
-            if record.get(metric) is None or not same_epoch or previous.get(metric) is None:
+            now, before = record.metric(metric), None if previous is None else previous.metric(metric)
+            if now is None or not same_epoch or before is None:
                 continue
-            done, before = record["batch"], previous["batch"]
-            updated[metric] = (record[metric] * done - previous[metric] * before) / (done - before)
-        windowed.append(updated)
+            means[metric] = (now * record.batch - before * previous.batch) / (record.batch - previous.batch)
+        windowed.append(replace(record, **means))
         previous = record
     return windowed
 
@@ -253,5 +262,7 @@ def smooth(values: list[float], factor: float) -> list[float]:
 
 def histories_csv(selected: list[Run]) -> str:
     """Return every selected run's epoch history as one CSV, a run and label column first."""
-    records = [{"run": run.run_id, "label": run.label, **record} for run in selected for record in run.history]
+    records = [
+        {"run": run.run_id, "label": run.label, **record.to_json()} for run in selected for record in run.history
+    ]
     return runs.history_csv(records)

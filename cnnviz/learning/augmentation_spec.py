@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from cnnviz.data.sources import DatasetName
 from cnnviz.errors import CnnvizError
 
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
@@ -185,9 +186,9 @@ CLOTHES_AUGMENTATION = AugmentationSpec(
     fill_mode="constant",
     cval=0.0,
 )
-DATASET_AUGMENTATION: dict[str, AugmentationSpec] = {"fashion_mnist": CLOTHES_AUGMENTATION}
+DATASET_AUGMENTATION: dict[DatasetName, AugmentationSpec] = {DatasetName.FASHION_MNIST: CLOTHES_AUGMENTATION}
 
 
-def augmentation_for(dataset: str, recipe_augmentation: AugmentationSpec | None) -> AugmentationSpec:
+def augmentation_for(dataset: DatasetName, recipe_augmentation: AugmentationSpec | None) -> AugmentationSpec:
     """Return the augmentation a run trains with: its recipe's own (the tutorial's), else its dataset's."""
     return recipe_augmentation or DATASET_AUGMENTATION.get(dataset, TUTORIAL_AUGMENTATION)

@@ -16,12 +16,12 @@ from cnnviz.learning import analysis, confusion
 from cnnviz.learning.confusion import Cell, CellImage, Confusion, ConfusionDifference
 from cnnviz.runtime import jobs
 from cnnviz.runtime.evaluations import Evaluation
-from cnnviz.runtime.run_config import VARIANTS
+from cnnviz.runtime.run_config import Variant
 from cnnviz.runtime.runs import Run
 
 THUMBNAIL_SIDE = 96  # gallery images are enlarged pixel by pixel to about this size
 EXPLAINED_SIDE = 320  # and the explained image and its heatmaps to about this
-DIFFED_VARIANTS = VARIANTS[:2]  # the experiment's baseline against its first fix, dropout
+DIFFED_VARIANTS = (Variant.BASELINE, Variant.DROPOUT)  # the experiment's baseline against its first fix
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from keras import layers
 from cnnviz.errors import CnnvizError, WeightsUnavailable
 from cnnviz.learning import augment
 from cnnviz.learning.augmentation_spec import AugmentationSpec
-from cnnviz.learning.recipes import NetworkInput, Recipe, TrainingStage, get_recipe
+from cnnviz.learning.recipes import Head, NetworkInput, PretrainedBase, Recipe, TrainingStage, get_recipe
+from cnnviz.runtime.run_config import Optimizer, Weights, parse_choice
 
 VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 DEFAULT = object()  # "use the recipe's own setting"
@@ -26,7 +27,7 @@ def build(
     name: str,
     input_shape: tuple[int, int, int] | None = None,
     num_classes: int | None = None,
-    weights: str | Path | None = None,
+    weights: Weights | Path | None = None,
     dropout_rate: float | None | object = DEFAULT,
     augmentation: AugmentationSpec | None | object = DEFAULT,
     final_stage: bool = True,
@@ -36,7 +37,7 @@ def build(
     A recipe trained in stages (fine-tuning) is built as its last stage has it, or its first with
     final_stage=False.
 
-    weights only matters for the VGG16 recipes: "imagenet" (Keras cache, else download), a local
+    weights only matters for the VGG16 recipes: Weights.IMAGENET (Keras cache, else download), a local
     .h5 path (the tutorial's own offline workaround), or None for random weights.
     """
     recipe = get_recipe(name)
@@ -48,7 +49,7 @@ def build(
     augmentation = recipe.augmentation if augmentation is DEFAULT else augmentation
     vgg16_base = None
     takes_images = recipe.network_input is NetworkInput.IMAGES
-    if recipe.pretrained_base == "vgg16" and takes_images:
+    if recipe.pretrained_base is PretrainedBase.VGG16 and takes_images:
         vgg16_base = build_vgg16_base(input_shape, weights)
         apply_stage(vgg16_base, recipe.stages[-1] if final_stage else recipe.stages[0])
     preprocessing = [input_scaling(augmentation)] if takes_images else []
@@ -82,7 +83,7 @@ def input_scaling(augmentation: AugmentationSpec | None) -> keras.layers.Layer:
 
 def output_layer(recipe: Recipe, num_classes: int) -> keras.layers.Layer:
     """Return Dense(1, sigmoid) for a two-class sigmoid recipe, else Dense(num_classes, softmax)."""
-    if recipe.head == "sigmoid" and num_classes == 2:
+    if recipe.head is Head.SIGMOID and num_classes == 2:
         return layers.Dense(1, activation="sigmoid", name="prediction")
     return layers.Dense(num_classes, activation="softmax", name="prediction")
 
@@ -93,31 +94,33 @@ def loss_name(model: keras.Model) -> str:
 
 
 def compile_model(
-    model: keras.Model, recipe: Recipe, learning_rate: float | None = None, optimizer: str | None = None
+    model: keras.Model, recipe: Recipe, learning_rate: float | None = None, optimizer: Optimizer | None = None
 ) -> keras.Model:
     """Compile with the recipe's optimizer and learning rate (or the ones given) and accuracy."""
-    optimizers = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
-    optimizer = optimizer or recipe.optimizer
-    if optimizer not in optimizers:
-        raise CnnvizError(f"Optimizer must be one of {', '.join(optimizers)}; got {optimizer!r}.")
+    optimizers = {
+        Optimizer.RMSPROP: keras.optimizers.RMSprop,
+        Optimizer.ADAM: keras.optimizers.Adam,
+        Optimizer.SGD: keras.optimizers.SGD,
+    }
+    chosen = parse_choice(Optimizer, optimizer or recipe.optimizer, "Optimizer")
     model.compile(
-        optimizer=optimizers[optimizer](learning_rate or recipe.learning_rate),
+        optimizer=optimizers[chosen](learning_rate or recipe.learning_rate),
         loss=loss_name(model),
         metrics=["accuracy"],
     )
     return model
 
 
-def build_vgg16_base(input_shape: tuple[int, int, int], weights: str | Path | None) -> keras.Model:
+def build_vgg16_base(input_shape: tuple[int, int, int], weights: Weights | Path | str | None) -> keras.Model:
     """Return VGG16's conv base, or raise WeightsUnavailable naming both ways to supply the weights."""
-    if weights is not None and weights != "imagenet" and not Path(weights).is_file():
+    if weights is not None and weights != Weights.IMAGENET and not Path(weights).is_file():
         raise WeightsUnavailable(f"No VGG16 weights file at {weights}. Give the path of {VGG16_WEIGHTS_FILE}.")
     try:
         return keras.applications.VGG16(
-            weights=None if weights is None else str(weights), include_top=False, input_shape=input_shape
+            weights=keras_weights_argument(weights), include_top=False, input_shape=input_shape
         )
     except Exception as error:  # noqa: BLE001 - a failed download surfaces as many exception types
-        if weights != "imagenet":
+        if weights != Weights.IMAGENET:
             raise WeightsUnavailable(f"The file {weights} does not hold VGG16's conv-base weights ({error}).") from None
         raise WeightsUnavailable(
             "VGG16's ImageNet weights are not in the Keras cache and could not be downloaded "
@@ -125,6 +128,13 @@ def build_vgg16_base(input_shape: tuple[int, int, int], weights: str | Path | No
             "the weights (as the tutorial did offline). Without them the network starts from random weights, "
             "which is not transfer learning."
         ) from None
+
+
+def keras_weights_argument(weights: Weights | Path | str | None) -> str | None:
+    """Return keras.applications' `weights`: "imagenet", a file path, or None for random weights."""
+    if weights is None:
+        return None
+    return Weights.IMAGENET.value if weights == Weights.IMAGENET else str(weights)
 
 
 def apply_stage(base: keras.Model, stage: TrainingStage) -> None:
@@ -137,7 +147,7 @@ def apply_stage(base: keras.Model, stage: TrainingStage) -> None:
 
 
 def build_feature_extractor(
-    weights: str | Path | None, image_shape: tuple[int, int, int] = (150, 150, 3)
+    weights: Weights | Path | None, image_shape: tuple[int, int, int] = (150, 150, 3)
 ) -> keras.Model:
     """Return the frozen VGG16 base that maps raw 0..255 images to 4×4×512 features (book scaling: /255)."""
     base = build_vgg16_base(image_shape, weights)

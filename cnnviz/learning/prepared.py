@@ -10,25 +10,30 @@ a fresh build with the same seed would have had; any other run builds its own as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 import numpy as np
 
 from cnnviz.data.feeding import feed_arrays
 from cnnviz.learning import models, recipes
-from cnnviz.runtime.runs import RunConfig
+from cnnviz.runtime.run_config import RunConfig
+
+if TYPE_CHECKING:
+    from cnnviz.learning.training import BuildOptions
 
 PREPARED: dict[tuple, keras.Model] = {}
 
 
-def model_key(config: RunConfig, build_options: dict, learning_rate: float) -> tuple:
+def model_key(config: RunConfig, build_options: BuildOptions, learning_rate: float) -> tuple:
     """Return what decides a prepared model: recipe, shapes, weights, switches, optimizer, batch size, seed."""
-    augmentation = build_options.get("augmentation")
+    augmentation = build_options.augmentation
     return (
         config.recipe,
-        tuple(build_options["input_shape"]),
-        build_options["num_classes"],
-        str(build_options.get("weights")),
-        build_options.get("dropout_rate"),
+        tuple(build_options.input_shape),
+        build_options.num_classes,
+        str(build_options.weights),
+        build_options.dropout_rate,
         None if augmentation is None else tuple(sorted(augmentation.to_config().items())),
         float(learning_rate),
         config.optimizer,
@@ -44,11 +49,11 @@ def random_states(model: keras.Model) -> list:
     return [generator.state for generator in generators]
 
 
-def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> None:
+def prepare(config: RunConfig, build_options: BuildOptions, learning_rate: float) -> None:
     """Build, compile and trace the model a run with these settings would build; keep it for `take`."""
     keras.utils.set_random_seed(config.seed)  # as train_stages does, so the weights are a fresh build's
     recipe = recipes.get_recipe(config.recipe)
-    model = models.build(recipe.name, **build_options)
+    model = models.build(recipe.name, **build_options.as_arguments())
     models.compile_model(model, recipe, learning_rate, config.optimizer)
     model.optimizer.build(model.trainable_variables)
     variables = [*model.variables, *model.optimizer.variables, *random_states(model)]
@@ -57,7 +62,7 @@ def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> Non
     # the batch size is then unknown, as for any real split that does not divide evenly, and the real fit
     # does not trace again. One step of each is enough to trace.
     count = config.batch_size + 1
-    zeros, labels = np.zeros((count, *build_options["input_shape"]), "uint8"), np.zeros(count, "int64")
+    zeros, labels = np.zeros((count, *build_options.input_shape), "uint8"), np.zeros(count, "int64")
     training = feed_arrays(zeros, labels, config.batch_size, shuffle=True, seed=config.seed)
     validation = feed_arrays(zeros, labels, config.batch_size, shuffle=False, seed=config.seed)
     model.fit(
@@ -74,6 +79,6 @@ def prepare(config: RunConfig, build_options: dict, learning_rate: float) -> Non
     PREPARED[model_key(config, build_options, learning_rate)] = model
 
 
-def take(config: RunConfig, build_options: dict, learning_rate: float) -> keras.Model | None:
+def take(config: RunConfig, build_options: BuildOptions, learning_rate: float) -> keras.Model | None:
     """Return (and forget) the prepared model for these settings, or None when none matches."""
     return PREPARED.pop(model_key(config, build_options, learning_rate), None)

@@ -13,8 +13,22 @@ from enum import Enum
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning.augmentation_spec import TUTORIAL_AUGMENTATION, AugmentationSpec
+from cnnviz.runtime.run_config import Optimizer, Weights
 
 CHOLLET = "Chollet, Deep Learning with Python (1st ed.), 5.2-5.3: cats vs dogs"
+
+
+class Head(Enum):
+    """A recipe's output layer."""
+
+    SIGMOID = "sigmoid"  # Dense(1, sigmoid) for two classes
+    SOFTMAX = "softmax"  # Dense(num_classes, softmax)
+
+
+class PretrainedBase(str, Enum):
+    """A pretrained convolutional base a recipe builds on (the value is its layer's name in the model)."""
+
+    VGG16 = "vgg16"  # ImageNet's VGG16 conv base
 
 
 class NetworkInput(Enum):
@@ -42,9 +56,9 @@ class Recipe:
     description: str
     source: str
     input_shape: tuple[int, int, int]  # what the Keras model takes
-    head: str  # "sigmoid": Dense(1) for two classes; "softmax": Dense(num_classes)
+    head: Head
     num_classes: int
-    optimizer: str
+    optimizer: Optimizer
     learning_rate: float
     batch_size: int
     epochs: int
@@ -52,7 +66,7 @@ class Recipe:
     augmentation: AugmentationSpec | None = None
     dropout_rate: float | None = None
     book_accuracy: float | None = None
-    pretrained_base: str | None = None  # "vgg16": ImageNet's VGG16 conv base
+    pretrained_base: PretrainedBase | None = None
     network_input: NetworkInput = NetworkInput.IMAGES
     image_shape: tuple[int, int, int] | None = None  # the images fed in, when the network takes features
     stages: tuple[TrainingStage, ...] = (TrainingStage(),)
@@ -68,9 +82,9 @@ class Recipe:
         return self.pretrained_base is None
 
     @property
-    def default_weights(self) -> str | None:
+    def default_weights(self) -> Weights | None:
         """Return the pretrained weights a run starts from by default."""
-        return "imagenet" if self.pretrained_base else None
+        return Weights.IMAGENET if self.pretrained_base else None
 
     def stage_epochs(self, epochs: int) -> list[int]:
         """Return how many of `epochs` each training stage runs (each at least one)."""
@@ -201,9 +215,9 @@ RECIPES: dict[str, Recipe] = {
             "overfits within a few epochs.",
             source=CHOLLET + " (listing 5.5)",
             input_shape=(150, 150, 3),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="rmsprop",
+            optimizer=Optimizer.RMSPROP,
             learning_rate=1e-4,
             batch_size=20,
             epochs=30,
@@ -216,9 +230,9 @@ RECIPES: dict[str, Recipe] = {
             description="The same convnet with Dropout(0.5) before the dense layer and the tutorial's augmentation.",
             source=CHOLLET + " (listing 5.13)",
             input_shape=(150, 150, 3),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="rmsprop",
+            optimizer=Optimizer.RMSPROP,
             learning_rate=1e-4,
             batch_size=32,
             epochs=100,
@@ -234,16 +248,16 @@ RECIPES: dict[str, Recipe] = {
             "only this small classifier trains on them. Predict runs the same base first.",
             source=CHOLLET + " (listing 5.17-5.18)",
             input_shape=(4, 4, 512),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="rmsprop",
+            optimizer=Optimizer.RMSPROP,
             learning_rate=2e-5,
             batch_size=20,
             epochs=30,
             body=vgg16_features_body,
             dropout_rate=0.5,
             book_accuracy=0.90,
-            pretrained_base="vgg16",
+            pretrained_base=PretrainedBase.VGG16,
             network_input=NetworkInput.VGG16_FEATURES,
             image_shape=(150, 150, 3),
         ),
@@ -254,16 +268,16 @@ RECIPES: dict[str, Recipe] = {
             "augmentation.",
             source=CHOLLET + " (listing 5.20-5.21)",
             input_shape=(150, 150, 3),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="rmsprop",
+            optimizer=Optimizer.RMSPROP,
             learning_rate=2e-5,
             batch_size=20,
             epochs=30,
             body=vgg16_frozen_body,
             augmentation=TUTORIAL_AUGMENTATION,
             book_accuracy=0.96,
-            pretrained_base="vgg16",
+            pretrained_base=PretrainedBase.VGG16,
         ),
         Recipe(
             name="vgg16_fine_tune",
@@ -272,16 +286,16 @@ RECIPES: dict[str, Recipe] = {
             "trains on with a smaller learning rate. The layer table shows the stage-2 model.",
             source=CHOLLET + " (listing 5.22-5.23)",
             input_shape=(150, 150, 3),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="rmsprop",
+            optimizer=Optimizer.RMSPROP,
             learning_rate=1e-5,
             batch_size=20,
             epochs=100,
             body=vgg16_frozen_body,
             augmentation=TUTORIAL_AUGMENTATION,
             book_accuracy=0.97,
-            pretrained_base="vgg16",
+            pretrained_base=PretrainedBase.VGG16,
             stages=(
                 TrainingStage(epoch_share=0.25, learning_rate=2e-5),
                 TrainingStage(trainable_base_prefix="block5_conv"),
@@ -294,9 +308,9 @@ RECIPES: dict[str, Recipe] = {
             "output.",
             source="Fashion-MNIST separable-convolution tutorial",
             input_shape=(28, 28, 1),
-            head="softmax",
+            head=Head.SOFTMAX,
             num_classes=10,
-            optimizer="adam",
+            optimizer=Optimizer.ADAM,
             learning_rate=1e-3,
             batch_size=32,
             epochs=10,
@@ -310,9 +324,9 @@ RECIPES: dict[str, Recipe] = {
             "are cnnviz's choice, which gives a little over 2 million parameters as it reports.",
             source="Airplanes vs motorbikes article (Caltech 101)",
             input_shape=(150, 150, 3),
-            head="sigmoid",
+            head=Head.SIGMOID,
             num_classes=2,
-            optimizer="adam",
+            optimizer=Optimizer.ADAM,
             learning_rate=1e-3,
             batch_size=32,
             epochs=15,
@@ -325,9 +339,9 @@ RECIPES: dict[str, Recipe] = {
             "(0.2 after the conv blocks, 0.4 after the dense ones: cnnviz's choice where the tutorial is silent).",
             source="Malaria cell images tutorial (NIH dataset)",
             input_shape=(64, 64, 3),
-            head="softmax",
+            head=Head.SOFTMAX,
             num_classes=2,
-            optimizer="adam",
+            optimizer=Optimizer.ADAM,
             learning_rate=1e-3,
             batch_size=32,
             epochs=25,

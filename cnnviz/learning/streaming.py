@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cnnviz.runtime import runs
 from cnnviz.runtime.json_files import append_jsonl
+from cnnviz.runtime.records import BatchRecord, EpochRecord
 from cnnviz.runtime.run_files import RunFiles
 
 BATCH_WRITE_INTERVAL_SECONDS = 0.4  # below the 0.5 s the Train page promises between batch points
@@ -23,24 +24,29 @@ class ProgressLine:
     def __init__(self, stream=sys.stderr):
         self.stream = stream
 
-    def show(self, record: dict) -> None:
+    def show(self, record: BatchRecord) -> None:
         """Redraw the line for a batch record."""
-        done = record["batch"] / max(record["batches"], 1)
+        done = record.batch / max(record.batches, 1)
         bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
-        eta = time.strftime("%M:%S", time.gmtime(record.get("eta_seconds") or 0))
+        eta = time.strftime("%M:%S", time.gmtime(record.eta_seconds or 0))
         self.stream.write(
-            f"\repoch {record['epoch']}/{record['epochs']} [{bar}] {record['batch']}/{record['batches']}"
-            f" · {record['images_per_second']:,.0f} images/s · ETA {eta}"
-            f" · loss {record.get('loss', float('nan')):.4f} acc {record.get('accuracy', float('nan')):.4f}"
+            f"\repoch {record.epoch}/{record.epochs} [{bar}] {record.batch}/{record.batches}"
+            f" · {record.images_per_second:,.0f} images/s · ETA {eta}"
+            f" · loss {shown(record.loss)} acc {shown(record.accuracy)}"
         )
         self.stream.flush()
 
-    def end_epoch(self, record: dict) -> None:
+    def end_epoch(self, record: EpochRecord) -> None:
         """Finish the epoch's line with its validation results."""
         self.stream.write(
-            f"\n  epoch {record['epoch']}: val_loss {record.get('val_loss', float('nan')):.4f}"
-            f" val_accuracy {record.get('val_accuracy', float('nan')):.4f} ({record['seconds']:.1f} s)\n"
+            f"\n  epoch {record.epoch}: val_loss {shown(record.val_loss)}"
+            f" val_accuracy {shown(record.val_accuracy)} ({record.seconds or 0:.1f} s)\n"
         )
+
+
+def shown(value: float | None) -> str:
+    """Return a metric with four decimals, or nan when it was not logged."""
+    return f"{float('nan') if value is None else value:.4f}"
 
 
 def make_streaming_callback(
@@ -69,8 +75,8 @@ def make_streaming_callback(
 
         def on_train_begin(self, logs=None):
             self.stop_file = files.stop_request
-            earlier = [r for r in runs.read_history(folder) if not r.get("partial")]
-            self.best = max((r.get("val_accuracy") or 0 for r in earlier), default=0)
+            earlier = [record for record in runs.read_history(folder) if not record.partial]
+            self.best = max((record.val_accuracy or 0 for record in earlier), default=0)
             self.lock = threading.Lock()
 
         def on_epoch_begin(self, epoch, logs=None):
@@ -108,17 +114,19 @@ def make_streaming_callback(
                 return
             rate = self.window_images / max(now - self.window_started, 1e-9)
             remaining_batches = (steps - batch - 1) + steps * (epochs - self.epoch)
-            record = {
-                "time": time.time(),
-                "epoch": self.epoch,
-                "epochs": epochs,
-                "batch": batch + 1,
-                "batches": steps,
-                "images_per_second": rate,
-                "eta_seconds": remaining_batches * batch_size / rate,
-                **{key: float(value) for key, value in (logs or {}).items()},
-            }
-            append_jsonl(files.batches, record)
+            record = BatchRecord.from_json(
+                {
+                    "time": time.time(),
+                    "epoch": self.epoch,
+                    "epochs": epochs,
+                    "batch": batch + 1,
+                    "batches": steps,
+                    "images_per_second": rate,
+                    "eta_seconds": remaining_batches * batch_size / rate,
+                    **{key: float(value) for key, value in (logs or {}).items()},
+                }
+            )
+            append_jsonl(files.batches, record.to_json())
             if progress:
                 progress.show(record)
             self.last_write, self.window_started, self.window_images, self.last_batch = now, now, 0, batch
@@ -131,21 +139,23 @@ def make_streaming_callback(
 
         def on_epoch_end(self, epoch, logs=None):
             learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-            record = {
-                "epoch": self.epoch,
-                "time": time.time(),
-                "seconds": time.perf_counter() - self.epoch_started,
-                "learning_rate": float(learning_rate),
-                **{key: float(value) for key, value in (logs or {}).items()},
-            }
-            if self.model.stop_training:
-                record["partial"] = True  # stopped mid-epoch: Keras still validates and ends the epoch
+            record = EpochRecord.from_json(
+                {
+                    "epoch": self.epoch,
+                    "time": time.time(),
+                    "seconds": time.perf_counter() - self.epoch_started,
+                    "learning_rate": float(learning_rate),
+                    **{key: float(value) for key, value in (logs or {}).items()},
+                    # Stopped mid-epoch: Keras still validates and ends the epoch, but it is not a whole one.
+                    "partial": bool(self.model.stop_training),
+                }
+            )
             # The model first, then the history line: a kill between the two loses only this epoch.
             save_model(self.model, files.model)
-            if not record.get("partial") and (record.get("val_accuracy") or 0) > self.best:
-                self.best = record["val_accuracy"]
+            if not record.partial and (record.val_accuracy or 0) > self.best:
+                self.best = record.val_accuracy
                 self.copy_as_best(files.model)
-            append_jsonl(files.history, record)
+            append_jsonl(files.history, record.to_json())
             if progress:
                 progress.end_epoch(record)
 

@@ -9,24 +9,47 @@ from __future__ import annotations
 import math
 import os
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import recipes
+from cnnviz.learning.augmentation_spec import AugmentationSpec, augmentation_for
 from cnnviz.learning.recipes import NetworkInput, Recipe
 from cnnviz.learning.streaming import ProgressLine, save_model, worker_callbacks
 from cnnviz.runtime import runs, system
 from cnnviz.runtime.json_files import read_json
-from cnnviz.runtime.run_config import RunConfig
+from cnnviz.runtime.run_config import RunConfig, Weights
 from cnnviz.runtime.run_files import RunFiles
-from cnnviz.runtime.runs import RunState
+from cnnviz.runtime.runs import Run, RunState
 
 if TYPE_CHECKING:
     from cnnviz.data.feeding import Feed
 
 IN_MEMORY_BYTES = 1_000_000_000  # a folder split up to 1 GB of uint8 pixels is decoded once and held
 VALIDATION_BATCH_PIXELS = 256 * 32 * 32  # validation batches up to this many pixels (256 images of 32×32)
+
+
+@dataclass
+class BuildOptions:
+    """What models.build takes for one run besides the recipe: shape, classes, weights, dropout, augmentation."""
+
+    input_shape: tuple[int, int, int]
+    num_classes: int
+    weights: Weights | Path | None
+    dropout_rate: float | None
+    augmentation: AugmentationSpec | None
+
+    def as_arguments(self) -> dict:
+        """Return the options as models.build's keyword arguments."""
+        return {
+            "input_shape": self.input_shape,
+            "num_classes": self.num_classes,
+            "weights": self.weights,
+            "dropout_rate": self.dropout_rate,
+            "augmentation": self.augmentation,
+        }
 
 
 def default_config(recipe: str, dataset: str, **overrides) -> RunConfig:
@@ -74,19 +97,11 @@ def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
 
 
 def load_dataset(config: RunConfig):
-    """Load the run's dataset, sized for the recipe when it is a folder."""
-    from cnnviz.data import datasets, folders
+    """Load the run's dataset at its limits, a folder's images sized for the recipe."""
+    from cnnviz.data import datasets
 
-    if config.dataset == "folder":
-        height, width, _ = recipes.get_recipe(config.recipe).fed_image_shape
-        return folders.load_folder(config.dataset_path, image_size=(height, width))
-    options = {"limit": config.limit, "validation_limit": config.validation_limit}
-    options = options if config.dataset == "fashion_mnist" else {}
-    dataset = datasets.load(config.dataset, **options)
-    if config.limit and config.dataset != "fashion_mnist":
-        # Fewer training images, the same validation images: the way to watch a small set overfit.
-        dataset.train = dataset.train.limited(config.limit)
-    return dataset
+    height, width, _ = recipes.get_recipe(config.recipe).fed_image_shape
+    return datasets.load(config.source, config.limit, config.validation_limit, image_size=(height, width))
 
 
 def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int) -> Feed:
@@ -125,26 +140,35 @@ def decode_split(split, shape, chunk: int = 256):
     return decoded
 
 
-def train(folder: Path, progress: ProgressLine | None = None) -> dict:
-    """Train the run in `folder` to the end (or to a Stop); record finished, stopped or failed."""
+def train(folder: Path, progress: ProgressLine | None = None) -> Run:
+    """Train the run in `folder` to the end (or to a Stop); record finished, stopped or failed; return the run."""
+    record_training(folder, progress)
+    return runs.load_folder(folder)
+
+
+def record_training(folder: Path, progress: ProgressLine | None) -> None:
+    """Train the run in `folder` and leave its final status, whatever happens inside."""
     prepare_backend()
     runs.set_status(folder, RunState.RUNNING, "loading the data and building the network", pid=os.getpid())
     try:
         config = RunConfig.from_json(read_json(RunFiles(folder).config))
-        result = train_stages(folder, config, progress)
+        parameters = train_stages(folder, config, progress)
     except CnnvizError as error:
-        return runs.set_status(folder, RunState.FAILED, str(error))
+        runs.set_status(folder, RunState.FAILED, str(error))
+        return
     except KeyboardInterrupt:
         # Ctrl-C in a terminal is a person stopping the run, not a crash: keep what it finished.
-        return runs.set_status(folder, RunState.STOPPED, describe_end(RunState.STOPPED, folder, " (Ctrl-C)"))
+        runs.set_status(folder, RunState.STOPPED, describe_end(RunState.STOPPED, folder, " (Ctrl-C)"))
+        return
     except BaseException as error:  # noqa: BLE001 - the worker must always leave a readable status
         lines = traceback.format_exc().splitlines()[-30:]
         message = f"Training crashed: {type(error).__name__}: {error}".strip()
         if isinstance(error, MemoryError):
             message = "Training ran out of memory. Try a smaller batch size or a dataset limit."
-        return runs.set_status(folder, RunState.FAILED, message, traceback=lines)
+        runs.set_status(folder, RunState.FAILED, message, traceback=lines)
+        return
     state = RunState.STOPPED if runs.stop_requested(folder) else RunState.FINISHED
-    return runs.set_status(folder, state, describe_end(state, folder), **result)
+    runs.set_status(folder, state, describe_end(state, folder), parameters=parameters)
 
 
 def describe_end(state: RunState, folder: Path, how: str = "") -> str:
@@ -160,11 +184,11 @@ def describe_end(state: RunState, folder: Path, how: str = "") -> str:
 
 def complete_epochs(folder: Path) -> int:
     """Return how many epochs of the run completed (a stopped epoch's partial record does not count)."""
-    return sum(not record.get("partial") for record in runs.read_history(folder))
+    return sum(not record.partial for record in runs.read_history(folder))
 
 
-def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None) -> dict:
-    """Build, then fit each stage of the recipe (two for fine-tuning); return what to record."""
+def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None) -> int:
+    """Build, then fit each stage of the recipe (two for fine-tuning); return the model's parameter count."""
     import keras
 
     from cnnviz.learning import models, prepared
@@ -173,7 +197,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     dataset = load_dataset(config)
     shape = choose_input_shape(recipe, dataset)
     build_options = build_options_for(config, recipe, shape, dataset.num_classes)
-    weights = build_options["weights"]
+    weights = build_options.weights
     # A warm worker may hold this very network already compiled and traced: seconds saved on a CPU. It was
     # built right after seeding with this seed; seeding again would clear TensorFlow's kernel caches, and
     # the first batch then took 0.45 s instead of 0.05 s.
@@ -195,7 +219,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     train_split, validation_split = dataset.train, dataset.validation
     if recipe.network_input is NetworkInput.VGG16_FEATURES:
         train_split, validation_split, shape = extract_features(folder, dataset, weights, config.batch_size)
-        build_options["input_shape"] = shape
+        build_options.input_shape = shape
     model, done = None, 0
     stage_epochs = recipe.stage_epochs(config.epochs)
     for index, (stage, epochs) in enumerate(zip(recipe.stages, stage_epochs)):
@@ -204,7 +228,8 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         learning_rate, model_ready = stage.learning_rate or config.learning_rate, False
         if index == 0:
             model, model_ready = ready, ready is not None
-            model = model or models.build(recipe.name, **build_options, final_stage=len(recipe.stages) == 1)
+            final_stage = len(recipe.stages) == 1
+            model = model or models.build(recipe.name, **build_options.as_arguments(), final_stage=final_stage)
         else:
             models.apply_stage(model.get_layer(recipe.pretrained_base), stage)
         if not model_ready:
@@ -225,24 +250,22 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
         done += epochs
     if model is not None:
         save_model(model, RunFiles(folder).model)
-    return {"parameters": int(model.count_params()) if model is not None else 0}
+    return int(model.count_params()) if model is not None else 0
 
 
-def build_options_for(config: RunConfig, recipe: Recipe, shape: tuple[int, int, int], num_classes: int) -> dict:
-    """Return the arguments of models.build for a run: shape, classes, weights, dropout, augmentation."""
-    return dict(
+def build_options_for(config: RunConfig, recipe: Recipe, shape: tuple[int, int, int], num_classes: int) -> BuildOptions:
+    """Return what models.build takes for a run: shape, classes, weights, dropout, augmentation."""
+    return BuildOptions(
         input_shape=shape,
         num_classes=num_classes,
-        weights=None if config.weights in (None, "random") else config.weights,
+        weights=config.weights_to_load,
         dropout_rate=recipe.dropout_rate if config.dropout else None,
         augmentation=training_augmentation(recipe, config),
     )
 
 
-def training_augmentation(recipe: Recipe, config: RunConfig):
+def training_augmentation(recipe: Recipe, config: RunConfig) -> AugmentationSpec | None:
     """Return the augmentation a run trains with: the recipe's own, else its dataset's, or none when off."""
-    from cnnviz.learning.augmentation_spec import augmentation_for
-
     return augmentation_for(config.dataset, recipe.augmentation) if config.augment else None
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from cnnviz.pictures.grids import LIT_COLOUR
+from cnnviz.runtime.records import BatchRecord, EpochRecord
+from cnnviz.runtime.run_config import Variant
 
 
-def training_figure(batches: list[dict], history: list[dict], planned_epochs: int = 0, title: str = "") -> go.Figure:
+def training_figure(
+    batches: list[BatchRecord], history: list[EpochRecord], planned_epochs: int = 0, title: str = ""
+) -> go.Figure:
     """Return loss and accuracy side by side: training per batch (thin line), validation per epoch (dots).
 
     The x-axis spans the planned epochs from the start, so the curve fills in instead of rescaling.
@@ -19,13 +23,13 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
     batches = window_means(batches)  # Keras's running means restart each epoch: plot each window's own mean
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
     # A batch record sits at its fraction of the epoch: batch 430 of 860 in epoch 3 is at x = 2.5.
-    batch_x = [record["epoch"] - 1 + record["batch"] / max(record["batches"], 1) for record in batches]
-    epoch_x = [record["epoch"] for record in history]
+    batch_x = [record.position for record in batches]
+    epoch_x = [record.epoch for record in history]
     for column, metric in ((1, "loss"), (2, "accuracy")):
         figure.add_trace(
             go.Scatter(
                 x=batch_x,
-                y=[record.get(metric) for record in batches],
+                y=[record.metric(metric) for record in batches],
                 mode="lines",
                 name=f"training {metric} (batches)",
                 line=dict(color="#4c78a8", width=1),
@@ -38,7 +42,7 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
         figure.add_trace(
             go.Scatter(
                 x=epoch_x,
-                y=[record.get(metric) for record in history],
+                y=[record.metric(metric) for record in history],
                 mode="lines+markers",
                 name=f"training {metric} (epoch)",
                 line=dict(color="#4c78a8", dash="dot"),
@@ -50,7 +54,7 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
         figure.add_trace(
             go.Scatter(
                 x=epoch_x,
-                y=[record.get(f"val_{metric}") for record in history],
+                y=[record.metric(f"val_{metric}") for record in history],
                 mode="lines+markers",
                 name=f"validation {metric}",
                 line=dict(color="#e45756", width=3),
@@ -71,16 +75,21 @@ def training_figure(batches: list[dict], history: list[dict], planned_epochs: in
 
 RUN_COLOURS = ["#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#72b7b2", "#eeca3b", "#9d755d"]
 # The overfitting experiment's variants keep one colour on every chart, however the runs are ordered.
-VARIANT_COLOURS = {"baseline": "#4c78a8", "dropout": "#e45756", "augmentation": "#54a24b", "both": "#b279a2"}
+VARIANT_COLOURS = {
+    Variant.BASELINE: "#4c78a8",
+    Variant.DROPOUT: "#e45756",
+    Variant.AUGMENTATION: "#54a24b",
+    Variant.BOTH: "#b279a2",
+}
 
 
 def compare_figure(
-    histories: dict[str, list[dict]],
+    histories: dict[str, list[EpochRecord]],
     metric: str,
     smoothing: float = 0.0,
     references: dict[str, float] | None = None,
     subtitle: str = "",
-    variants: dict[str, str | None] | None = None,
+    variants: dict[str, Variant | None] | None = None,
 ) -> go.Figure:
     """Return one metric of several runs: each run its colour (a variant's own), training dotted, validation solid.
 
@@ -93,12 +102,12 @@ def compare_figure(
     figure = go.Figure()
     for index, (label, records) in enumerate(histories.items()):
         colour = VARIANT_COLOURS.get((variants or {}).get(label)) or RUN_COLOURS[index % len(RUN_COLOURS)]
-        epochs = [record["epoch"] for record in records]
+        epochs = [record.epoch for record in records]
         for key, dash, part in ((metric, "dot", "training"), (f"val_{metric}", "solid", "validation")):
             figure.add_trace(
                 go.Scatter(
                     x=epochs,
-                    y=smooth([record.get(key) for record in records], smoothing),
+                    y=smooth([record.metric(key) for record in records], smoothing),
                     mode="lines+markers",
                     name=label,
                     legendgroup=label,

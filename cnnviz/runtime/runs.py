@@ -20,6 +20,7 @@ from cnnviz.errors import CnnvizError, RunNotFound
 from cnnviz.runtime import evaluations, settings
 from cnnviz.runtime.evaluations import Evaluation
 from cnnviz.runtime.json_files import read_json, read_jsonl, write_json
+from cnnviz.runtime.records import METRICS, BatchRecord, EpochRecord
 from cnnviz.runtime.run_config import RunConfig, clean_label
 from cnnviz.runtime.run_files import RunFiles
 
@@ -84,7 +85,7 @@ class Run:
     message: str
     created: float
     status: dict  # the worker's extra records: pid, device, backend, class_names, input_shape, parameters
-    history: list[dict]  # one dict of metrics per epoch, as Keras's logs; a cut-short epoch has "partial": True
+    history: list[EpochRecord]  # one record per epoch; a cut-short one is `partial`
 
     @property
     def files(self) -> RunFiles:
@@ -102,9 +103,9 @@ class Run:
         return self.config.label
 
     @property
-    def epochs(self) -> list[dict]:
+    def epochs(self) -> list[EpochRecord]:
         """Return the complete epochs only: a partial one is never a best, a verdict or a plotted epoch."""
-        return [record for record in self.history if not record.get("partial")]
+        return [record for record in self.history if not record.partial]
 
     @property
     def epochs_done(self) -> int:
@@ -114,7 +115,7 @@ class Run:
     @property
     def best_val_accuracy(self) -> float | None:
         """Return the best validation accuracy of a complete epoch, or None before the first one."""
-        values = [record["val_accuracy"] for record in self.epochs if record.get("val_accuracy") is not None]
+        values = [record.val_accuracy for record in self.epochs if record.val_accuracy is not None]
         return max(values) if values else None
 
     @property
@@ -182,9 +183,9 @@ class Run:
         """Return the folder TensorBoard reads."""
         return self.files.tensorboard
 
-    def batches(self) -> list[dict]:
+    def batches(self) -> list[BatchRecord]:
         """Return the recent batch records of the live curve."""
-        return read_jsonl(self.files.batches)
+        return [BatchRecord.from_json(data) for data in read_jsonl(self.files.batches)]
 
     @property
     def has_batch_points(self) -> bool:
@@ -198,8 +199,7 @@ class Run:
         if not records:
             return None
         last = records[-1]
-        keys = ("epoch", "epochs", "batch", "batches", "images_per_second", "eta_seconds")
-        return Progress(*(last.get(key, 0) for key in keys))
+        return Progress(last.epoch, last.epochs, last.batch, last.batches, last.images_per_second, last.eta_seconds)
 
     def evaluation(self) -> Evaluation | None:
         """Return the run's evaluation as recorded (jobs.evaluation_of also notices a dead worker), or None."""
@@ -207,7 +207,7 @@ class Run:
 
     def history_csv(self) -> str:
         """Return the epoch history as CSV text, one row per epoch, for download."""
-        return history_csv(self.history)
+        return history_csv([record.to_json() for record in self.history])
 
     def as_row(self) -> dict:
         """Return the run as a row of the runs table."""
@@ -239,9 +239,9 @@ def run_dir(run_id: str, runs_dir: Path | None = None) -> Path:
     return folder
 
 
-def read_history(folder: Path) -> list[dict]:
-    """Return a run folder's epoch records, a cut-short epoch's (marked "partial") included."""
-    return read_jsonl(RunFiles(folder).history)
+def read_history(folder: Path) -> list[EpochRecord]:
+    """Return a run folder's epoch records, a cut-short epoch's (marked partial) included."""
+    return [EpochRecord.from_json(data) for data in read_jsonl(RunFiles(folder).history)]
 
 
 def set_status(folder: Path, state: RunState, message: str = "", **extra) -> dict:
@@ -358,14 +358,14 @@ def stop_requested(folder: Path) -> bool:
     return RunFiles(folder).stop_request.exists()
 
 
-def as_keras_history(records: list[dict]) -> dict[str, list[float]]:
+def as_keras_history(records: list[EpochRecord]) -> dict[str, list[float]]:
     """Return epoch records as Keras's History.history: metric name -> one value per epoch."""
-    metrics = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy") if any(key in r for r in records)]
-    return {key: [record.get(key) for record in records] for key in metrics}
+    metrics = [name for name in METRICS if any(record.metric(name) is not None for record in records)]
+    return {name: [record.metric(name) for record in records] for name in metrics}
 
 
 def history_csv(records: list[dict]) -> str:
-    """Return epoch records as CSV text, one row per epoch, for download."""
+    """Return epoch records as JSON-like rows (EpochRecord.to_json) in CSV text, one row per epoch, for download."""
     columns = list(dict.fromkeys(key for record in records for key in record))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)

@@ -52,11 +52,11 @@ def command_train(arguments: argparse.Namespace) -> int:
         else:
             folder = runs.create_run(config, arguments.runs_dir)
         print(f"run {folder.name} in {folder}", file=sys.stderr)
-    status = training.train(folder, progress=streaming.ProgressLine())
-    print(f"\n{status['state']}: {status['message']}", file=sys.stderr)
+    run = training.train(folder, progress=streaming.ProgressLine())
+    print(f"\n{run.state.value}: {run.message}", file=sys.stderr)
     if arguments.recipe is None:
         jobs.refresh(folder.parent)  # this worker's slot is free: start the next queued run
-    return 1 if status["state"] == RunState.FAILED.value else 0
+    return 1 if run.state is RunState.FAILED else 0
 
 
 def command_evaluate(arguments: argparse.Namespace) -> int:

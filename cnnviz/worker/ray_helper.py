@@ -67,8 +67,8 @@ def train_here(folder: Path) -> None:
         ray_node_id=context.get_node_id(),
         ray_gpus=[str(gpu) for gpu in ray.get_gpu_ids()],
     )
-    status = training.train(folder)
-    runs.set_status(folder, RunState(status["state"]), f"{status['message']} (on Ray node {host}, {node})")
+    run = training.train(folder)
+    runs.set_status(folder, run.state, f"{run.message} (on Ray node {host}, {node})")
 
 
 def start_heartbeat(folder: Path) -> threading.Thread:

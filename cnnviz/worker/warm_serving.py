@@ -60,7 +60,7 @@ def prepare_network(config: RunConfig) -> bool:
     weights or two-stage fine-tuning are not taken from a prepared model anyway.
     """
     recipe = recipes.get_recipe(config.recipe)
-    if config.dataset == "folder" or len(recipe.stages) != 1 or config.weights not in (None, "random"):
+    if config.source.is_folder or len(recipe.stages) != 1 or config.weights_to_load is not None:
         return False
     try:
         dataset = training.load_dataset(config)
@@ -121,8 +121,8 @@ def serve(root: Path, parent: int | None = None, for_queue: bool = False) -> int
     if folder is None:
         return 0
     try:
-        status = training.train(folder)
+        run = training.train(folder)
     finally:
         (warm_dir(root) / f"{os.getpid()}.job").unlink(missing_ok=True)
     jobs.refresh(root)  # this worker's slot is free: start the next queued run
-    return 1 if status.get("state") == runs.RunState.FAILED.value else 0
+    return 1 if run.state is runs.RunState.FAILED else 0
