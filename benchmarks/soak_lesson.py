@@ -1,8 +1,8 @@
 """One student of the classroom soak, in Streamlit's protocol: the pages a class goes through, round after round.
 
 A round: Convolution (open, then step the kernel three times), Pooling (open, one step), Augmentation
-(open, upload a photo of one's own), Datasets (open, its sample pictures), Predict (open, then upload a
-photo onto the trained run). Every interaction is timed from the request to the last picture
+(open, upload a photo of one's own), Datasets (open, its sample pictures), Predict (open, pick "upload",
+then upload a photo onto the trained run). Every interaction is timed from the request to the last picture
 downloaded; between two, the student thinks for a moment. Every upload is a photo no one sent before
 (same pixels, a comment of its own), so any cache keyed on an upload's bytes sees a new key each time.
 """
@@ -168,23 +168,26 @@ async def visit_augmentation(tab: Tab, lesson: Lesson, rng: random.Random, photo
 async def visit_datasets(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
     """Open Datasets (Fashion-MNIST: counts and 40 sample pictures)."""
     answers = await timed(lesson, "open Datasets", open_page(tab, "datasets"))
-    if "Samples from the training split" not in "\n".join(answer.delta.new_element.heading.body for answer in answers):
+    headings = "\n".join(answer.delta.new_element.heading.body for answer in answers)
+    if "Samples from the training split" not in text_of(answers) + headings:  # bold markdown since 311a1f2
         raise TabProblem("exception", "Datasets showed no samples")
 
 
 async def visit_predict(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
-    """Open Predict, pick the trained run, upload a photo and get its prediction, Grad-CAM and feature maps."""
+    """Open Predict, pick the trained run and "upload", upload a photo and get its prediction, Grad-CAM and maps."""
     answers = await timed(lesson, "open Predict", open_page(tab, "predict"))
     run_widget = find_widget(answers, "predict_run")
     chosen = [option for option in options_of(answers, run_widget) if option.startswith(lesson.predict_run_label)]
     if not chosen:
         raise TabProblem("exception", f"Predict offers no run labelled {lesson.predict_run_label!r}")
     await think(lesson, rng)
+    # The page opens on a test image of the run; the uploader shows once "upload" is picked.
+    picked = [string_state(run_widget, chosen[0]), string_state(find_widget(answers, "predict_source"), "upload")]
+    answers = await timed(lesson, "pick upload on Predict", tab.rerun("predict", picked))
+    await think(lesson, rng)
     data = unique_copy(photo, tag)
     answers = await timed(
-        lesson,
-        "upload to Predict",
-        upload_and_rerun(tab, "predict", "predict_upload", answers, data, [string_state(run_widget, chosen[0])]),
+        lesson, "upload to Predict", upload_and_rerun(tab, "predict", "predict_upload", answers, data, picked)
     )
     lesson.uploads += 1
     if "as the model sees it" not in text_of(answers):
