@@ -1,4 +1,5 @@
-"""Streamlit helpers the pages share: typed grids that keep their last good value, step players."""
+"""Streamlit helpers the pages share: typed grids that keep their last good value, step players, a run's
+state line and its downloads."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import streamlit as st
 
 from cnnviz import errors
 from cnnviz.lesson import convolution
+from cnnviz.runtime import jobs, runs
+from cnnviz.runtime.runs import Run, RunState
 
 PLAY_INTERVAL_SECONDS = 0.8
 
@@ -160,3 +163,43 @@ def step_controls(page: str, num_steps: int) -> int:
         st.rerun()
     with slider_column:
         return step_slider(page, num_steps)
+
+
+def run_state_line(run: Run) -> None:
+    """Draw a run's state, message and device in one line, with Stop beside it while the run is active."""
+    status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
+    show = {RunState.FAILED: status_column.error, RunState.FINISHED: status_column.success}
+    show = {**show, RunState.STOPPED: status_column.warning}
+    show.get(run.state, status_column.info)(f"**{run.state.value}**: {run.message} · {run.describe_device()}")
+    if run.state.is_active:
+        stop_column.button(
+            "Stop",
+            key="train_stop",
+            icon=":material/stop:",
+            on_click=jobs.stop,
+            args=(run.run_id,),
+            disabled=run.state is RunState.STOPPING,
+        )
+
+
+def run_downloads(run: Run) -> None:
+    """Draw a run's model and history downloads and its rename box in one row."""
+    model_column, history_column, rename_column = st.columns(3)
+    if not run.state.is_active and not run.has_trained_model:
+        model_column.caption("No epoch was complete: there is no trained model to download.")
+    elif not run.state.is_active:
+        model_column.download_button(
+            "Download model.keras", data=run.read_model, file_name=f"{run.run_id}.keras", key="train_download_model"
+        )
+    if run.history:
+        history_column.download_button(
+            "Download history (CSV)",
+            data=run.history_csv(),
+            file_name=f"{run.run_id}-history.csv",
+            key="train_download_history",
+        )
+    new_label = rename_column.text_input("Rename this run", run.label, key=f"train_rename_{run.run_id}")
+    if new_label != run.label:
+        with explained_errors(stop=False):
+            runs.rename(run.run_id, new_label)
+            st.rerun()

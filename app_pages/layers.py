@@ -65,15 +65,17 @@ in_channels = channels_column.number_input("Input channels", 1, 1024, 32, key="l
 filters = filters_column.number_input("Filters", 1, 1024, 32, key="layers_filters")
 comparison = architecture.compare_standard_and_separable(kernel_size, in_channels, filters)
 standard_column, separable_column = st.columns(2)
-for column, kind in ((standard_column, "standard"), (separable_column, "separable")):
-    column.markdown(f"**{kind.capitalize()}**: {comparison[kind]['how']}")
-    column.code(comparison[kind]["formula"], language=None)
-st.markdown(f"Separable needs **{comparison['ratio']['formula']}** parameters for the same output shape.")
+for column, title, formula in (
+    (standard_column, "Standard", comparison.standard),
+    (separable_column, "Separable", comparison.separable),
+):
+    column.markdown(f"**{title}**: {formula.how}")
+    column.code(formula.formula, language=None)
+st.markdown(f"Separable needs **{comparison.ratio_formula}** parameters for the same output shape.")
 
 st.subheader("Local connection and weight sharing")
 st.markdown("Connecting a 1000×1000 image to 1,000,000 hidden units, three ways:")
-sharing = pd.DataFrame(architecture.weight_sharing_arithmetic(1000, 10))
-sharing["weights"] = sharing["weights"].map(lambda weights: f"{weights:,} (10^{len(str(weights)) - 1})")
+sharing = pd.DataFrame([connection.as_row() for connection in architecture.weight_sharing_arithmetic(1000, 10)])
 st.table(sharing.set_index("connection"))
 
 ui.next_step("app_pages/augmentation.py", "Next: augmentation")

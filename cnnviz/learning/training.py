@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnnviz.data.sources import DatasetName, DatasetSource
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import recipes
 from cnnviz.learning.augmentation_spec import AugmentationSpec, augmentation_for
@@ -52,9 +53,11 @@ class BuildOptions:
         }
 
 
-def default_config(recipe: str, dataset: str, **overrides) -> RunConfig:
+def default_config(recipe: str, dataset: DatasetSource | DatasetName | str, **overrides) -> RunConfig:
     """Return a run config with the recipe's own settings, overridden where given (None means default)."""
     chosen = recipes.get_recipe(recipe)
+    if isinstance(dataset, DatasetSource):
+        dataset, overrides = dataset.name, {"dataset_path": dataset.path, **overrides}
     settings = {
         "recipe": recipe,
         "dataset": dataset,

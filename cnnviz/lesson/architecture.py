@@ -266,50 +266,79 @@ def main(arguments: list[str] | None = None) -> int:
     return 0
 
 
-def compare_standard_and_separable(kernel_size: int, in_channels: int, filters: int) -> dict[str, dict]:
+@dataclass(frozen=True)
+class ParameterFormula:
+    """One way to build a layer: how its weights are arranged, the count as arithmetic, and the count."""
+
+    how: str
+    formula: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SeparableComparison:
+    """A standard and a depthwise-separable convolution of the same output shape, side by side."""
+
+    standard: ParameterFormula
+    separable: ParameterFormula
+
+    @property
+    def ratio_formula(self) -> str:
+        """Return how many times fewer parameters the separable one needs, as arithmetic."""
+        standard, separable = self.standard.count, self.separable.count
+        return f"{count(standard)} / {count(separable)} = {standard / separable:.1f}× fewer"
+
+
+def compare_standard_and_separable(kernel_size: int, in_channels: int, filters: int) -> SeparableComparison:
     """Return the parameter formulas of a standard and a depthwise-separable convolution side by side."""
     standard = kernel_size * kernel_size * in_channels * filters + filters
     separable = kernel_size * kernel_size * in_channels + in_channels * filters + filters
     k = f"{kernel_size}×{kernel_size}"
-    return {
-        "standard": {
-            "formula": f"{k}×{in_channels}×{filters} + {filters} = {count(standard)}",
-            "count": standard,
-            "how": f"each of the {filters} filters has its own {k}×{in_channels} kernel",
-        },
-        "separable": {
-            "formula": f"{k}×{in_channels} + {in_channels}×{filters} + {filters} = {count(separable)}",
-            "count": separable,
-            "how": f"one {k} kernel per input channel, then a 1×1 convolution mixes the {in_channels} "
-            f"channels into {filters}",
-        },
-        "ratio": {
-            "formula": f"{count(standard)} / {count(separable)} = {standard / separable:.1f}× fewer",
-            "count": standard / separable,
-            "how": "",
-        },
-    }
+    return SeparableComparison(
+        standard=ParameterFormula(
+            f"each of the {filters} filters has its own {k}×{in_channels} kernel",
+            f"{k}×{in_channels}×{filters} + {filters} = {count(standard)}",
+            standard,
+        ),
+        separable=ParameterFormula(
+            f"one {k} kernel per input channel, then a 1×1 convolution mixes the {in_channels} channels into {filters}",
+            f"{k}×{in_channels} + {in_channels}×{filters} + {filters} = {count(separable)}",
+            separable,
+        ),
+    )
 
 
-def weight_sharing_arithmetic(image_side: int = 1000, window: int = 10) -> list[dict]:
+@dataclass(frozen=True)
+class Connection:
+    """One way to connect an image to hidden units, and the weights it takes."""
+
+    connection: str
+    formula: str
+    weights: int
+
+    def as_row(self) -> dict:
+        """Return the connection as a table row, the weights with their power of ten."""
+        return {"connection": self.connection, "formula": self.formula, "weights": shown_power(self.weights)}
+
+
+def shown_power(number: int) -> str:
+    """Return a power of ten with its exponent: '1,000,000 (10^6)'."""
+    return f"{number:,} (10^{len(str(number)) - 1})"
+
+
+def weight_sharing_arithmetic(image_side: int = 1000, window: int = 10) -> list[Connection]:
     """Return the weights needed to connect an image_side² image to as many hidden units, three ways."""
     pixels = image_side * image_side
     return [
-        {
-            "connection": "dense: every unit sees every pixel",
-            "formula": f"{count(pixels)} pixels × {count(pixels)} units",
-            "weights": pixels * pixels,
-        },
-        {
-            "connection": f"local: every unit sees a {window}×{window} window",
-            "formula": f"{count(pixels)} units × {window}×{window}",
-            "weights": pixels * window * window,
-        },
-        {
-            "connection": "shared: one kernel slid everywhere (a convolution)",
-            "formula": f"{window}×{window}",
-            "weights": window * window,
-        },
+        Connection(
+            "dense: every unit sees every pixel", f"{count(pixels)} pixels × {count(pixels)} units", pixels * pixels
+        ),
+        Connection(
+            f"local: every unit sees a {window}×{window} window",
+            f"{count(pixels)} units × {window}×{window}",
+            pixels * window * window,
+        ),
+        Connection("shared: one kernel slid everywhere (a convolution)", f"{window}×{window}", window * window),
     ]
 
 

@@ -155,6 +155,12 @@ class Run:
         path = self.files.model
         return path if path.is_file() else None
 
+    def read_model(self) -> bytes:
+        """Return the latest saved model file's bytes (for a download), or raise CnnvizError when there is none."""
+        if self.model_path is None:
+            raise CnnvizError(f"Run {self.label} has not saved a model yet: let at least one epoch finish.")
+        return self.model_path.read_bytes()
+
     @property
     def has_trained_model(self) -> bool:
         """Return whether the run saved a model of at least one complete epoch (a Stop inside epoch 1 did not)."""

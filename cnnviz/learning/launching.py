@@ -1,0 +1,132 @@
+"""What the Train page offers and follows: the datasets to pick, a recipe's own settings, which run to show,
+how often to look at it, and which run of an experiment comes next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnnviz.data import folders
+from cnnviz.data.sources import DatasetName, DatasetSource
+from cnnviz.errors import InvalidDataset
+from cnnviz.learning import experiment, recipes
+from cnnviz.runtime import settings
+from cnnviz.runtime.runs import Run
+
+# Until a run's first point shows, the page looks five times a second: Start should draw a curve at once.
+# Then twice a second, which is what a whole class watching its curves can afford on one server.
+FIRST_POINT_POLL_SECONDS, POLL_SECONDS = 0.2, 0.5
+FIRST_POINTS = 3  # batch points on screen before the page goes back to the slower look
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    """One entry of the Train page's dataset list: a source, or a folder path the person types (source None)."""
+
+    label: str
+    source: DatasetSource | None
+
+    @property
+    def asks_for_path(self) -> bool:
+        """Return whether the person types the folder's path on this server."""
+        return self.source is None
+
+    @property
+    def name(self) -> DatasetName:
+        """Return the dataset's name (FOLDER for any folder)."""
+        return DatasetName.FOLDER if self.source is None else self.source.name
+
+    @property
+    def has_experiment(self) -> bool:
+        """Return whether the overfitting experiment has a measured plan for this dataset."""
+        return self.name in experiment.PLANS
+
+    def source_with(self, path: str) -> DatasetSource:
+        """Return the source to train on, the typed path filled in where the choice asks for one."""
+        if self.source is not None:
+            return self.source
+        if not path.strip():
+            raise InvalidDataset("Type the path of a folder of class folders on this server, then press Start.")
+        return DatasetSource.folder(path.strip())
+
+
+def dataset_choices() -> list[DatasetChoice]:
+    """Return what the Train page offers: the built-in datasets, the folders cnnviz prepared, a typed path."""
+    choices = [
+        DatasetChoice("Fashion-MNIST", DatasetSource(DatasetName.FASHION_MNIST)),
+        DatasetChoice("LFW faces (200 images: watch it overfit)", DatasetSource(DatasetName.LFW_FACES)),
+    ]
+    choices += [DatasetChoice(label, DatasetSource.folder(path)) for label, path in folders.prepared_folders().items()]
+    if settings.allow_server_paths():
+        choices.append(DatasetChoice("folder path on this server", None))
+    return choices
+
+
+@dataclass(frozen=True)
+class RecipeSettings:
+    """A recipe's own settings (the tutorial's), as the Train page's widgets start."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str
+    dropout: bool
+    augment: bool
+    takes_pretrained_weights: bool  # a pretrained base: the page offers ImageNet or random weights
+    has_dropout: bool  # the recipe has a dropout layer to switch on
+
+    def widget_values(self) -> dict[str, object]:
+        """Return the settings a person may change, by name: epochs, batch size, rate, optimizer, switches."""
+        names = ("epochs", "batch_size", "learning_rate", "optimizer", "dropout", "augment")
+        return {name: getattr(self, name) for name in names}
+
+
+def recipe_settings(name: str) -> RecipeSettings:
+    """Return recipe `name`'s own settings."""
+    recipe = recipes.get_recipe(name)
+    return RecipeSettings(
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        optimizer=recipe.optimizer.value,
+        dropout=recipe.dropout_rate is not None,
+        augment=recipe.augmentation is not None,
+        takes_pretrained_weights=recipe.pretrained_base is not None,
+        has_dropout=recipe.dropout_rate is not None,
+    )
+
+
+def run_to_show(all_runs: list[Run], wanted: str | None) -> str:
+    """Return the run the page shows: the one asked for while it exists, else what is training, else the newest."""
+    ids = [run.run_id for run in all_runs]
+    if wanted in ids:
+        return wanted
+    active = [run.run_id for run in all_runs if run.state.is_active]
+    return active[0] if active else ids[0]
+
+
+def awaits_first_point(run: Run) -> bool:
+    """Return whether a run is active and has not drawn its first batch point yet."""
+    return run.state.is_active and not run.has_batch_points
+
+
+def poll_seconds(run: Run) -> float | None:
+    """Return how often the page looks at a run: fast before its first point, slower after, never once it ended."""
+    if not run.state.is_active:
+        return None
+    return FIRST_POINT_POLL_SECONDS if awaits_first_point(run) else POLL_SECONDS
+
+
+@dataclass(frozen=True)
+class ExperimentStep:
+    """Where an experiment stands when one of its runs ends: the run to follow next, or that all have ended."""
+
+    next_run: str | None
+    finished: bool
+
+
+def experiment_step(experiment_id: str | None) -> ExperimentStep:
+    """Return the run of the experiment to follow next (the first still waiting or training), or that it ended."""
+    if not experiment_id:
+        return ExperimentStep(None, False)
+    waiting = [run.run_id for run in experiment.experiment_runs(experiment_id) if run.state.is_active]
+    return ExperimentStep(waiting[0] if waiting else None, not waiting)
