@@ -126,9 +126,9 @@ def describe_cpu(before: dict[str, float], after: dict[str, float], seconds: flo
 def training_rate(folder: Path, since: float, until: float) -> float:
     """Return the mean images/s the run reported between two wall-clock times (and in the report just after)."""
     records = runs.load_folder(folder).batches()
-    inside = [record for record in records if since <= record["time"] <= until]
-    after = [record for record in records if record["time"] > until][:1]  # it covers the window's last moments
-    rates = [record["images_per_second"] for record in inside + after]
+    inside = [record for record in records if since <= record.time <= until]
+    after = [record for record in records if record.time > until][:1]  # it covers the window's last moments
+    rates = [record.images_per_second for record in inside + after]
     return statistics.mean(rates) if rates else float("nan")
 
 

@@ -71,7 +71,7 @@ def device_line(backend: str) -> str:
 
 def describe_epochs(result: dict) -> str:
     """Return a worker run's seconds per epoch, e.g. '9.1/4.2/4.1'."""
-    return "/".join(f"{row['seconds']:.1f}" for row in result["history"])
+    return "/".join(f"{record.seconds:.1f}" for record in result["history"])
 
 
 def measured_row(backend: str, label: str, workload: Workload, rounds: int) -> Row:
@@ -83,7 +83,7 @@ def measured_row(backend: str, label: str, workload: Workload, rounds: int) -> R
         describe_epochs(worker[0]),
         training_overhead.median_rate(worker),
         training_overhead.median_rate(bare),
-        worker[0]["history"][-1].get("val_accuracy"),
+        worker[0]["history"][-1].val_accuracy,
         f"{rounds} round(s)",
     )
 
@@ -96,7 +96,7 @@ def worker_row(backend: str, label: str, workload: Workload) -> Row:
         label,
         describe_epochs(result),
         result["images_per_second"],
-        validation_accuracy=result["history"][-1].get("val_accuracy"),
+        validation_accuracy=result["history"][-1].val_accuracy,
     )
 
 

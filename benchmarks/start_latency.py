@@ -44,7 +44,7 @@ def wait_until(condition, timeout: float) -> None:
 def first_batch_time(root: Path) -> tuple[float, float]:
     """Return the wall-clock times the only run was created and its first batch record was written."""
     (run,) = runs.list_runs(root)
-    return run.created, run.batches()[0]["time"]
+    return run.created, run.batches()[0].time
 
 
 def time_one_start(browser, warm_worker: bool) -> tuple[float, float, float]:

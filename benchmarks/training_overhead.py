@@ -80,7 +80,7 @@ def run_checked(command: list[str]) -> subprocess.CompletedProcess:
 
 
 def run_worker(workload: Workload) -> dict:
-    """Train through `python -m cnnviz train`; return its history rows, status and images/s."""
+    """Train through `python -m cnnviz train`; return its epoch records, status and images/s."""
     with tempfile.TemporaryDirectory() as runs_dir:
         flag = "--augment" if workload.augment else "--no-augment"
         command = [sys.executable, "-m", "cnnviz", "train", *workload.arguments(), flag, "--runs-dir", runs_dir]
@@ -88,7 +88,7 @@ def run_worker(workload: Workload) -> dict:
         (run,) = runs.list_runs(Path(runs_dir))
     images = train_images(workload, run.config.limit)
     return {
-        "images_per_second": rate_after_first_epoch([row["time"] for row in run.history], images),
+        "images_per_second": rate_after_first_epoch([record.time for record in run.history], images),
         "history": run.history,
         "status": run.status,
         "images": images,
