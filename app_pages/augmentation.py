@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
-from cnnviz.learning import augment
+from cnnviz.learning import augment, augmentation_spec
 
 ui.tighten_top()
 st.title("Augmentation")
@@ -36,7 +36,7 @@ def decode_upload(data: bytes) -> tuple[np.ndarray, str]:
 
 @st.cache_data(max_entries=8)
 def preview_copies(
-    photo: np.ndarray, spec: augment.AugmentationSpec, count: int, seed: int
+    photo: np.ndarray, spec: augmentation_spec.AugmentationSpec, count: int, seed: int
 ) -> tuple[np.ndarray, list[dict]]:
     """Return `count` augmented copies and their parameters, computed once for everyone with the same settings."""
     # A class opening this page on the defaults shares one entry instead of each warping 8 copies.
@@ -48,7 +48,7 @@ def draw_new_samples() -> None:
     st.session_state.augmentation_draw = int(np.random.default_rng().integers(1_000_000))
 
 
-TUTORIAL = augment.TUTORIAL_AUGMENTATION  # the sliders start at the tutorial's values
+TUTORIAL = augmentation_spec.TUTORIAL_AUGMENTATION  # the sliders start at the tutorial's values
 st.session_state.setdefault("augmentation_draw", 0)
 source_column, upload_column = st.columns([1, 2])
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
@@ -90,7 +90,7 @@ with geometry:
 with more:
     horizontal_flip = st.checkbox("horizontal_flip", value=TUTORIAL.horizontal_flip, key="augmentation_horizontal_flip")
     vertical_flip = st.checkbox("vertical_flip", value=False, key="augmentation_vertical_flip")
-    fill_mode = st.selectbox("fill_mode", augment.FILL_MODES, key="augmentation_fill_mode")
+    fill_mode = st.selectbox("fill_mode", augmentation_spec.FILL_MODES, key="augmentation_fill_mode")
     cval = st.slider(
         "cval (fill value for constant)", 0, 255, 0, key="augmentation_cval", disabled=fill_mode != "constant"
     )
@@ -107,7 +107,7 @@ with output:
     )
 
 with ui.explained_errors():
-    spec = augment.AugmentationSpec(
+    spec = augmentation_spec.AugmentationSpec(
         rotation_range=rotation_range,
         width_shift_range=width_shift_range,
         height_shift_range=height_shift_range,

@@ -1,14 +1,11 @@
 """Predict: drop an image on a trained model, see what it predicts and where it looked."""
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz import errors
 from cnnviz.data import images
-from cnnviz.learning import analysis, explain, training
+from cnnviz.learning import analysis, explain
 from cnnviz.pictures import plots
 from cnnviz.runtime import runs, settings
 
@@ -21,8 +18,8 @@ st.markdown(
 
 
 @st.cache_resource(max_entries=4)
-def load_model(run_id: str, modified: float):
-    """Load a run's model once (safe mode); `modified` makes a retrained model load afresh."""
+def load_model(run_id: str, version: float):
+    """Load a run's model once (safe mode); a new `version` (the run trained further) loads it afresh."""
     return explain.load_run_model(runs.load_run(run_id))
 
 
@@ -35,14 +32,13 @@ def decode(data: bytes) -> np.ndarray:
 @st.cache_resource(max_entries=2)
 def test_images(run_id: str):
     """Return the run's dataset test split (or validation split) for picking an image."""
-    dataset = training.load_dataset(runs.load_run(run_id).config)
-    return dataset.test or dataset.validation
+    return explain.held_out_images(runs.load_run(run_id))
 
 
 @st.cache_resource(max_entries=2)
 def load_uploaded_model(data: bytes):
     """Load an uploaded .keras file in safe mode; return it and its content hash."""
-    return explain.load_uploaded_model(data), hashlib.sha256(data).hexdigest()
+    return explain.load_uploaded_model(data), explain.content_key(data)
 
 
 # Inference is cached per (model, image, choice): moving the opacity slider or picking a layer reruns the
@@ -73,33 +69,28 @@ source_column, model_column, image_column = st.columns([1, 3, 1.4])
 model_source = source_column.radio(
     "Model", ["a run trained here", "upload a .keras file"], key="predict_model_source", label_visibility="collapsed"
 )
-run, class_names = None, None
+run = None
 with ui.explained_errors():
     if model_source == "a run trained here":
         if not trained:
             st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
             st.stop()
-        choices = {each.run_id: f"{each.label} ({each.state.value}, {each.epochs_done} epochs)" for each in trained}
+        choices = analysis.choice_labels(trained)
         if st.session_state.get("predict_run") not in choices:
             st.session_state.predict_run = analysis.best_finished_run(trained).run_id
         chosen = model_column.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run")
         run = runs.load_run(chosen)
-        modified = run.model_version
-        model, model_key = load_model(run.run_id, modified), f"{run.run_id}@{modified}"
-        class_names = run.class_names
+        model, model_key = load_model(run.run_id, run.model_version), f"{run.run_id}@{run.model_version}"
     else:
-        limit_mb = settings.max_upload_mb()
         model_file = model_column.file_uploader(
-            f"A Keras 3 model (.keras, at most {limit_mb} MB)", type=["keras"], key="predict_model_upload"
+            f"A Keras 3 model (.keras, at most {settings.max_upload_mb()} MB)",
+            type=["keras"],
+            key="predict_model_upload",
         )
         if model_file is None:
             st.stop()
-        if model_file.size > limit_mb * 1_000_000:
-            raise errors.CnnvizError(
-                f"The model is {model_file.size / 1e6:,.0f} MB; the limit is {limit_mb} MB (CNNVIZ_MAX_UPLOAD_MB)."
-            )
         model, model_key = load_uploaded_model(model_file.getvalue())
-class_names = class_names or [f"class {i}" for i in range(max(2, model.output_shape[-1]))]
+class_names = explain.class_names_of(model, run)
 
 sources = ["upload", "sample photo", "test image"]  # a test image of the run's own dataset
 # With a trained run the page opens on one of its test images: a prediction and its heatmap at once.
@@ -119,8 +110,8 @@ elif run is not None:
         index = number_column.number_input(
             f"Test image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index"
         )
-        image = split.load([index])[0].astype(np.uint8)
-        truth_column.caption(f"true class: {class_names[int(split.labels[index])]}")
+        image, true_class = explain.held_out_image(split, index)
+        truth_column.caption(f"true class: {class_names[true_class]}")
 if image is None:
     st.stop()
 
@@ -137,16 +128,15 @@ if fit is not None:
 
 prepared, probabilities = predict(model_key, model, image, fit.square_fit if fit else images.SquareFit.SQUASH)
 best, batch, seen = int(np.argmax(probabilities)), prepared.batch, prepared.seen
-image_key = hashlib.sha256(batch.tobytes()).hexdigest()[:16]
 input_column, cam_column, result_column = st.columns([2, 2, 3])
-input_column.image(seen, width="stretch", caption=f"as the model sees it: {'×'.join(map(str, batch.shape[1:]))}")
+input_column.image(seen, width="stretch", caption=f"as the model sees it: {prepared.shape_text}")
 if prepared.note:
     input_column.caption(prepared.note.capitalize())
 result_column.markdown(f"### {class_names[best]} ({probabilities[best]:.1%})")
 result_column.plotly_chart(plots.probability_figure(class_names, list(probabilities)), key="predict_probabilities")
 with result_column.expander("Grad-CAM settings"):
     # Keyed on the model and the image: a new upload or model explains its own prediction, not the last one's.
-    explained = st.selectbox("Explain class", class_names, index=best, key=f"predict_class_{model_key}_{image_key}")
+    explained = st.selectbox("Explain class", class_names, index=best, key=f"predict_class_{model_key}_{prepared.key}")
     opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key="predict_opacity")
 heatmap = grad_cam(model_key, model, batch, class_names.index(explained))
 cam_column.image(
@@ -155,10 +145,9 @@ cam_column.image(
     caption=f"explaining: {explained} (Grad-CAM of {explain.last_conv_layer_name(model)}, "
     f"{heatmap.shape[0]}×{heatmap.shape[1]})",
 )
-layer_names = explain.spatial_layer_names(model)
 
 st.subheader("Feature maps")
-layer_name = st.selectbox("Layer", layer_names, key="predict_layer")
+layer_name = st.selectbox("Layer", explain.spatial_layer_names(model), key="predict_layer")
 count = st.radio("Channels", [16, 32], horizontal=True, key="predict_channels")
 maps = activations(model_key, model, batch, layer_name)
 st.image(

@@ -11,6 +11,9 @@ from cnnviz.errors import InvalidDataset
 class DatasetName(str, Enum):
     """The datasets cnnviz knows by name (the value is what config.json stores)."""
 
+    def __str__(self) -> str:
+        return self.value  # in messages and f-strings, the name config.json stores
+
     FASHION_MNIST = "fashion_mnist"
     LFW_FACES = "lfw_faces"
     FOLDER = "folder"

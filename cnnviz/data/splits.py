@@ -90,6 +90,14 @@ class Dataset:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def held_out(self) -> Split:
+        """Return the images kept from training to judge it: the test split, else the validation split."""
+        split = self.test if self.test is not None and len(self.test) else self.validation
+        if split is None or len(split) == 0:
+            raise CnnvizError("This dataset has neither a test nor a validation split to evaluate on.")
+        return split
+
     def splits(self) -> dict[str, Split]:
         """Return the splits that exist, by name."""
         return {split.name: split for split in (self.train, self.validation, self.test) if split is not None}

@@ -76,10 +76,7 @@ def load_model(run: Run):
 
 def evaluated_split(dataset):
     """Return the split an evaluation uses: the test split, else the validation split (and it says so)."""
-    split = dataset.test if dataset.test is not None and len(dataset.test) else dataset.validation
-    if split is None or len(split) == 0:
-        raise CnnvizError("This dataset has neither a test nor a validation split to evaluate on.")
-    return split
+    return dataset.held_out
 
 
 def predict_split(model, split, batch_size: int) -> np.ndarray:

@@ -8,6 +8,7 @@ works the same on TensorFlow, JAX and PyTorch.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from keras import ops
 from PIL import Image
 
 from cnnviz.data import datasets, images
+from cnnviz.data.sources import DatasetName
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime import settings
 from cnnviz.runtime.runs import Run
 
 SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
@@ -82,6 +85,21 @@ class PreparedImage:
         """Return the image as the model sees it, uint8, one channel squeezed."""
         picture = self.batch[0].astype(np.uint8)
         return picture[..., 0] if picture.shape[-1] == 1 else picture
+
+    @property
+    def key(self) -> str:
+        """Return a short hash of the pixels: the same image gives the same key (for caches and widget keys)."""
+        return content_key(self.batch.tobytes())
+
+    @property
+    def shape_text(self) -> str:
+        """Return the size the model takes, e.g. '28×28×1'."""
+        return "×".join(map(str, self.batch.shape[1:]))
+
+
+def content_key(data: bytes) -> str:
+    """Return a short hash of some bytes: the same content gives the same key (for caches and widget keys)."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def prepare_for_model(
@@ -222,10 +240,35 @@ def load_model_file(path: Path) -> keras.Model:
 
 def load_uploaded_model(data: bytes) -> keras.Model:
     """Load the bytes of an uploaded .keras file in safe mode (Keras loads from paths, so through a temp file)."""
+    limit_mb = settings.max_upload_mb()
+    if len(data) > limit_mb * 1_000_000:
+        raise CnnvizError(
+            f"The model is {len(data) / 1e6:,.0f} MB; the limit is {limit_mb} MB (CNNVIZ_MAX_UPLOAD_MB). "
+            "Upload a smaller model, or ask whoever runs the server to raise the limit."
+        )
     with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
         handle.write(data)
         handle.flush()
         return load_model_file(Path(handle.name))
+
+
+def class_names_of(model: keras.Model, run: Run | None = None) -> list[str]:
+    """Return the class names a run recorded, else 'class 0', 'class 1', … for an uploaded model's outputs."""
+    if run is not None and run.class_names:
+        return list(run.class_names)
+    return [f"class {index}" for index in range(max(2, model.output_shape[-1]))]
+
+
+def held_out_image(split, index: int) -> tuple[np.ndarray, int]:
+    """Return one held-out image as uint8 and its true class index."""
+    return split.load([index])[0].astype(np.uint8), int(split.labels[index])
+
+
+def held_out_images(run: Run):
+    """Return the images of the run's dataset kept from training (the test split, else validation)."""
+    from cnnviz.learning import training
+
+    return training.load_dataset(run.config).held_out
 
 
 def load_run_model(run: Run, best: bool = False) -> keras.Model:
@@ -259,12 +302,12 @@ class ImageFit:
     square_fit: images.SquareFit = images.SquareFit.SQUASH
 
 
-def check_image_fit(dataset: str, image: np.ndarray) -> ImageFit:
+def check_image_fit(dataset: DatasetName, image: np.ndarray) -> ImageFit:
     """Say what the model was trained on and whether `image` looks like it (a light background on a dark-background
     dataset is the common miss: a sneaker photographed on white paper)."""
     look = datasets.look_of(dataset)
     if look is None:
-        return ImageFit(trained_on=f"{dataset} images", warning=None)
+        return ImageFit(trained_on=f"images of {DatasetName.parse(dataset).title}", warning=None)
     fits = {"trained_on": look.description, "square_fit": look.square_fit}
     background = images.border_brightness(image)
     if look.dark_background and background > 128:

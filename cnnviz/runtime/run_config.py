@@ -16,6 +16,9 @@ MAX_LABEL_LENGTH = 80
 class Optimizer(str, Enum):
     """The optimizers a run may train with (Keras's names)."""
 
+    def __str__(self) -> str:
+        return self.value  # in messages and f-strings, the name config.json stores
+
     RMSPROP = "rmsprop"
     ADAM = "adam"
     SGD = "sgd"
@@ -23,6 +26,9 @@ class Optimizer(str, Enum):
 
 class Variant(str, Enum):
     """A run's part in the overfitting experiment: which of dropout and augmentation it switched on."""
+
+    def __str__(self) -> str:
+        return self.value  # in messages and f-strings, the name config.json stores
 
     BASELINE = "baseline"
     DROPOUT = "dropout"
@@ -32,6 +38,9 @@ class Variant(str, Enum):
 
 class Weights(str, Enum):
     """What a pretrained base (VGG16) starts from; a run may also name a local weights file instead."""
+
+    def __str__(self) -> str:
+        return self.value  # in messages and f-strings, the name config.json stores
 
     IMAGENET = "imagenet"  # ImageNet's weights: the Keras cache, else a download
     RANDOM = "random"  # no pretrained weights: a VGG16 trained from scratch, not transfer learning
