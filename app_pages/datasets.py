@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from cnnviz.data import datasets, folders
+from cnnviz.data import datasets, folders, sources
+from cnnviz.data.sources import DatasetSource, SourceKind
 from cnnviz.runtime import settings
 
 ui.tighten_top()
@@ -14,35 +15,22 @@ st.markdown(
     "and what they look like. Nothing is downloaded: everything works offline."
 )
 
-SOURCES = {
-    "Fashion-MNIST (installed)": "fashion_mnist",
-    "LFW faces (ships with scikit-image)": "lfw_faces",
-    "Zip upload": "zip",
-    "Folder on this server": "folder",
-    "Dogs vs cats: make the tutorial's small split": "splitter",
-    "tensorflow-datasets": "tfds",
-}
-
 
 @st.cache_resource(max_entries=4, ttl=3600)
-def load_dataset(name: str, path: str = "", limit: int | None = None) -> datasets.Dataset:
+def load_dataset(source: DatasetSource, limit: int | None = None) -> datasets.Dataset:
     """Load a dataset once per server (Fashion-MNIST is 70,000 images)."""
-    if name == "folder":
-        return datasets.load(name, path=path)
-    return datasets.load(name, limit=limit) if limit else datasets.load(name)
+    return datasets.load(source, limit=limit)
 
 
 def show(dataset: datasets.Dataset) -> None:
     """Show a dataset's samples first (the picture), beside its counts per class and split and skipped files."""
     st.caption(f"**{dataset.source}**: {dataset.num_classes} classes, image shape {dataset.image_shape}")
-    counts = pd.DataFrame(dataset.counts()).pivot(index="class", columns="split", values="images")
-    counts = counts[[split for split in ("train", "validation", "test") if split in counts]]
-    counts.loc["total"] = counts.sum()
     ui.stack_when_narrow("datasets_view")
     samples_column, counts_column = st.container(key="datasets_view").columns([3, 2])
     with samples_column:
         st.markdown("**Samples from the training split**")
-        show_samples(dataset.class_names, dataset.samples(per_class=4))
+        show_samples(dataset.samples_by_class(per_class=4))
+    counts = pd.DataFrame(dataset.count_table()).set_index("class")
     # Tall enough for every row: an inner scroll used to hide the total row.
     counts_column.dataframe(counts, width="stretch", height=38 + 35 * len(counts))
     if dataset.skipped:
@@ -50,49 +38,48 @@ def show(dataset: datasets.Dataset) -> None:
             st.dataframe(pd.DataFrame(dataset.skipped, columns=["file", "why"]), hide_index=True)
 
 
-def show_samples(class_names: list[str], samples: list) -> None:
+def show_samples(samples: dict[str, list]) -> None:
     """Show the samples compactly: one column per class, its pictures stacked under its name."""
-    per_row = min(len(class_names), 5)  # five classes a row: each name fits its column, two pictures side by side
-    for start in range(0, len(class_names), per_row):
-        for column, class_name in zip(st.columns(per_row), class_names[start : start + per_row]):
-            pictures = [picture for name, picture in samples if name == class_name]
+    names = list(samples)
+    per_row = min(len(names), 5)  # five classes a row: each name fits its column, two pictures side by side
+    for start in range(0, len(names), per_row):
+        for column, class_name in zip(st.columns(per_row), names[start : start + per_row]):
             column.caption(class_name)
-            column.image([picture[..., 0] if picture.shape[-1] == 1 else picture for picture in pictures], width=56)
+            column.image(samples[class_name], width=56)
 
 
-choices = [
-    label for label, kind in SOURCES.items() if kind not in ("folder", "splitter") or settings.allow_server_paths()
-]
-source = SOURCES[st.selectbox("Source", choices, key="datasets_source")]
+options = {option.label: option for option in sources.source_options(settings.allow_server_paths())}
+option = options[st.selectbox("Source", list(options), key="datasets_source")]
+source, limit = None, None
 with ui.explained_errors(stop=False):
-    if source in ("fashion_mnist", "lfw_faces"):
-        show(load_dataset(source))
-    elif source == "zip":
+    if option.kind is SourceKind.BUILT_IN:
+        source = DatasetSource(option.name)
+    elif option.kind is SourceKind.ZIP:
         upload = st.file_uploader(
             "A zip of class folders, or of train/ validation/ test/ folders", type=["zip"], key="datasets_zip"
         )
-        if upload is not None:
-            show(load_dataset("folder", str(folders.extract_zip(upload.getvalue()))))
-    elif source == "folder":
+        source = None if upload is None else DatasetSource.folder(folders.extract_zip(upload.getvalue()))
+    elif option.kind is SourceKind.FOLDER:
         path = st.text_input("Folder path on the server", key="datasets_path")
-        if path:
-            show(load_dataset("folder", path))
-    elif source == "splitter":
+        source = DatasetSource.folder(path) if path else None
+    elif option.kind is SourceKind.SMALL_SPLIT:
         st.markdown(
             "From Kaggle's dogs-vs-cats `train/` folder (cat.0.jpg … dog.12499.jpg), copy 1,000 / 500 / 500 "
             "images per class into train/ validation/ test/, exactly as the tutorial did."
         )
-        source_path = st.text_input("Kaggle train/ folder", key="datasets_kaggle_path")
-        target = settings.datasets_dir() / "dogs_vs_cats_small"
-        if st.button("Make the small split", key="datasets_split", disabled=not source_path):
+        kaggle_path = st.text_input("Kaggle train/ folder", key="datasets_kaggle_path")
+        if st.button("Make the small split", key="datasets_split", disabled=not kaggle_path):
             bar = st.progress(0.0, text="copying…")
             folders.make_dogs_vs_cats_small(
-                source_path, target, progress=lambda done, total: bar.progress(done / total, f"{done}/{total}")
+                kaggle_path,
+                folders.small_split_dir(),
+                progress=lambda done, total: bar.progress(done / total, f"{done}/{total}"),
             )
-        if (target / "train").is_dir():
-            show(load_dataset("folder", str(target)))
+        source = DatasetSource.folder(folders.small_split_dir()) if folders.has_small_split() else None
     else:
-        name = st.selectbox("tensorflow-datasets name", list(datasets.TFDS_NAMES), key="datasets_tfds")
+        name = st.selectbox("tensorflow-datasets name", sources.tfds_names(), key="datasets_tfds")
         if st.button("Load", key="datasets_tfds_load"):
-            show(load_dataset(name, limit=500))
+            source, limit = DatasetSource(name), 500
+    if source is not None:
+        show(load_dataset(source, limit))
 ui.next_step("app_pages/train.py", "Next: Train a network on it")

@@ -313,12 +313,22 @@ def make_dogs_vs_cats_small(
     return target
 
 
+def small_split_dir() -> Path:
+    """Return where the tutorial's small dogs-vs-cats split is made (in cnnviz's datasets folder)."""
+    return settings.datasets_dir() / "dogs_vs_cats_small"
+
+
+def has_small_split() -> bool:
+    """Return whether the small dogs-vs-cats split has been made."""
+    return (small_split_dir() / "train").is_dir()
+
+
 def prepared_folders() -> dict[str, Path]:
     """Return the dataset folders cnnviz prepared (complete uploaded zips, the dogs-vs-cats split), by label."""
     root = settings.datasets_dir()
     uploads = root / "uploads"
     found = sorted(uploads.iterdir()) if uploads.is_dir() else []
     choices = {f"uploaded zip {folder.name[:8]}": folder for folder in found if (folder / ".complete").is_file()}
-    if (root / "dogs_vs_cats_small" / "train").is_dir():
-        choices["dogs vs cats (small split)"] = root / "dogs_vs_cats_small"
+    if has_small_split():
+        choices["dogs vs cats (small split)"] = small_split_dir()
     return choices

@@ -92,3 +92,45 @@ class DatasetSource:
     def title(self) -> str:
         """Return the source in words."""
         return self.name.title
+
+
+class SourceKind(Enum):
+    """How the Datasets page gets a dataset: by name, from a zip, a server folder, the Kaggle split, or TFDS."""
+
+    BUILT_IN = "built in"
+    ZIP = "zip upload"
+    FOLDER = "folder on this server"
+    SMALL_SPLIT = "the tutorial's dogs-vs-cats split"
+    TFDS = "tensorflow-datasets"
+
+    @property
+    def reads_server_paths(self) -> bool:
+        """Return whether this way reads a path typed on the server (off on a shared classroom server)."""
+        return self in (SourceKind.FOLDER, SourceKind.SMALL_SPLIT)
+
+
+@dataclass(frozen=True)
+class SourceOption:
+    """One entry of the Datasets page's source list."""
+
+    label: str
+    kind: SourceKind
+    name: DatasetName | None = None  # for a built-in dataset
+
+
+def source_options(allow_server_paths: bool) -> list[SourceOption]:
+    """Return the ways to get a dataset, those that read server paths only where they are allowed."""
+    options = [
+        SourceOption("Fashion-MNIST (installed)", SourceKind.BUILT_IN, DatasetName.FASHION_MNIST),
+        SourceOption("LFW faces (ships with scikit-image)", SourceKind.BUILT_IN, DatasetName.LFW_FACES),
+        SourceOption("Zip upload", SourceKind.ZIP),
+        SourceOption("Folder on this server", SourceKind.FOLDER),
+        SourceOption("Dogs vs cats: make the tutorial's small split", SourceKind.SMALL_SPLIT),
+        SourceOption("tensorflow-datasets", SourceKind.TFDS),
+    ]
+    return [option for option in options if allow_server_paths or not option.kind.reads_server_paths]
+
+
+def tfds_names() -> list[DatasetName]:
+    """Return the datasets that come through tensorflow-datasets."""
+    return [name for name in DatasetName if name.is_tfds]

@@ -110,6 +110,21 @@ class Dataset:
             for index, class_name in enumerate(self.class_names)
         ]
 
+    def count_table(self) -> list[dict]:
+        """Return one row per class with its images in each split, and a total row last (for a table)."""
+        names = list(self.splits())
+        table = [{"class": row_class, **{name: 0 for name in names}} for row_class in self.class_names]
+        for row in self.counts():
+            table[self.class_names.index(row["class"])][row["split"]] = row["images"]
+        return [*table, {"class": "total", **{name: sum(row[name] for row in table) for name in names}}]
+
+    def samples_by_class(self, per_class: int = 4) -> dict[str, list[np.ndarray]]:
+        """Return up to `per_class` training images of each class, ready to show (grey as 2-D, colour as RGB)."""
+        grouped: dict[str, list[np.ndarray]] = {name: [] for name in self.class_names}
+        for class_name, picture in self.samples(per_class):
+            grouped[class_name].append(picture[..., 0] if picture.shape[-1] == 1 else picture)
+        return grouped
+
     def samples(self, per_class: int = 4, split: str = "train") -> list[tuple[str, np.ndarray]]:
         """Return up to `per_class` (class name, uint8 image) pairs of each class, for a sample grid."""
         chosen = self.splits()[split]
