@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, photos
 from cnnviz.pictures import steps
 
 ui.tighten_top()
@@ -51,19 +51,7 @@ def show_step(traces: dict[str, convolution.Trace]) -> None:
 
 
 show_step(traces)
-rows, columns = traces["max"].output.shape
-row_formula = convolution.output_size_formula(grid.shape[0], size, stride)
-column_formula = convolution.output_size_formula(grid.shape[1], size, stride)
-where = (
-    f"rows and columns: {row_formula}"
-    if row_formula == column_formula
-    else f"rows: {row_formula}<br>columns: {column_formula}"
-)
-st.markdown(
-    f'<div data-formula="output-size" style="font-size:clamp(16px, 2.2vh, 22px)"><b>Output size: {rows}×{columns}</b>'
-    f"<br>{where}</div>",
-    unsafe_allow_html=True,
-)
+st.markdown(steps.size_formula(grid.shape, (size, size), traces["max"].output.shape, stride), unsafe_allow_html=True)
 
 st.subheader("A real feature map")
 st.markdown(
@@ -72,26 +60,10 @@ st.markdown(
 )
 photo_column, edge_column = st.columns(2)
 photo_name = photo_column.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="pooling_photo")
-edge_name = edge_column.selectbox("Edge kernel", ["Sobel x", "Sobel y", "Laplacian"], key="pooling_edge")
-photo = load_small_photo(photo_name)
-feature_map = convolution.relu(convolution.conv2d(photo, convolution.kernel_presets(3)[edge_name]))
+edge_name = edge_column.selectbox("Edge kernel", photos.EDGE_KERNELS, key="pooling_edge")
 with ui.explained_errors():
-    pooled = {mode: convolution.pool2d(feature_map, size, stride, mode) for mode in MODES}
-pictures = [photo, feature_map, pooled["max"], pooled["average"]]
+    pictures = photos.pooling_pictures(load_small_photo(photo_name), edge_name, size, stride)
 # Columns as wide as the pictures are: every map is drawn at the same pixel scale, so 26 → 13 shows as half.
-for column, (caption, values) in zip(
-    st.columns([picture.shape[1] for picture in pictures]),
-    [
-        ("photo", photo),
-        ("feature map", feature_map),
-        ("max pooled", pooled["max"]),
-        ("average pooled", pooled["average"]),
-    ],
-):
-    # Nearest-neighbour upscaling keeps the pixels square, so the sizes can be compared by eye.
-    column.image(
-        np.kron(images.to_display(values), np.ones((8, 8), dtype=np.uint8)),
-        caption=f"{caption}: {values.shape[0]}×{values.shape[1]}",
-        width="stretch",
-    )
+for column, (caption, picture) in zip(st.columns([picture.shape[1] for _, picture in pictures]), pictures):
+    column.image(picture, caption=caption, width="stretch")
 ui.next_step("app_pages/layers.py", "Next: Layers, where the parameters come from")

@@ -61,6 +61,11 @@ def check_stride(stride: int) -> None:
         raise CnnvizError(f"Stride must be a whole number of at least 1; got {stride!r}.")
 
 
+def parse_padding(choice: str) -> Padding:
+    """Return a padding choice as the functions take it: 'valid', 'same', or a number of zeros per side."""
+    return choice if choice in ("valid", "same") else int(choice)
+
+
 def output_size(
     input_size: int, kernel_size: int, stride: int = 1, padding: Padding = "valid", dilation: int = 1
 ) -> int:

@@ -10,7 +10,15 @@ import html
 
 import numpy as np
 
-from cnnviz.lesson.convolution import Step, Trace, format_factor, format_number, with_channels
+from cnnviz.lesson.convolution import (
+    Padding,
+    Step,
+    Trace,
+    format_factor,
+    format_number,
+    output_size_formula,
+    with_channels,
+)
 from cnnviz.pictures import grids
 from cnnviz.pictures.grids import CAPTION, Grid
 
@@ -241,3 +249,21 @@ def depth_picture(outputs: np.ndarray, cell: float = 40, max_height: str = "none
     width, height = picture_size(maps)
     body = "".join(grids.grid_svg(grid) for grid in maps)
     return grids.svg_document(width, height, body, "depth", max_height)
+
+
+def size_formula(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    output_shape: tuple[int, ...],
+    stride: int,
+    padding: Padding = "valid",
+    dilation: int = 1,
+) -> str:
+    """Return the output size and its formula with the numbers as HTML, once when rows and columns agree."""
+    rows = output_size_formula(input_shape[0], kernel_shape[0], stride, padding, dilation)
+    columns = output_size_formula(input_shape[1], kernel_shape[1], stride, padding, dilation)
+    where = f"rows and columns: {rows}" if rows == columns else f"rows: {rows}<br>columns: {columns}"
+    return (
+        f'<div data-formula="output-size" style="font-size:clamp(16px, 2.2vh, 22px)">'
+        f"<b>Output size: {output_shape[0]}×{output_shape[1]}</b><br>{where}</div>"
+    )

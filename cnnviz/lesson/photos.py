@@ -1,0 +1,110 @@
+"""The hand-written convolution on real photos: a kernel (a preset, the student's, or one a network learned)
+over a photo with ReLU, and the pooling of a first layer's feature map, as pictures with their sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz.data import images
+from cnnviz.lesson import convolution
+from cnnviz.lesson.convolution import Padding
+
+PHOTO_KERNELS = ("Sobel x", "Sobel y", "Laplacian", "sharpen", "box blur", "X kernel")
+EDGE_KERNELS = ("Sobel x", "Sobel y", "Laplacian")
+MOSTLY_OFF = 0.9  # ReLU zeroing more than this share of a map is worth a sentence
+POOLED_SCALE = 8  # each pixel of the pooling pictures drawn 8×8, so 26 → 13 reads as half
+
+
+@dataclass(frozen=True)
+class PhotoKernel:
+    """A kernel to run over a photo: (k, k) on the grey photo, or (k, k, 3) on its R, G and B."""
+
+    kernel: np.ndarray
+    bias: float = 0.0
+
+    @classmethod
+    def preset(cls, name: str) -> PhotoKernel:
+        """Return one of the 3×3 presets (an edge kernel shows what ReLU does)."""
+        return cls(convolution.kernel_presets(3)[name])
+
+    @classmethod
+    def learned(cls, kernels: np.ndarray, biases: np.ndarray, number: int) -> PhotoKernel:
+        """Return filter `number` (from 1) of a first Conv2D layer; a grey-input network's has one channel."""
+        kernel = kernels[..., number - 1]
+        return cls(kernel[..., 0] if kernel.shape[2] == 1 else kernel, float(biases[number - 1]))
+
+    @property
+    def is_colour(self) -> bool:
+        """Return whether the kernel spans three channels."""
+        return self.kernel.ndim == 3
+
+    def input_for(self, photo: np.ndarray) -> np.ndarray:
+        """Return the photo as this kernel takes it, pixels 0..1 as a network's Rescaling(1/255) gives them."""
+        return photo.astype(float) / 255 if self.is_colour else images.to_grayscale(photo)
+
+    def weights_text(self) -> str:
+        """Return the weights rounded to 3 decimals, one block per channel."""
+        channels = [self.kernel[..., c] for c in range(self.kernel.shape[2])] if self.is_colour else [self.kernel]
+        return "\n\n".join(convolution.format_grid(np.round(channel, 3)) for channel in channels)
+
+
+@dataclass(frozen=True)
+class PhotoConvolution:
+    """A photo before and after one kernel, ready to show side by side at the same pixel scale."""
+
+    input_picture: np.ndarray
+    input_caption: str
+    map_picture: np.ndarray
+    map_caption: str
+    note: str | None  # what ReLU did, when it switched most of the map off
+
+    @property
+    def widths(self) -> tuple[int, int]:
+        """Return both pictures' widths in pixels (columns as wide make them the same scale)."""
+        return self.input_picture.shape[1], self.map_picture.shape[1]
+
+
+def convolve_photo(
+    photo: np.ndarray, kernel: PhotoKernel, stride: int, padding: Padding, dilation: int, use_relu: bool
+) -> PhotoConvolution:
+    """Run a kernel over a photo (then ReLU when asked); raise CnnvizError when the settings cannot work."""
+    photo_input = kernel.input_for(photo)
+    feature_map = convolution.conv2d(photo_input, kernel.kernel, stride, padding, dilation, kernel.bias)
+    feature_map = convolution.relu(feature_map) if use_relu else feature_map
+    off = float(np.mean(feature_map == 0)) if use_relu else 0.0
+    note = None
+    if off > MOSTLY_OFF:
+        note = (
+            f"ReLU set {off:.0%} of this map to 0: this filter responds to little in the photo. A filter learned on "
+            "Fashion-MNIST looks for edges of light garments on black, which a photo has few of."
+        )
+    grey = "" if kernel.is_colour else ", grayscale"
+    return PhotoConvolution(
+        input_picture=photo if kernel.is_colour else images.to_display(photo_input),
+        input_caption=f"input{grey}: {photo.shape[0]}×{photo.shape[1]}",
+        map_picture=images.to_display(feature_map, robust=True),
+        map_caption=f"feature map{' after ReLU' if use_relu else ''}: {feature_map.shape[0]}×{feature_map.shape[1]} "
+        "(stretched to black…white, the brightest 0.5% clipped)",
+        note=note,
+    )
+
+
+def pooling_pictures(photo: np.ndarray, edge_kernel: str, size: int, stride: int) -> list[tuple[str, np.ndarray]]:
+    """Return a grey photo, its first-layer feature map (edge kernel, valid, ReLU) and both poolings, captioned.
+
+    Each picture is upscaled by repeating pixels (no smoothing), so the sizes compare by eye.
+    """
+    feature_map = convolution.relu(convolution.conv2d(photo, convolution.kernel_presets(3)[edge_kernel]))
+    maps = [
+        ("photo", photo),
+        ("feature map", feature_map),
+        ("max pooled", convolution.pool2d(feature_map, size, stride, "max")),
+        ("average pooled", convolution.pool2d(feature_map, size, stride, "average")),
+    ]
+    block = np.ones((POOLED_SCALE, POOLED_SCALE), dtype=np.uint8)
+    return [
+        (f"{caption}: {values.shape[0]}×{values.shape[1]}", np.kron(images.to_display(values), block))
+        for caption, values in maps
+    ]
