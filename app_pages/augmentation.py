@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from cnnviz.data import images
 from cnnviz.learning import augment, augmentation_spec
+from page_sections import augmentation_parameters
 
 ui.tighten_top()
 st.title("Augmentation")
@@ -43,13 +44,6 @@ def preview_copies(
     return augment.preview(photo, spec, count, seed=seed)
 
 
-def draw_new_samples() -> None:
-    """Pick a new random seed, so every copy gets new parameters."""
-    st.session_state.augmentation_draw = int(np.random.default_rng().integers(1_000_000))
-
-
-TUTORIAL = augmentation_spec.TUTORIAL_AUGMENTATION  # the sliders start at the tutorial's values
-st.session_state.setdefault("augmentation_draw", 0)
 source_column, upload_column = st.columns([1, 2])
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
 upload = upload_column.file_uploader("…or your own image", type=images.UPLOAD_TYPES, key="augmentation_upload")
@@ -61,77 +55,8 @@ if upload is not None:
 # The copies are the picture of this page: their place comes first, the sliders that make them below.
 copies_place = st.container()
 
-st.subheader("ImageDataGenerator's parameters")
-geometry, more, output = st.columns(3)
-with geometry:
-    rotation_range = st.slider(
-        "rotation_range (degrees)", 0, 180, int(TUTORIAL.rotation_range), key="augmentation_rotation"
-    )
-    width_shift_range = st.slider(
-        "width_shift_range (fraction of width)",
-        0.0,
-        1.0,
-        TUTORIAL.width_shift_range,
-        0.05,
-        key="augmentation_width_shift",
-    )
-    height_shift_range = st.slider(
-        "height_shift_range (fraction of height)",
-        0.0,
-        1.0,
-        TUTORIAL.height_shift_range,
-        0.05,
-        key="augmentation_height_shift",
-    )
-    shear_range = st.slider("shear_range (degrees!)", 0.0, 45.0, TUTORIAL.shear_range, 0.1, key="augmentation_shear")
-    zoom_range = st.slider(
-        "zoom_range (z → [1 − z, 1 + z])", 0.0, 0.9, TUTORIAL.zoom_range, 0.05, key="augmentation_zoom"
-    )
-with more:
-    horizontal_flip = st.checkbox("horizontal_flip", value=TUTORIAL.horizontal_flip, key="augmentation_horizontal_flip")
-    vertical_flip = st.checkbox("vertical_flip", value=False, key="augmentation_vertical_flip")
-    fill_mode = st.selectbox("fill_mode", augmentation_spec.FILL_MODES, key="augmentation_fill_mode")
-    cval = st.slider(
-        "cval (fill value for constant)", 0, 255, 0, key="augmentation_cval", disabled=fill_mode != "constant"
-    )
-    use_brightness = st.checkbox("brightness_range", value=False, key="augmentation_use_brightness")
-    brightness_range = st.slider(
-        "brightness factors", 0.1, 2.0, (0.5, 1.5), 0.05, key="augmentation_brightness", disabled=not use_brightness
-    )
-with output:
-    count = st.slider("Copies", 4, 16, 8, key="augmentation_count")
-    fixed_seed = st.checkbox("Fixed seed (same copies every time)", value=False, key="augmentation_fixed")
-    seed = st.number_input("Seed", 0, 1_000_000, 42, key="augmentation_seed", disabled=not fixed_seed)
-    st.button(
-        "New samples", icon=":material/casino:", key="augmentation_new", on_click=draw_new_samples, disabled=fixed_seed
-    )
-
-with ui.explained_errors():
-    spec = augmentation_spec.AugmentationSpec(
-        rotation_range=rotation_range,
-        width_shift_range=width_shift_range,
-        height_shift_range=height_shift_range,
-        shear_range=shear_range,
-        zoom_range=zoom_range,
-        horizontal_flip=horizontal_flip,
-        vertical_flip=vertical_flip,
-        fill_mode=fill_mode,
-        cval=float(cval),
-        brightness_range=brightness_range if use_brightness else None,
-    )
-
-if 0 < shear_range <= 1:
-    st.info(
-        f"shear_range={shear_range} means **{shear_range} degrees**, as in ImageDataGenerator, so it barely "
-        "shows. The tutorial's 0.2 is almost no shear; try 20 to see it."
-    )
-st.caption(
-    "width_shift_range moves the image sideways and height_shift_range up and down, as documented. "
-    "The legacy ImageDataGenerator swaps the two on channels-last images (tensorflow issue 82838); "
-    "cnnviz follows the documentation. It also turns non-square photos about their true centre."
-)
-
-copies, params = preview_copies(photo, spec, count, int(seed) if fixed_seed else st.session_state.augmentation_draw)
+spec, count, seed = augmentation_parameters.draw()
+copies, params = preview_copies(photo, spec, count, seed)
 with copies_place:
     per_row = 6
     cells = [(size, photo)] + [(augment.describe_transform(p), copy) for p, copy in zip(params, copies)]

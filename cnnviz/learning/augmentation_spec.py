@@ -94,6 +94,15 @@ class AugmentationSpec:
                 config[key] = list(config[key])
         return config
 
+    def shear_note(self) -> str | None:
+        """Return a warning when the shear looks like a fraction: ImageDataGenerator's shear_range is in degrees."""
+        if not 0 < self.shear_range <= 1:
+            return None
+        return (
+            f"shear_range={self.shear_range} means **{self.shear_range} degrees**, as in ImageDataGenerator, so it "
+            "barely shows. The tutorial's 0.2 is almost no shear; try 20 to see it."
+        )
+
     def image_data_generator_code(self) -> str:
         """Return the tutorial's ImageDataGenerator(...) call for this spec (non-defaults only)."""
         defaults = AugmentationSpec().to_config()
@@ -187,6 +196,11 @@ CLOTHES_AUGMENTATION = AugmentationSpec(
     cval=0.0,
 )
 DATASET_AUGMENTATION: dict[DatasetName, AugmentationSpec] = {DatasetName.FASHION_MNIST: CLOTHES_AUGMENTATION}
+
+
+def uses_cval(fill_mode: str) -> bool:
+    """Return whether a fill mode fills with cval (only "constant" does)."""
+    return fill_mode == "constant"
 
 
 def augmentation_for(dataset: DatasetName, recipe_augmentation: AugmentationSpec | None) -> AugmentationSpec:
