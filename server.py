@@ -18,10 +18,10 @@ def freeze_after_keras_import() -> bool:
     """Hide every object alive now from the garbage collector once Keras is imported, and again after
     each run that loaded new modules (plotly, pandas); return if it did."""
     # Streamlit calls keras.backend.clear_session() after every script run once Keras is loaded, and that
-    # runs gc.collect(): 0.21 s over TensorFlow's ~400,000 objects, holding the GIL for every session. After
-    # gc.freeze() the collector skips those long-lived module objects and the call takes 0.3 ms. Modules
-    # loaded later are frozen when they appear. The check is len(sys.modules), not gc.get_freeze_count(),
-    # which walks the frozen objects: 15% of the server's CPU in a 30-student soak, ~20 ms every run.
+    # runs gc.collect() over TensorFlow's hundreds of thousands of objects, holding the GIL for every session.
+    # After gc.freeze() the collector skips those long-lived module objects. Modules loaded later are frozen
+    # when they appear. The check is len(sys.modules), not gc.get_freeze_count(), which walks the frozen
+    # objects every run (BENCHMARKS.md, "Measurements behind the code").
     global modules_at_last_freeze
     if "keras" not in sys.modules or len(sys.modules) <= modules_at_last_freeze:
         return False
@@ -42,10 +42,10 @@ def throttle_collection_in_keras_clear_session() -> bool:
     """Make the keras.backend.clear_session() Streamlit calls after every script run collect garbage at most
     every COLLECTION_INTERVAL_SECONDS, not after every run; return whether it changed it."""
     # Streamlit resets Keras's global state after each run of every session, and Keras then runs a full
-    # collection over every object not frozen: sessions, cached models and uploads. In a 30-student soak
-    # that was a third of the server's CPU (with Streamlit's own postScriptGC, turned off in
-    # .streamlit/config.toml, a fifth more). With no collection at all, the soak's memory grew 36% in three
-    # minutes: cycles holding pictures waited for Python's thresholds. One every 2 s keeps both down.
+    # collection over every object not frozen: sessions, cached models and uploads, a large share of the
+    # server's CPU in a class soak (Streamlit's own postScriptGC is off in .streamlit/config.toml). With no
+    # collection at all, memory grew: cycles holding pictures waited for Python's thresholds. One every 2 s
+    # keeps both down (BENCHMARKS.md, "Measurements behind the code").
     keras = sys.modules.get("keras")
     if keras is None or getattr(keras.backend.clear_session, "throttled", False):
         return False
@@ -67,7 +67,8 @@ def set_tcp_nodelay_on_all_sockets() -> int:
     """Turn Nagle's algorithm off on every TCP socket of this process (listeners pass it on); return how many."""
     # Streamlit 1.67 creates its listening socket with proto 0, so asyncio's own TCP_NODELAY step skips every
     # connection accepted from it. Nagle then holds each response body back until the browser's delayed ACK:
-    # 40 ms per file on a kept-alive connection, and opening a page fetches over a hundred files.
+    # a delayed ACK per file on a kept-alive connection, and opening a page fetches over a hundred files
+    # (BENCHMARKS.md, "Measurements behind the code").
     try:
         descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:  # no /proc (not Linux): leave the sockets as they are
@@ -89,8 +90,8 @@ def set_tcp_nodelay_on_all_sockets() -> int:
 def import_in_background(names: tuple[str, ...] = ("pandas",)) -> threading.Thread:
     """Import, on a thread of their own, modules that Streamlit loads only when a page first needs them."""
 
-    # Streamlit 1.67 imports pandas at the first st.dataframe or st.table of the server: 0.45 s inside that
-    # page's run. On the Train page it was the first run after Start, and the curve waited for it.
+    # Streamlit 1.67 imports pandas at the first st.dataframe or st.table of the server, inside that page's
+    # run: on the Train page the first run after Start, and the curve waited for it (BENCHMARKS.md).
     def import_all() -> None:
         for name in names:
             __import__(name)

@@ -23,8 +23,8 @@ def load_photo(name: str) -> np.ndarray:
     return images.load_sample_photo(name)
 
 
-# Six copies a row: a cell is about 220 pixels wide at 1440×900, so 400 pixels stay sharp, and every copy
-# costs 2¼× less to warp and send than at 600 (uploads were the class server's busiest work in the soak).
+# Six copies a row: a cell is about 220 pixels wide at 1440×900, so 400 pixels stay sharp and cost far less
+# to warp and send than a larger upload (BENCHMARKS.md, "Measurements behind the code").
 UPLOAD_LONG_SIDE = 400
 
 

@@ -32,9 +32,9 @@ def feed_arrays(images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle
     """Return arrays held in memory as Keras should take them on this backend.
 
     On TensorFlow, Keras turns arrays into a tf.data pipeline with autotuning on, and on 2 cores the
-    first batch of about half the epochs then waited 1.1-1.3 s (a 1,000-image epoch took 2.5 s instead of
-    1.3 s; BENCHMARKS.md, "The overfitting experiment"). The same batches from a pipeline with
-    autotuning off never wait. JAX and PyTorch iterate over the arrays themselves: nothing to change.
+    first batch of many epochs then waits for it; the same batches from a pipeline with autotuning off
+    never wait (BENCHMARKS.md, "Measurements behind the code"). JAX and PyTorch iterate over the arrays
+    themselves: nothing to change.
     """
     if keras.backend.backend() != "tensorflow":
         return Feed(images, labels, batch_size)

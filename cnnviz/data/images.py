@@ -37,7 +37,8 @@ BOMB_BYTES_PER_PIXEL = 0.001
 OBJECT_LINE_SHARE = 0.02  # a row or column is part of the object when 2% of it is
 
 # Real photos that ship inside scikit-image, so the app works offline. They are read straight from
-# the package with Pillow: skimage.data would import skimage.io and scipy (0.4 s) to do the same.
+# the package with Pillow: skimage.data would import skimage.io and scipy to do the same (BENCHMARKS.md,
+# "Measurements behind the code").
 SAMPLE_PHOTOS: dict[str, str] = {
     "cat (chelsea)": "chelsea.png",
     "astronaut": "astronaut.png",

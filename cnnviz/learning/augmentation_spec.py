@@ -186,7 +186,8 @@ TUTORIAL_AUGMENTATION = AugmentationSpec(
 
 # Clothes are photographed upright and centred on black, and a left shoe is still a shoe: small shifts,
 # a little zoom and left-right flips make plausible new garments. The tutorial's 40° turns and shears
-# make 28×28 clothes that Fashion-MNIST never holds (measured: validation fell from 82% to 79.5%).
+# make 28×28 clothes that Fashion-MNIST never holds, and validation accuracy fell (BENCHMARKS.md,
+# "Measurements behind the code").
 CLOTHES_AUGMENTATION = AugmentationSpec(
     width_shift_range=0.1,
     height_shift_range=0.1,

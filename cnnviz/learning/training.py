@@ -113,8 +113,8 @@ def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int) -> Feed:
 
     if split.images is not None and tuple(split.image_shape) == tuple(shape):
         # The split's own uint8 array, not a float32 copy: TensorFlow copies x into one tensor before the
-        # first batch, and 55,000 float32 images took 0.9-1.4 s there against 0.15-0.19 s as uint8 (the
-        # networks cast and scale pixels themselves, so the numbers are the same).
+        # first batch, four bytes a pixel instead of one (BENCHMARKS.md, "Measurements behind the code").
+        # The networks cast and scale pixels themselves, so the numbers are the same.
         return feed_arrays(split.images, split.labels, batch_size, shuffle, seed)
     if len(split) * math.prod(shape) <= IN_MEMORY_BYTES:
         # Decode every file once, as uint8 (the models scale pixels themselves), not once an epoch on the
@@ -127,7 +127,8 @@ def validation_batch_size(batch_size: int, shape: tuple[int, ...]) -> int:
     """Return the batch size to validate with: larger than training's for small images, never smaller.
 
     Validation computes no gradients, so a batch of 256 Fashion-MNIST images costs little memory, and
-    2,000 images at 32 a batch took 0.3 s longer an epoch on 2 cores than at 256: 15% of the epoch.
+    small batches made validation a noticeable share of a short epoch (BENCHMARKS.md, "Measurements
+    behind the code").
     """
     return max(batch_size, min(256, VALIDATION_BATCH_PIXELS // max(shape[0] * shape[1], 1)))
 
@@ -202,8 +203,8 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
     build_options = build_options_for(config, recipe, shape, dataset.num_classes)
     weights = build_options.weights
     # A warm worker may hold this very network already compiled and traced: seconds saved on a CPU. It was
-    # built right after seeding with this seed; seeding again would clear TensorFlow's kernel caches, and
-    # the first batch then took 0.45 s instead of 0.05 s.
+    # built right after seeding with this seed; seeding again would clear TensorFlow's kernel caches and slow
+    # the first batch (BENCHMARKS.md, "Measurements behind the code").
     ready = prepared.take(config, build_options, recipe.stages[0].learning_rate or config.learning_rate)
     ready = ready if len(recipe.stages) == 1 else None
     if ready is None:

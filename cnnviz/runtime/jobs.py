@@ -153,9 +153,9 @@ def launch_queued(root: Path) -> None:
     while waiting and active < settings.max_jobs():
         launch(waiting.pop(0).folder)
         active += 1
-    if waiting and settings.keep_warm_worker():
-        # A run that waits for a slot would start cold (4 × ~9 s in the overfitting experiment): a worker that
-        # imports Keras and traces that run's network while this one trains takes it the moment the slot frees.
+    if waiting and settings.warm_worker_enabled():
+        # A run that waits for a slot would start cold, seconds each (BENCHMARKS.md, "Measurements behind the
+        # code"): a worker that imports Keras and traces its network meanwhile takes it the moment the slot frees.
         warm.keep_one_ready(root, for_queue=True)
 
 
@@ -188,7 +188,7 @@ def launch(folder: Path) -> int:
 
 def keep_warm_worker(runs_dir: Path | None = None) -> int | None:
     """Keep one worker with Keras imported waiting for the next Start (the Train page calls this); return a new pid."""
-    if not settings.keep_warm_worker() or settings.ray_address():
+    if not settings.warm_worker_enabled() or settings.ray_address():
         return None  # on Ray the trainings run on the cluster's nodes, not beside this server
     root = runs_dir or settings.runs_dir()
     if sum(run.state.has_worker for run in runs.list_runs(root)) >= settings.max_jobs():

@@ -1,4 +1,4 @@
-"""The environment settings of DESIGN.md, read when asked (so tests can change them)."""
+"""The environment settings (README "Settings"), read when asked so tests can change them."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def ray_address() -> str | None:
     return os.environ.get("CNNVIZ_RAY_ADDRESS", "").strip() or None
 
 
-def keep_warm_worker() -> bool:
+def warm_worker_enabled() -> bool:
     """Return whether the Train page keeps a worker with Keras imported waiting (CNNVIZ_WARM_WORKER, default 1)."""
     return os.environ.get("CNNVIZ_WARM_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")
 
