@@ -71,6 +71,16 @@ def page_grids(app: AppTest) -> list[dict]:
     return [grid for element in app.get("html") for grid in read_grid_html(element.proto.body)]
 
 
+def image_captions(app: AppTest) -> list[str]:
+    """Return the captions of every image on the page, in order."""
+    return [caption for image in app.get("image") for caption in image.captions]
+
+
+def markdown_text(app: AppTest) -> str:
+    """Return the page's Markdown, one element a line."""
+    return "\n".join(markdown.value for markdown in app.markdown)
+
+
 def assert_no_errors(app: AppTest) -> None:
     """Fail if the page shows an exception or an error box."""
     assert not app.exception, [element.value for element in app.exception]

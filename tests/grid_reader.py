@@ -92,3 +92,14 @@ def page_pictures(app: AppTest) -> tuple[dict[str, dict], dict[str, str]]:
         grids |= found_grids
         sums |= found_sums
     return grids, sums
+
+
+def grids_of(app: AppTest) -> dict[str, dict]:
+    """Return every grid the page draws, by name."""
+    return page_pictures(app)[0]
+
+
+def arithmetic(app: AppTest) -> list[str]:
+    """Return the step's sums as drawn (one per line of the coloured arithmetic)."""
+    sums = page_pictures(app)[1]
+    return [text for name, text in sorted(sums.items()) if name[-1].isdigit() and not name.startswith("channels")]

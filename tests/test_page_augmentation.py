@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.apptest_helpers import assert_no_errors, open_page
+from tests.apptest_helpers import assert_no_errors, image_captions, open_page
 from tests.helpers import encode_image
 
 PAGE = "app_pages/augmentation.py"
@@ -15,17 +15,13 @@ def page():
     return open_page(PAGE, timeout=120)
 
 
-def captions(app) -> list[str]:
-    return [caption for image in app.get("image") for caption in image.captions]
-
-
 def grey_png(width: int, height: int) -> bytes:
     return encode_image(np.full((height, width, 3), 200, dtype=np.uint8))
 
 
 def test_defaults_show_the_original_and_eight_copies_with_parameters(page):
     assert_no_errors(page)
-    shown = captions(page)
+    shown = image_captions(page)
     assert shown[0] == "original: 451×300" and len(shown) == 9
     assert all("θ" in caption and "zoom" in caption for caption in shown[1:])
     assert any("0.2 degrees" in info.value for info in page.info), "the shear surprise is pointed out"
@@ -38,12 +34,12 @@ def test_sliders_change_the_copies_and_the_code(page):
     page.slider(key="augmentation_count").set_value(4).run()
     page.slider(key="augmentation_shear").set_value(20.0).run()
     page.slider(key="augmentation_rotation").set_value(0).run()
-    assert len(captions(page)) == 5
-    assert all(caption.startswith("θ +0.0°") for caption in captions(page)[1:])
+    assert len(image_captions(page)) == 5
+    assert all(caption.startswith("θ +0.0°") for caption in image_captions(page)[1:])
     assert not page.info, "no shear warning at 20 degrees"
     assert "shear_range=20.0" in page.code[0].value and "rotation_range" not in page.code[0].value
     page.checkbox(key="augmentation_use_brightness").check().run()
-    assert all("brightness ×" in caption for caption in captions(page)[1:])
+    assert all("brightness ×" in caption for caption in image_captions(page)[1:])
     page.selectbox(key="augmentation_fill_mode").select("constant").run()
     page.slider(key="augmentation_cval").set_value(255).run()
     assert "fill_mode='constant'" in page.code[0].value and "cval=255.0" in page.code[0].value
@@ -52,25 +48,25 @@ def test_sliders_change_the_copies_and_the_code(page):
 
 def test_fixed_seed_repeats_and_new_samples_changes(page):
     page.checkbox(key="augmentation_fixed").check().run()
-    first = captions(page)
+    first = image_captions(page)
     page.run()
-    assert captions(page) == first, "a fixed seed draws the same copies"
+    assert image_captions(page) == first, "a fixed seed draws the same copies"
     page.checkbox(key="augmentation_fixed").uncheck().run()
-    before = captions(page)
+    before = image_captions(page)
     page.button(key="augmentation_new").click().run()
-    assert captions(page) != before, "New samples draws new parameters"
+    assert image_captions(page) != before, "New samples draws new parameters"
 
 
 def test_an_uploaded_image_is_used(page):
     page.file_uploader(key="augmentation_upload").upload("square.png", grey_png(64, 48), "image/png").run()
     assert_no_errors(page)
-    assert captions(page)[0] == "original: 64×48"
+    assert image_captions(page)[0] == "original: 64×48"
 
 
 def test_a_reduced_upload_says_both_sizes(page):
     page.file_uploader(key="augmentation_upload").upload("big.png", grey_png(1200, 900), "image/png").run()
     assert_no_errors(page)
-    assert captions(page)[0] == "your photo: 1,200×900, shown at 400×300"
+    assert image_captions(page)[0] == "your photo: 1,200×900, shown at 400×300"
 
 
 @pytest.mark.parametrize(
@@ -84,4 +80,4 @@ def test_a_bad_upload_is_a_message_and_the_sample_photo_stays(name, content):
     assert (
         len(app.error) == 1 and name in app.error[0].value and "Showing the sample photo instead" in app.error[0].value
     )
-    assert captions(app)[0] == "original: 451×300" and len(captions(app)) == 9, "the sample photo stays"
+    assert image_captions(app)[0] == "original: 451×300" and len(image_captions(app)) == 9, "the sample photo stays"

@@ -1,4 +1,4 @@
-"""Mistakes and Compare's two-run diff through AppTest, on a real overfitting experiment evaluated by the CLI."""
+"""Mistakes through AppTest, on a real overfitting experiment evaluated by the CLI."""
 
 import time
 
@@ -8,22 +8,9 @@ import pytest
 from cnnviz.learning import mistakes
 from cnnviz.learning.confusion import Cell
 from cnnviz.runtime import evaluations, runs
-from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs, run_cnnviz
+from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
 
 keras = pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
-def experiment_runs(tmp_path_factory):
-    """The overfitting experiment on 300 images for one epoch; its baseline and dropout evaluated (1,000 images)."""
-    root = tmp_path_factory.mktemp("runs")
-    result = run_cnnviz("experiment", "overfitting", "--limit", "300", "--epochs", "1", "--runs-dir", str(root))
-    assert result.returncode == 0, result.stderr[-2000:]
-    by_variant = {run.config.variant: run for run in runs.list_runs(root)}
-    folders = [str(by_variant[variant].folder) for variant in ("baseline", "dropout")]
-    result = run_cnnviz("evaluate", "--run-dir", folders[0], "--run-dir", folders[1])
-    assert result.returncode == 0, result.stderr[-2000:]
-    return root, by_variant
 
 
 @pytest.fixture
@@ -103,18 +90,3 @@ def test_a_failed_evaluation_is_a_message_and_the_page_keeps_working(runs_dir):
     assert [error.value for error in app.error] == ["The model file could not be loaded (broken)."]
     app.selectbox(key="mistakes_run").set_value(by_variant["baseline"].run_id).run()
     assert_no_errors(app)
-
-
-def test_compare_diffs_the_experiments_baseline_and_dropout(runs_dir):
-    root, by_variant = runs_dir
-    app = open_page("app_pages/compare.py", timeout=120)
-    assert not app.exception
-    assert app.selectbox(key="compare_first").value == by_variant["baseline"].run_id
-    assert app.selectbox(key="compare_second").value == by_variant["dropout"].run_id
-    pair = [runs.load_run(by_variant[name].run_id, root) for name in ("baseline", "dropout")]
-    difference = mistakes.difference(*pair)
-    texts = [element.proto.body for element in app.get("html")]
-    assert any(difference.describe() in text for text in texts)
-    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(app)[2:]]
-    assert titles[-1] == f"{difference.second_label} − {difference.first_label}"
-    assert app.button(key="compare_evaluate_all").label == "Evaluate all 4 runs"

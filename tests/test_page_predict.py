@@ -1,79 +1,20 @@
-"""Compare and Predict through AppTest, on runs made by real training in a temporary run store."""
-
-import io
+"""Predict through AppTest, on runs made by real training in a temporary run store."""
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from cnnviz.learning import explain
-from cnnviz.runtime import runs
-from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs, run_cnnviz
+from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
+from tests.helpers import encode_image, run_ids
 
 keras = pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
-def trained_runs(tmp_path_factory):
-    """Two real runs: fashion_separable for 2 epochs and the cats-vs-dogs net on LFW faces for 1."""
-    root = tmp_path_factory.mktemp("runs")
-    for arguments in (
-        ["--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "2048"],
-        ["--recipe", "catsdogs_baseline", "--dataset", "lfw_faces", "--epochs", "1"],
-    ):
-        result = run_cnnviz("train", *arguments, "--runs-dir", str(root))
-        assert result.returncode == 0, result.stderr[-2000:]
-    return root
 
 
 @pytest.fixture
 def runs_dir(trained_runs, monkeypatch):
     monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(trained_runs))
     return trained_runs
-
-
-def run_ids(root, recipe):
-    return [run.run_id for run in runs.list_runs(root) if run.config.recipe == recipe]
-
-
-def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
-    app = open_page("app_pages/compare.py", timeout=120)
-    assert_no_errors(app)
-    app.multiselect(key="compare_runs").set_value(
-        [*run_ids(runs_dir, "fashion_separable"), *run_ids(runs_dir, "catsdogs_baseline")]
-    ).run()
-    accuracy, loss = plotly_specs(app)[:2]
-    traces = accuracy["data"]
-    in_legend = [trace["name"] for trace in traces if trace.get("showlegend", True)]
-    labels = {run.label for run in runs.list_runs(runs_dir)}
-    assert len(traces) == 4 and sorted(in_legend) == sorted(labels), "one legend entry per run, named by its label"
-    assert sorted(trace["line"].get("dash", "solid") for trace in traces) == ["dot", "dot", "solid", "solid"]
-    assert "validation solid, training dotted" in accuracy["layout"]["title"]["text"]
-    assert any("the book's figure" in shape.get("text", "") for shape in accuracy["layout"].get("annotations", []))
-    table = app.dataframe[0].value
-    assert set(table["recipe"]) == {"fashion_separable", "catsdogs_baseline"}
-    assert set(table["run"]) == labels
-    fashion = runs.load_run(run_ids(runs_dir, "fashion_separable")[0], runs_dir)
-    assert fashion.label == "Fashion-MNIST · 2,048 images · dropout"
-    assert any(markdown.value.startswith(f"**{fashion.label}**") for markdown in app.markdown)
-    app.slider(key="compare_smoothing").set_value(0.5).run()
-    assert_no_errors(app)
-
-
-def test_compare_evaluates_on_the_test_set_in_a_worker(runs_dir):
-    import time
-
-    app = open_page("app_pages/compare.py", timeout=120)
-    run_id = run_ids(runs_dir, "catsdogs_baseline")[0]
-    app.multiselect(key="compare_runs").set_value([run_id]).run()
-    app.button(key="compare_evaluate").click().run()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not app.success:
-        time.sleep(1)
-        app.run()
-    assert app.success and "test accuracy" in app.success[0].value and "40 images" in app.success[0].value
-    evaluation = runs.load_run(run_id, runs_dir).evaluation()
-    assert evaluation.state == "finished" and 0 <= evaluation.accuracy <= 1
 
 
 def open_predict(runs_dir, recipe: str, source: str):
@@ -85,9 +26,7 @@ def open_predict(runs_dir, recipe: str, source: str):
 
 
 def png(colour=(200, 30, 30), size=(90, 60)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_image(Image.new("RGB", size, colour))
 
 
 def test_predict_an_upload_with_probabilities_grad_cam_and_feature_maps(runs_dir):
@@ -169,9 +108,7 @@ def fashion_png(label: int) -> bytes:
 
     test = datasets.load_fashion_mnist().test
     index = int(np.flatnonzero(test.labels == label)[0])
-    buffer = io.BytesIO()
-    Image.fromarray(test.images[index][..., 0]).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_image(test.images[index][..., 0])
 
 
 def headline_and_explained(app) -> tuple[str, str]:
@@ -202,10 +139,8 @@ def test_predict_explains_the_class_it_predicts_after_a_second_upload(runs_dir):
 def test_predict_says_when_a_photo_is_unlike_the_training_images_and_offers_the_fix(runs_dir):
     sneaker = np.full((120, 160, 3), 240, dtype=np.uint8)  # a dark shoe photographed on white paper
     sneaker[60:90, 30:130] = 30
-    buffer = io.BytesIO()
-    Image.fromarray(sneaker).save(buffer, format="PNG")
     app = open_predict(runs_dir, "fashion_separable", "upload")
-    app.file_uploader(key="predict_upload").upload("sneaker.png", buffer.getvalue(), "image/png").run()
+    app.file_uploader(key="predict_upload").upload("sneaker.png", encode_image(sneaker), "image/png").run()
     assert "light background" in app.warning[0].value
     app.toggle(key="predict_invert").set_value(True).run()
     app.toggle(key="predict_crop").set_value(True).run()
@@ -234,14 +169,13 @@ def test_an_exact_size_upload_answers_as_the_picked_test_image_and_a_resized_one
     app.number_input(key="predict_index").set_value(0).run()
     picked = probabilities_shown(app)
     test_image = datasets.load("fashion_mnist", limit=2048).test.images[0][..., 0]
-    exact, enlarged = io.BytesIO(), io.BytesIO()
-    Image.fromarray(test_image).save(exact, format="PNG")
-    Image.fromarray(test_image).resize((280, 280), Image.Resampling.NEAREST).save(enlarged, format="PNG")
+    exact = encode_image(test_image)
+    enlarged = encode_image(Image.fromarray(test_image).resize((280, 280), Image.Resampling.NEAREST))
     app.radio(key="predict_source").set_value("upload").run()
-    app.file_uploader(key="predict_upload").upload("exact.png", exact.getvalue(), "image/png").run()
+    app.file_uploader(key="predict_upload").upload("exact.png", exact, "image/png").run()
     np.testing.assert_allclose(probabilities_shown(app), picked, atol=1e-5)
     assert not any(caption.value.startswith("Resized from") for caption in app.caption)
-    app.file_uploader(key="predict_upload").set_value(("big.png", enlarged.getvalue(), "image/png")).run()
+    app.file_uploader(key="predict_upload").set_value(("big.png", enlarged, "image/png")).run()
     notes = [caption.value for caption in app.caption if caption.value.startswith("Resized from")]
     assert notes and notes[0].startswith("Resized from 280×280 to 28×28 for the model: the pixels change")
     assert_no_errors(app)
@@ -250,10 +184,8 @@ def test_an_exact_size_upload_answers_as_the_picked_test_image_and_a_resized_one
 def test_a_4_by_3_photo_is_padded_to_a_square_for_fashion_mnist(runs_dir):
     photo = np.zeros((300, 400, 3), dtype=np.uint8)
     photo[100:200, 150:250] = 220  # a light garment on black, 4:3
-    buffer = io.BytesIO()
-    Image.fromarray(photo).save(buffer, format="PNG")
     app = open_predict(runs_dir, "fashion_separable", "upload")
-    app.file_uploader(key="predict_upload").upload("wide.png", buffer.getvalue(), "image/png").run()
+    app.file_uploader(key="predict_upload").upload("wide.png", encode_image(photo), "image/png").run()
     notes = [caption.value for caption in app.caption if caption.value.startswith("Resized from")]
     assert notes and "padded to a square with its background first" in notes[0]
     assert_no_errors(app)

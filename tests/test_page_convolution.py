@@ -1,49 +1,11 @@
-"""Every page through AppTest, started from app.py; widget tests on Convolution and Pooling."""
-
-import io
-import subprocess
-import sys
+"""The Convolution page through AppTest: the step-by-step grid, channels, a real photo, a learned filter."""
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from tests.apptest_helpers import ROOT, assert_no_errors, open_page
-from tests.grid_reader import page_pictures
-
-PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
-
-
-@pytest.mark.parametrize("page", [None, *PAGES])
-def test_every_page_runs_without_exception(page):
-    app = open_page(page)
-    assert_no_errors(app)
-    assert app.title, "every page starts with a title"
-
-
-def test_home_shows_device_and_versions():
-    app = open_page()
-    text = " ".join(markdown.value for markdown in app.markdown)
-    assert "Device:" in text and "CPU" in text
-    assert any("keras" in str(table.value) for table in app.table)
-
-
-def arithmetic(app) -> list[str]:
-    """Return the step's sums as drawn (one per line of the coloured arithmetic)."""
-    sums = page_pictures(app)[1]
-    return [text for name, text in sorted(sums.items()) if name[-1].isdigit() and not name.startswith("channels")]
-
-
-def image_captions(app) -> list[str]:
-    return [caption for image in app.get("image") for caption in image.captions]
-
-
-def markdown_text(app) -> str:
-    return "\n".join(markdown.value for markdown in app.markdown)
-
-
-def grids_of(app) -> dict[str, dict]:
-    return page_pictures(app)[0]
+from tests.apptest_helpers import assert_no_errors, image_captions, markdown_text, open_page
+from tests.grid_reader import arithmetic, grids_of, page_pictures
+from tests.helpers import encode_image
 
 
 def test_convolution_defaults_show_the_tutorial_first_step():
@@ -191,9 +153,7 @@ def test_convolution_on_a_real_photo_defaults_to_an_edge_kernel_where_relu_matte
 
 
 def photo_bytes(height: int = 40, width: int = 60) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode_image(np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8))
 
 
 def test_convolution_photo_upload_and_a_bad_upload():
@@ -212,108 +172,6 @@ def test_convolution_without_a_trained_model_points_to_train(tmp_path, monkeypat
     app = open_page("app_pages/convolution.py")
     app.selectbox(key="convolution_photo_kernel").select("a filter your model learned").run()
     assert not app.exception and "No trained model yet" in app.info[0].value
-
-
-def test_pooling_defaults_show_max_and_average_side_by_side():
-    app = open_page("app_pages/pooling.py")
-    assert arithmetic(app) == ["max: max(1, 3, 5, 6) = 6", "average: (1 + 3 + 5 + 6) / 4 = 3.75"]
-    assert "no parameters to learn" in markdown_text(app)
-    grids = grids_of(app)
-    assert grids["input"]["lit"] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert grids["input"]["winner"] == [(1, 1)], "the 6 wins the first window"
-    assert grids["pooled-max"]["cells"][0][0] == "6" and grids["pooled-average"]["cells"][0][0] == "3.75"
-    assert grids["pooled-max"]["lit"] == grids["pooled-average"]["lit"] == [(0, 0)]
-
-
-def test_pooling_size_stride_and_step():
-    app = open_page("app_pages/pooling.py")
-    app.number_input(key="pooling_size").set_value(3).run()
-    app.number_input(key="pooling_stride").set_value(1).run()
-    assert "Output size: 2×2" in markdown_text(app)
-    app.slider(key="pooling_step").set_value(4).run()
-    assert arithmetic(app) == [
-        "max: max(6, 1, 7, 2, 8, 0, 1, 4, 6) = 8",
-        "average: (6 + 1 + 7 + 2 + 8 + 0 + 1 + 4 + 6) / 9 = 3.889",
-    ]
-    assert grids_of(app)["input"]["winner"] == [(2, 2)]
-    assert_no_errors(app)
-
-
-def test_pooling_bad_grid_and_too_big_window_are_messages():
-    app = open_page("app_pages/pooling.py")
-    app.text_area(key="pooling_grid").input("1 2\n3 x").run()
-    assert "last good feature map" in app.error[0].value
-    assert arithmetic(app)[0] == "max: max(1, 3, 5, 6) = 6"
-    app.text_area(key="pooling_grid").input("1 2\n3 4").run()
-    app.number_input(key="pooling_size").set_value(3).run()
-    assert not app.exception and "does not fit" in app.error[0].value
-
-
-def test_pooling_real_feature_map_halves_26_to_13():
-    app = open_page("app_pages/pooling.py")
-    captions = image_captions(app)
-    assert "feature map: 26×26" in captions
-    assert "max pooled: 13×13" in captions and "average pooled: 13×13" in captions
-
-
-MECHANICS_CHECK = """
-import sys, time
-from streamlit.testing.v1 import AppTest
-app = AppTest.from_file({app!r}, default_timeout=30)
-app.run()
-app.switch_page({page!r})
-app.run()
-assert not app.exception, app.exception
-heavy = sorted(name for name in ("tensorflow", "keras", "jax", "torch") if name in sys.modules)
-print("HEAVY", heavy)
-import gc
-print("FROZEN", gc.get_freeze_count())
-"""
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_mechanics_pages_do_not_import_tensorflow_or_keras(page):
-    # A fresh interpreter: this test process has imported Keras for the parity tests already.
-    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page=page)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "HEAVY []" in result.stdout
-    assert "FROZEN 0" in result.stdout  # nothing to freeze until Keras is imported
-
-
-def test_the_run_that_imports_keras_freezes_the_startup_objects():
-    # Streamlit calls keras.backend.clear_session(), and with it gc.collect(), after every script run once
-    # Keras is loaded; app.py freezes the objects alive then, so that collection stays cheap for a class.
-    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page="app_pages/augmentation.py")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=180)
-    assert result.returncode == 0, result.stderr
-    assert "'keras'" in result.stdout.split("HEAVY", 1)[1].splitlines()[0]
-    frozen = int(result.stdout.split("FROZEN", 1)[1].split()[0])
-    assert frozen > 100_000  # TensorFlow and Keras alone leave some 400,000 objects
-
-
-def test_the_server_config_turns_source_watching_off():
-    # The watcher walked every module in sys.modules after each script run: a quarter of the server's CPU.
-    config = (ROOT / ".streamlit" / "config.toml").read_text()  # no tomllib: Python 3.10 is supported
-    assert '\nfileWatcherType = "none"\n' in config.split("[server]", 1)[1].split("\n[", 1)[0]
-
-
-def test_the_server_config_turns_the_second_collection_after_each_run_off():
-    # Streamlit's gc.collect(2) after every run came on top of keras.backend.clear_session()'s own.
-    config = (ROOT / ".streamlit" / "config.toml").read_text()
-    assert "\npostScriptGC = false\n" in config.split("[runner]", 1)[1].split("\n[", 1)[0]
-
-
-def test_importing_cnnviz_never_imports_streamlit():
-    script = (
-        "import importlib, pkgutil, sys, cnnviz\n"
-        "for module in pkgutil.iter_modules(cnnviz.__path__):\n"
-        "    importlib.import_module(f'cnnviz.{module.name}')\n"
-        "print('STREAMLIT', 'streamlit' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "STREAMLIT False" in result.stdout
 
 
 def save_tiny_trained_run(runs_dir) -> np.ndarray:
@@ -370,16 +228,6 @@ def test_convolution_settings_survive_a_visit_to_another_page():
     app.run()
     assert app.number_input(key="convolution_stride").value == 2
     assert app.selectbox(key="convolution_padding").value == "same"
-
-
-def test_pooling_settings_survive_a_visit_to_another_page():
-    app = open_page("app_pages/pooling.py")
-    app.number_input(key="pooling_size").set_value(3).run()
-    app.switch_page("app_pages/convolution.py")
-    app.run()
-    app.switch_page("app_pages/pooling.py")
-    app.run()
-    assert app.number_input(key="pooling_size").value == 3
 
 
 def test_stride_and_dilation_together_are_a_message_and_the_other_lessons_stay():

@@ -1,0 +1,66 @@
+"""The app as a whole through AppTest: pages open, the lesson pages load no Keras, the server's config."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.apptest_helpers import assert_no_errors, open_page
+from tests.helpers import ROOT
+
+PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
+
+
+@pytest.mark.parametrize("page", [None, *PAGES])
+def test_every_page_runs_without_exception(page):
+    app = open_page(page)
+    assert_no_errors(app)
+    assert app.title, "every page starts with a title"
+
+
+MECHANICS_CHECK = """
+import sys, time
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file({app!r}, default_timeout=30)
+app.run()
+app.switch_page({page!r})
+app.run()
+assert not app.exception, app.exception
+heavy = sorted(name for name in ("tensorflow", "keras", "jax", "torch") if name in sys.modules)
+print("HEAVY", heavy)
+import gc
+print("FROZEN", gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_mechanics_pages_do_not_import_tensorflow_or_keras(page):
+    # A fresh interpreter: this test process has imported Keras for the parity tests already.
+    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page=page)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+    assert "FROZEN 0" in result.stdout  # nothing to freeze until Keras is imported
+
+
+def test_the_run_that_imports_keras_freezes_the_startup_objects():
+    # Streamlit calls keras.backend.clear_session(), and with it gc.collect(), after every script run once
+    # Keras is loaded; app.py freezes the objects alive then, so that collection stays cheap for a class.
+    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page="app_pages/augmentation.py")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "'keras'" in result.stdout.split("HEAVY", 1)[1].splitlines()[0]
+    frozen = int(result.stdout.split("FROZEN", 1)[1].split()[0])
+    assert frozen > 100_000  # TensorFlow and Keras alone leave some 400,000 objects
+
+
+def test_the_server_config_turns_source_watching_off():
+    # The watcher walked every module in sys.modules after each script run: a quarter of the server's CPU.
+    config = (ROOT / ".streamlit" / "config.toml").read_text()  # no tomllib: Python 3.10 is supported
+    assert '\nfileWatcherType = "none"\n' in config.split("[server]", 1)[1].split("\n[", 1)[0]
+
+
+def test_the_server_config_turns_the_second_collection_after_each_run_off():
+    # Streamlit's gc.collect(2) after every run came on top of keras.backend.clear_session()'s own.
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert "\npostScriptGC = false\n" in config.split("[runner]", 1)[1].split("\n[", 1)[0]
