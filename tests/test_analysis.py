@@ -4,7 +4,9 @@ import pytest
 
 from cnnviz.learning import analysis, training
 from cnnviz.pictures import plots
-from cnnviz.runtime import runs
+from cnnviz.runtime import json_files, runs
+from cnnviz.runtime.records import BatchRecord, EpochRecord
+from cnnviz.runtime.run_config import Variant
 
 OVERFITTING = {  # the book's baseline shape: validation loss bottoms at epoch 5, then climbs
     "loss": [0.69, 0.60, 0.52, 0.45, 0.38, 0.30, 0.22, 0.15, 0.10, 0.06],
@@ -16,13 +18,13 @@ OVERFITTING = {  # the book's baseline shape: validation loss bottoms at epoch 5
 
 def test_overfitting_report_on_the_books_curve():
     report = analysis.overfitting_report(OVERFITTING)
-    assert report["epochs"] == 10
-    assert (report["best_val_accuracy"], report["best_val_accuracy_epoch"]) == (0.72, 5)
-    assert (report["min_val_loss"], report["min_val_loss_epoch"]) == (0.55, 5)
-    assert report["final_gap"] == pytest.approx(0.29)
-    assert report["val_loss_rise"] == pytest.approx(0.6)
-    assert report["verdict"].startswith("Validation loss bottomed at epoch 5 and is 60% higher now")
-    assert "Augmentation and dropout are the next step" in report["verdict"]
+    assert report.epochs == 10
+    assert (report.best_val_accuracy, report.best_val_accuracy_epoch) == (0.72, 5)
+    assert (report.min_val_loss, report.min_val_loss_epoch) == (0.55, 5)
+    assert report.final_gap == pytest.approx(0.29)
+    assert report.val_loss_rise == pytest.approx(0.6)
+    assert report.verdict.startswith("Validation loss bottomed at epoch 5 and is 60% higher now")
+    assert "Augmentation and dropout are the next step" in report.verdict
 
 
 def test_still_learning_plateau_gap_and_underfitting_verdicts():
@@ -32,19 +34,19 @@ def test_still_learning_plateau_gap_and_underfitting_verdicts():
         "accuracy": [0.5, 0.6, 0.7],
         "val_accuracy": [0.5, 0.6, 0.7],
     }
-    assert "still learning" in analysis.overfitting_report(learning)["verdict"]
+    assert "still learning" in analysis.overfitting_report(learning).verdict
     plateau = {
         "loss": [1.0, 0.8, 0.79, 0.78, 0.77],
         "val_loss": [1.0, 0.80, 0.81, 0.82, 0.82],
         "accuracy": [0.6, 0.8, 0.8, 0.81, 0.81],
         "val_accuracy": [0.6, 0.8, 0.8, 0.8, 0.8],
     }
-    assert "flat since epoch 2" in analysis.overfitting_report(plateau)["verdict"]
+    assert "flat since epoch 2" in analysis.overfitting_report(plateau).verdict
     gap = {**plateau, "accuracy": [0.6, 0.9, 0.95, 0.96, 0.97]}
-    assert "17% above validation" in analysis.overfitting_report(gap)["verdict"]
+    assert "17% above validation" in analysis.overfitting_report(gap).verdict
     weak = {**plateau, "accuracy": [0.5, 0.52, 0.52, 0.53, 0.53], "val_accuracy": [0.5, 0.51, 0.5, 0.5, 0.5]}
-    assert "underfits" in analysis.overfitting_report(weak)["verdict"]
-    assert "Too few epochs" in analysis.overfitting_report({"loss": [1.0], "val_loss": [1.0]})["verdict"]
+    assert "underfits" in analysis.overfitting_report(weak).verdict
+    assert "Too few epochs" in analysis.overfitting_report({"loss": [1.0], "val_loss": [1.0]}).verdict
 
 
 def test_a_minimum_one_epoch_before_the_end_is_not_a_plateau():
@@ -56,7 +58,7 @@ def test_a_minimum_one_epoch_before_the_end_is_not_a_plateau():
         "accuracy": [0.5 + 0.01 * epoch for epoch in range(28)],
         "val_accuracy": [0.5 + 0.0105 * epoch for epoch in range(28)],
     }
-    verdict = analysis.overfitting_report(history)["verdict"]
+    verdict = analysis.overfitting_report(history).verdict
     assert "lowest at epoch 27 of 28, too recently to call it flat" in verdict and "still improving" in verdict
     assert "flat since" not in verdict
 
@@ -64,16 +66,19 @@ def test_a_minimum_one_epoch_before_the_end_is_not_a_plateau():
 def test_the_gap_column_is_in_percentage_points(tmp_path):
     folder = runs.create_run(training.default_config("fashion_separable", "fashion_mnist", epochs=1), tmp_path)
     record = {"epoch": 1, "loss": 0.3, "val_loss": 0.6, "accuracy": 0.900, "val_accuracy": 0.736}
-    runs.append_jsonl(folder / "history.jsonl", record)
+    json_files.append_jsonl(folder / "history.jsonl", record)
     assert analysis.comparison_row(runs.load_folder(folder))["final train−val gap"] == "+16.4 pts"
 
 
 def test_a_variant_keeps_its_colour_whatever_the_order():
-    histories = {"dropout": [{"epoch": 1, "accuracy": 0.5, "val_accuracy": 0.4}], "baseline": []}
-    variants = {"dropout": "dropout", "baseline": "baseline"}
+    histories = {"dropout": [EpochRecord(epoch=1, accuracy=0.5, val_accuracy=0.4)], "baseline": []}
+    variants = {"dropout": Variant.DROPOUT, "baseline": Variant.BASELINE}
     figure = plots.compare_figure(histories, "accuracy", variants=variants)
     by_name = {trace.name: trace.line.color for trace in figure.data}
-    assert by_name == {"dropout": plots.VARIANT_COLOURS["dropout"], "baseline": plots.VARIANT_COLOURS["baseline"]}
+    assert by_name == {
+        "dropout": plots.VARIANT_COLOURS[Variant.DROPOUT],
+        "baseline": plots.VARIANT_COLOURS[Variant.BASELINE],
+    }
 
 
 def test_smoothing_and_book_references():
@@ -89,9 +94,9 @@ def make_run(root, recipe, dataset, state="finished", epochs=2, experiment=None,
     folder = runs.create_run(config, root)
     for epoch in range(1, epochs + 1):
         record = {"epoch": epoch, "loss": 1 / epoch, "val_loss": 1 / epoch, "accuracy": 0.5, "val_accuracy": 0.5}
-        runs.append_jsonl(folder / "history.jsonl", {**record, "seconds": 2.0})
+        json_files.append_jsonl(folder / "history.jsonl", {**record, "seconds": 2.0})
     if partial:
-        runs.append_jsonl(folder / "history.jsonl", {"epoch": epochs + 1, "val_accuracy": 0.99, "partial": True})
+        json_files.append_jsonl(folder / "history.jsonl", {"epoch": epochs + 1, "val_accuracy": 0.99, "partial": True})
     runs.set_status(folder, state)
     return folder.name
 
@@ -144,8 +149,8 @@ def test_the_best_finished_run_ignores_partial_epochs_and_unfinished_runs(tmp_pa
 def test_window_means_undo_kerass_running_mean_so_the_curve_does_not_jump_at_epochs():
     # Batch losses 4, 2, 2, 2 | 1, 1: Keras logs running means 4, 3, 2.67, 2.5 | 1, 1 within each epoch.
     running = [(1, 1, 4.0), (1, 2, 3.0), (1, 4, 2.5), (2, 1, 1.0), (2, 2, 1.0)]
-    batches = [{"epoch": epoch, "batch": batch, "loss": loss} for epoch, batch, loss in running]
-    assert [record["loss"] for record in analysis.window_means(batches)] == [4.0, 2.0, 2.0, 1.0, 1.0]
+    batches = [BatchRecord(epoch=epoch, epochs=2, batch=batch, batches=4, loss=loss) for epoch, batch, loss in running]
+    assert [record.loss for record in analysis.window_means(batches)] == [4.0, 2.0, 2.0, 1.0, 1.0]
 
 
 def test_shortened_labels_say_the_shared_part_once():
@@ -157,8 +162,8 @@ def test_shortened_labels_say_the_shared_part_once():
 def test_the_time_a_run_will_take_comes_from_a_run_that_trained_here(tmp_path):
     past = make_run(tmp_path, "fashion_separable", "fashion_mnist", epochs=3)  # 2.0 s an epoch
     folder = tmp_path / past
-    config = runs.read_json(folder / "config.json")
-    runs.write_json(folder / "config.json", {**config, "limit": 1000})
+    config = json_files.read_json(folder / "config.json")
+    json_files.write_json(folder / "config.json", {**config, "limit": 1000})
     found = runs.list_runs(tmp_path)
     assert analysis.estimate_duration("fashion_separable", "fashion_mnist", 10, None, found) == (
         "About 18 min 20 s on this machine: 10 epochs × 55,000 images at 110 s an epoch, "
@@ -170,9 +175,9 @@ def test_the_time_a_run_will_take_comes_from_a_run_that_trained_here(tmp_path):
 
 def test_stopped_inside_the_first_epoch_says_there_is_no_trained_model(tmp_path):
     folder = runs.create_run(training.default_config("fashion_separable", "fashion_mnist", epochs=2), tmp_path)
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.5, "partial": True})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.5, "partial": True})
     assert training.describe_end(runs.RunState.STOPPED, folder).startswith(
         "stopped inside epoch 1, before any epoch was complete: there is no trained model to keep."
     )
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.6})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.6})
     assert training.describe_end(runs.RunState.FINISHED, folder) == "finished after 1 epoch"

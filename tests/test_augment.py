@@ -6,7 +6,7 @@ from PIL import Image
 
 from cnnviz.data import images
 from cnnviz.errors import CnnvizError
-from cnnviz.learning import augment
+from cnnviz.learning import augment, augmentation_spec
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -39,11 +39,11 @@ def square_photos() -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(photo).resize((150, 150))) for photo in photos]).astype("float32")
 
 
-@pytest.mark.parametrize("fill_mode", augment.FILL_MODES)
+@pytest.mark.parametrize("fill_mode", augmentation_spec.FILL_MODES)
 @pytest.mark.parametrize("case", list(FIXED_PARAMETERS))
 def test_apply_transform_matches_image_data_generator(square_photos, fill_mode, case):
     params = FIXED_PARAMETERS[case]
-    spec = augment.AugmentationSpec(fill_mode=fill_mode, cval=90.0)
+    spec = augmentation_spec.AugmentationSpec(fill_mode=fill_mode, cval=90.0)
     ours = augment.apply_transform(square_photos, [params] * len(square_photos), spec)
     legacy = ImageDataGenerator(fill_mode=fill_mode, cval=90.0)
     theirs = np.stack([legacy.apply_transform(photo, params) for photo in square_photos])
@@ -53,7 +53,7 @@ def test_apply_transform_matches_image_data_generator(square_photos, fill_mode, 
 
 
 def test_brightness_matches_image_data_generator(square_photos):
-    ours = augment.apply_transform(square_photos[:1], [{"brightness": 1.4}], augment.AugmentationSpec())
+    ours = augment.apply_transform(square_photos[:1], [{"brightness": 1.4}], augmentation_spec.AugmentationSpec())
     theirs = ImageDataGenerator().apply_transform(square_photos[0], {"brightness": 1.4})
     assert np.abs(ours[0] - theirs).mean() / 255 < 0.01
 
@@ -62,7 +62,7 @@ def test_rotation_is_about_the_true_centre_of_a_non_square_photo():
     # The legacy class centres its matrix on (rows/2, columns/2) in (x, y) order: right only for
     # squares. A 180° turn of the 300×451 cat must be the photo upside down, exactly.
     photo = images.load_sample_photo("cat (chelsea)").astype("float32")
-    turned = augment.apply_transform(photo[None], [{"theta": 180.0}], augment.AugmentationSpec())[0]
+    turned = augment.apply_transform(photo[None], [{"theta": 180.0}], augmentation_spec.AugmentationSpec())[0]
     np.testing.assert_allclose(turned, photo[::-1, ::-1], atol=0.5)
     legacy = ImageDataGenerator().apply_transform(photo, {"theta": 180.0})
     assert np.abs(legacy - photo[::-1, ::-1]).mean() > 10
@@ -79,7 +79,7 @@ def test_random_transform_has_image_data_generator_keys_and_ranges():
         vertical_flip=True,
         brightness_range=(0.5, 1.5),
     )
-    spec, legacy = augment.AugmentationSpec(**settings), ImageDataGenerator(**settings)
+    spec, legacy = augmentation_spec.AugmentationSpec(**settings), ImageDataGenerator(**settings)
     shape = (100, 200, 3)  # 100 rows, 200 columns
     ours = spec.random_transforms(shape, 2000, seed=0)
     theirs = [legacy.get_random_transform(shape, seed=seed) for seed in range(2000)]
@@ -101,14 +101,14 @@ def test_random_transform_has_image_data_generator_keys_and_ranges():
 def test_width_shift_moves_the_image_horizontally_and_height_shift_vertically():
     image = np.zeros((1, 40, 60, 1), dtype="float32")
     image[0, :, 30, 0] = 255  # a vertical line in column 30
-    spec = augment.AugmentationSpec(width_shift_range=0.2, fill_mode="constant")
+    spec = augmentation_spec.AugmentationSpec(width_shift_range=0.2, fill_mode="constant")
     params = spec.random_transforms(image.shape[1:], 1, seed=3)[0]
     shifted = augment.apply_transform(image, [params], spec)[0, :, :, 0]
     assert params["ty"] == 0 and params["tx"] != 0
     new_column = int(np.argmax(shifted[20]))
     assert new_column != 30 and abs(new_column - (30 - params["tx"])) <= 1  # tx > 0 reads from the right
     assert np.all(shifted[:, new_column] > 100), "the line stays vertical: only columns moved"
-    spec = augment.AugmentationSpec(height_shift_range=0.2, fill_mode="constant")
+    spec = augmentation_spec.AugmentationSpec(height_shift_range=0.2, fill_mode="constant")
     params = spec.random_transforms(image.shape[1:], 1, seed=3)[0]
     assert params["tx"] == 0 and params["ty"] != 0
     shifted = augment.apply_transform(image, [params], spec)[0, :, :, 0]
@@ -116,7 +116,7 @@ def test_width_shift_moves_the_image_horizontally_and_height_shift_vertically():
 
 
 def test_random_transform_is_reproducible_with_a_seed():
-    spec = augment.AugmentationSpec(rotation_range=40, zoom_range=0.2)
+    spec = augmentation_spec.AugmentationSpec(rotation_range=40, zoom_range=0.2)
     assert spec.random_transforms((10, 10, 3), 1, seed=5) == spec.random_transforms((10, 10, 3), 1, seed=5)
     assert spec.random_transforms((10, 10, 3), 1, seed=5) != spec.random_transforms((10, 10, 3), 1, seed=6)
 
@@ -137,19 +137,19 @@ def test_random_transform_is_reproducible_with_a_seed():
 )
 def test_invalid_values_name_the_allowed_range(arguments, message):
     with pytest.raises(CnnvizError, match=message):
-        augment.AugmentationSpec(**arguments)
+        augmentation_spec.AugmentationSpec(**arguments)
 
 
 def test_zoom_range_float_and_pair():
-    assert augment.AugmentationSpec(zoom_range=0.2).zoom_bounds == (0.8, 1.2)
-    assert augment.AugmentationSpec(zoom_range=(0.5, 1.0)).zoom_bounds == (0.5, 1.0)
+    assert augmentation_spec.AugmentationSpec(zoom_range=0.2).zoom_bounds == (0.8, 1.2)
+    assert augmentation_spec.AugmentationSpec(zoom_range=(0.5, 1.0)).zoom_bounds == (0.5, 1.0)
 
 
-TUTORIAL = augment.TUTORIAL_AUGMENTATION.to_config()  # rotation 40, shifts 0.2, shear 0.2, zoom 0.2, flip
+TUTORIAL = augmentation_spec.TUTORIAL_AUGMENTATION.to_config()  # rotation 40, shifts 0.2, shear 0.2, zoom 0.2, flip
 
 
 def test_layer_is_identity_at_inference_and_random_per_image_in_training():
-    layer = augment.AugmentationSpec(**TUTORIAL).as_layer(seed=1)
+    layer = augment.make_layer(augmentation_spec.AugmentationSpec(**TUTORIAL), seed=1)
     batch = np.repeat(images.load_sample_photo("astronaut")[None, ::4, ::4].astype("float32"), 4, axis=0)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(batch, training=False)), batch)
     augmented = keras.ops.convert_to_numpy(layer(batch, training=True))
@@ -159,16 +159,16 @@ def test_layer_is_identity_at_inference_and_random_per_image_in_training():
 
 
 def test_layer_rescales_always_as_image_data_generator_does():
-    layer = augment.AugmentationSpec(rescale=1 / 255).as_layer()
+    layer = augment.make_layer(augmentation_spec.AugmentationSpec(rescale=1 / 255))
     batch = np.full((2, 8, 8, 3), 255.0, dtype="float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(batch, training=False)), 1.0)
 
 
 def test_layer_with_fixed_ranges_matches_apply_transform():
     # With every range collapsed to one value the layer must draw exactly that value.
-    spec = augment.AugmentationSpec(zoom_range=(0.8, 0.8), fill_mode="reflect")
+    spec = augmentation_spec.AugmentationSpec(zoom_range=(0.8, 0.8), fill_mode="reflect")
     photo = images.load_sample_photo("coffee")[None, ::4, ::4].astype("float32")
-    by_layer = keras.ops.convert_to_numpy(spec.as_layer()(photo, training=True))
+    by_layer = keras.ops.convert_to_numpy(augment.make_layer(spec)(photo, training=True))
     direct = augment.apply_transform(photo, [{"zx": 0.8, "zy": 0.8}], spec)
     np.testing.assert_allclose(by_layer, direct, atol=1e-3)
 
@@ -177,7 +177,7 @@ def test_layer_survives_a_save_and_safe_mode_load(tmp_path):
     model = keras.Sequential(
         [
             keras.Input((32, 32, 3)),
-            augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255}).as_layer(),
+            augment.make_layer(augmentation_spec.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255})),
             keras.layers.Conv2D(2, 3),
         ]
     )
@@ -197,7 +197,7 @@ def test_the_layer_trains_inside_fit():
     model = keras.Sequential(
         [
             keras.Input((24, 24, 3)),
-            augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255}).as_layer(),
+            augment.make_layer(augmentation_spec.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255})),
             keras.layers.Flatten(),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
@@ -208,7 +208,7 @@ def test_the_layer_trains_inside_fit():
 
 
 def test_generated_code_names_the_tutorial_parameters():
-    spec = augment.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255})
+    spec = augmentation_spec.AugmentationSpec(**{**TUTORIAL, "rescale": 1 / 255})
     code = spec.image_data_generator_code()
     assert "rotation_range=40" in code and "shear_range=0.2" in code and "horizontal_flip=True" in code
     assert "fill_mode" not in code  # "nearest" is the default, as in ImageDataGenerator
@@ -219,6 +219,6 @@ def test_generated_code_names_the_tutorial_parameters():
 
 def test_preview_returns_uint8_copies_and_their_parameters():
     photo = images.load_sample_photo("cat (chelsea)")
-    copies, params = augment.preview(photo, augment.AugmentationSpec(**TUTORIAL), 8, seed=0)
+    copies, params = augment.preview(photo, augmentation_spec.AugmentationSpec(**TUTORIAL), 8, seed=0)
     assert copies.shape == (8, 300, 451, 3) and copies.dtype == np.uint8
     assert len(params) == 8 and "θ" in augment.describe_transform(params[0])

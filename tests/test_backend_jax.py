@@ -140,15 +140,15 @@ def augmentation_findings() -> dict:
     import keras
 
     from cnnviz.data import images
-    from cnnviz.learning import augment
+    from cnnviz.learning import augment, augmentation_spec
 
-    layer = augment.TUTORIAL_AUGMENTATION.as_layer(seed=1)
+    layer = augment.make_layer(augmentation_spec.TUTORIAL_AUGMENTATION, seed=1)
     batch = np.repeat(images.load_sample_photo("astronaut")[None, ::4, ::4].astype("float32"), 4, axis=0)
     at_inference = keras.ops.convert_to_numpy(layer(batch, training=False))
     augmented = keras.ops.convert_to_numpy(layer(batch, training=True))
-    spec = augment.AugmentationSpec(zoom_range=(0.8, 0.8), fill_mode="reflect")
+    spec = augmentation_spec.AugmentationSpec(zoom_range=(0.8, 0.8), fill_mode="reflect")
     photo = images.load_sample_photo("coffee")[None, ::4, ::4].astype("float32")
-    by_layer = keras.ops.convert_to_numpy(spec.as_layer()(photo, training=True))
+    by_layer = keras.ops.convert_to_numpy(augment.make_layer(spec)(photo, training=True))
     direct = augment.apply_transform(photo, [{"zx": 0.8, "zy": 0.8}], spec)
     return {
         "identity_at_inference": bool(np.array_equal(at_inference, batch)),

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from cnnviz.data import datasets, folders
+from cnnviz.data.sources import DatasetSource
 from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
 from cnnviz.runtime import settings
 from tests.helpers import encode_image
@@ -34,13 +35,13 @@ def test_fashion_mnist_real_files_split_as_the_tutorial():
 def test_fashion_mnist_limit_and_scalings():
     limited = datasets.load("fashion_mnist", limit=500)
     assert (len(limited.train), len(limited.validation), len(limited.test)) == (500, 100, 100)
-    unit = datasets.load("fashion_mnist", limit=100, scaling="unit")
+    unit = datasets.load_fashion_mnist(limit=100, scaling="unit")
     assert unit.train.to_numpy()[0].max() == pytest.approx(1.0)
-    standard = datasets.load("fashion_mnist", scaling="standardize")
+    standard = datasets.load_fashion_mnist(scaling="standardize")
     pixels = standard.train.images.reshape(55_000, -1)
     assert abs(pixels.mean()) < 1e-3 and abs(pixels[:, 400].std() - 1) < 1e-3
     with pytest.raises(CnnvizError, match="scaling must be one of"):
-        datasets.load("fashion_mnist", scaling="log")
+        datasets.load_fashion_mnist(scaling="log")
 
 
 def test_fashion_mnist_missing_and_offline_is_a_clear_message(tmp_path, monkeypatch):
@@ -81,9 +82,7 @@ def test_class_folders_are_split_per_class_and_labelled_alphabetically(tmp_path)
     make_class_folder(tmp_path / "data", classes=("dogs", "cats"), per_class=10)
     (tmp_path / "data" / "cats" / "notes.txt").write_text("not an image")
     (tmp_path / "data" / "dogs" / "broken.jpg").write_bytes(b"\xff\xd8 nothing")
-    dataset = datasets.load(
-        "folder", path=tmp_path / "data", image_size=(32, 32), validation_fraction=0.2, test_fraction=0.2
-    )
+    dataset = folders.load_folder(tmp_path / "data", image_size=(32, 32), validation_fraction=0.2, test_fraction=0.2)
     assert dataset.class_names == ["cats", "dogs"]
     assert [len(split) for split in dataset.splits().values()] == [12, 4, 4]
     reasons = dict(dataset.skipped)
@@ -97,7 +96,7 @@ def test_class_folders_are_split_per_class_and_labelled_alphabetically(tmp_path)
 def test_split_layout_folders_and_a_wrapper_folder(tmp_path):
     for split in ("train", "validation", "test"):
         make_class_folder(tmp_path / "wrapper" / "small" / split, per_class=3)
-    dataset = datasets.load("folder", path=tmp_path / "wrapper")
+    dataset = datasets.load(DatasetSource.folder(tmp_path / "wrapper"))
     assert [len(split) for split in dataset.splits().values()] == [6, 6, 6]
     batch = next(iter(dataset.validation.as_py_dataset(batch_size=4, image_shape=(150, 150, 3))))
     assert batch[0].shape == (4, 150, 150, 3) and batch[1].shape == (4,)
@@ -119,16 +118,16 @@ def test_split_layout_folders_and_a_wrapper_folder(tmp_path):
 def test_bad_layouts_say_what_to_fix(tmp_path, build, message):
     build(tmp_path / "data")
     with pytest.raises(InvalidDataset, match=message):
-        datasets.load("folder", path=tmp_path / "data")
+        datasets.load(DatasetSource.folder(tmp_path / "data"))
     with pytest.raises(InvalidDataset, match="There is no folder"):
-        datasets.load("folder", path=tmp_path / "nowhere")
+        datasets.load(DatasetSource.folder(tmp_path / "nowhere"))
 
 
 def test_server_paths_can_be_switched_off(tmp_path, monkeypatch):
     make_class_folder(tmp_path / "data")
     monkeypatch.setenv("CNNVIZ_ALLOW_SERVER_PATHS", "0")
     with pytest.raises(InvalidDataset, match="Upload the images as a zip instead"):
-        datasets.load("folder", path=tmp_path / "data")
+        datasets.load(DatasetSource.folder(tmp_path / "data"))
 
 
 def zip_bytes(entries: dict[str, bytes], symlinks: tuple[str, ...] = ()) -> bytes:
@@ -154,7 +153,7 @@ def test_a_zip_is_unpacked_into_a_folder_cnnviz_owns_and_loaded(monkeypatch):
     assert folder.is_relative_to(settings.datasets_dir())
     assert folder.parent.name == "uploads" and (folder / ".complete").is_file()
     assert folders.extract_zip(data) == folder, "the same zip is not unpacked twice"
-    dataset = datasets.load("folder", path=folder)
+    dataset = datasets.load(DatasetSource.folder(folder))
     assert dataset.class_names == ["cats", "dogs"] and len(dataset.train) + len(dataset.validation) == 8
 
 
@@ -209,7 +208,7 @@ def test_dogs_vs_cats_small_split_is_the_tutorials_and_idempotent(tmp_path):
     modified = (target / "train" / "cats" / "cat.0.jpg").stat().st_mtime_ns
     folders.make_dogs_vs_cats_small(tmp_path / "train", tmp_path / "small", train=10, validation=5, test=5)
     assert (target / "train" / "cats" / "cat.0.jpg").stat().st_mtime_ns == modified, "nothing copied twice"
-    dataset = datasets.load("folder", path=target)
+    dataset = datasets.load(DatasetSource.folder(target))
     assert [len(split) for split in dataset.splits().values()] == [20, 10, 10]
 
 

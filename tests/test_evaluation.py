@@ -11,8 +11,9 @@ from PIL import Image
 from cnnviz.data import datasets
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import evaluating, mistakes, training
-from cnnviz.runtime import evaluations, jobs, runs
+from cnnviz.runtime import evaluations, jobs, json_files, runs
 from cnnviz.runtime.evaluations import EvaluationState, ModelFile
+from cnnviz.runtime.run_files import RunFiles
 from tests.apptest_helpers import run_cnnviz
 from tests.waiting import wait_for
 
@@ -97,7 +98,7 @@ def test_a_dataset_without_a_test_split_is_evaluated_on_its_validation_split(tmp
         "fashion_separable", "folder", dataset_path=str(tmp_path / "data"), epochs=1, batch_size=4
     )
     folder = runs.create_run(config, tmp_path / "runs")
-    assert training.train(folder)["state"] == "finished"
+    assert training.train(folder).state is runs.RunState.FINISHED
     evaluation = evaluating.evaluate(folder)
     assert evaluation.is_finished and evaluation.split == "validation" and evaluation.images == 12
     assert evaluation.describe().startswith("validation accuracy")
@@ -125,7 +126,7 @@ def test_a_model_file_that_fails_to_load_fails_the_evaluation_with_a_message(eva
     (folder / "model.keras").write_bytes(b"not a zip file")
     evaluation = evaluating.evaluate(folder)
     assert evaluation.state is EvaluationState.FAILED and "could not be loaded" in evaluation.message
-    assert not (folder / evaluations.PREDICTIONS_FILE).exists()
+    assert not RunFiles(folder).predictions.exists()
 
 
 def test_kill_9_during_an_evaluation_is_failed_not_a_partial_matrix(evaluated, tmp_path):
@@ -139,7 +140,7 @@ def test_kill_9_during_an_evaluation_is_failed_not_a_partial_matrix(evaluated, t
     wait_for(lambda: not jobs.is_evaluating(runs.load_folder(folder)), timeout=30)
     evaluation = jobs.evaluation_of(runs.load_folder(folder))
     assert evaluation.state is EvaluationState.FAILED and "stopped before it finished" in evaluation.message
-    assert not (folder / evaluations.PREDICTIONS_FILE).exists()
+    assert not RunFiles(folder).predictions.exists()
     with pytest.raises(CnnvizError, match="stopped before it finished"):
         mistakes.load_confusion(evaluation)
 
@@ -150,13 +151,15 @@ def test_a_launched_evaluation_that_never_started_is_failed_after_a_grace(tmp_pa
     evaluations.write_running(folder)
     run = type("Run", (), {"folder": folder, "evaluation": lambda self: evaluations.read_evaluation(folder)})()
     assert jobs.evaluation_of(run).is_running  # just launched: the worker has not recorded its pid yet
-    record = runs.read_json(folder / evaluations.EVALUATION_FILE)
-    runs.write_json(folder / evaluations.EVALUATION_FILE, record | {"started": time.time() - 600})
+    record = json_files.read_json(RunFiles(folder).evaluation)
+    json_files.write_json(RunFiles(folder).evaluation, record | {"started": time.time() - 600})
     assert "never started" in jobs.evaluation_of(run).message
 
 
 def test_old_evaluation_records_still_open(tmp_path):
-    runs.write_json(tmp_path / "evaluation.json", {"state": "finished", "accuracy": 0.9, "loss": 0.3, "images": 10})
+    json_files.write_json(
+        tmp_path / "evaluation.json", {"state": "finished", "accuracy": 0.9, "loss": 0.3, "images": 10}
+    )
     evaluation = evaluations.read_evaluation(tmp_path)
     assert evaluation.describe() == "test accuracy 90.0% on 10 images (loss 0.3000)"
     with pytest.raises(CnnvizError, match="before cnnviz kept every image's prediction"):

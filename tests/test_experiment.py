@@ -4,7 +4,7 @@ import pytest
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import experiment
-from cnnviz.runtime import runs
+from cnnviz.runtime import json_files, runs
 
 
 def test_the_four_variants_share_everything_but_the_two_switches():
@@ -35,7 +35,7 @@ def test_a_variants_line_reads_its_history(tmp_path):
     history = [(0.60, 0.58, 1.0, 1.0), (0.80, 0.70, 0.6, 0.8), (0.90, 0.74, 0.4, 0.9), (0.95, 0.72, 0.2, 1.2)]
     for epoch, (accuracy, val_accuracy, loss, val_loss) in enumerate(history, start=1):
         record = {"accuracy": accuracy, "val_accuracy": val_accuracy, "loss": loss, "val_loss": val_loss}
-        runs.append_jsonl(folder / "history.jsonl", {"epoch": epoch, **record, "seconds": 1.0})
+        json_files.append_jsonl(folder / "history.jsonl", {"epoch": epoch, **record, "seconds": 1.0})
     runs.set_status(folder, runs.RunState.FINISHED)
     line = experiment.summarize(runs.load_folder(folder))
     assert (line.best_val_accuracy, line.best_epoch, line.min_val_loss_epoch) == (0.74, 3, 2)

@@ -119,9 +119,10 @@ def test_feature_extractor_gives_4_by_4_by_512():
 
 def test_formulas_for_the_lesson():
     comparison = architecture.compare_standard_and_separable(3, 32, 32)
-    assert comparison["standard"]["formula"] == "3×3×32×32 + 32 = 9,248"
-    assert comparison["separable"]["formula"] == "3×3×32 + 32×32 + 32 = 1,344"
+    assert comparison.standard.formula == "3×3×32×32 + 32 = 9,248"
+    assert comparison.separable.formula == "3×3×32 + 32×32 + 32 = 1,344"
+    assert comparison.ratio_formula == "9,248 / 1,344 = 6.9× fewer"
     sharing = architecture.weight_sharing_arithmetic(1000, 10)
-    assert [row["weights"] for row in sharing] == [10**12, 10**8, 100]
+    assert [connection.weights for connection in sharing] == [10**12, 10**8, 100]
     row = architecture.layer_rows(models.build("catsdogs_baseline"))[1]
     assert row["parameters"] == "3×3×3×32 + 32 = 896" and row["output shape"] == "(batch, 148, 148, 32)"

@@ -178,10 +178,10 @@ def save_tiny_trained_run(runs_dir) -> np.ndarray:
     """Save a one-Conv2D Keras model as a finished run; return its first filter's kernel (3, 3, 3)."""
     import keras
 
-    from cnnviz.runtime import runs
+    from cnnviz.runtime import json_files, run_config, runs
 
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])
-    config = runs.RunConfig(
+    config = run_config.RunConfig(
         recipe="tiny",
         dataset="fashion_mnist",
         epochs=1,
@@ -192,7 +192,7 @@ def save_tiny_trained_run(runs_dir) -> np.ndarray:
     )
     folder = runs.create_run(config, runs_dir)
     model.save(folder / "model.keras")
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "loss": 1.0, "accuracy": 0.5})  # one complete epoch
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "loss": 1.0, "accuracy": 0.5})  # one complete epoch
     runs.set_status(folder, runs.RunState.FINISHED, "finished after 1 epoch")
     return keras.ops.convert_to_numpy(model.layers[0].kernel)[..., 0]
 

@@ -5,7 +5,7 @@ import time
 import pytest
 from PIL import Image
 
-from cnnviz.runtime import runs
+from cnnviz.runtime import json_files, runs
 from tests.apptest_helpers import assert_no_errors, open_page, plotly_specs
 
 
@@ -63,7 +63,7 @@ def test_stop_from_the_page_and_re_attach_from_a_new_session(runs_dir):
     poll(app, lambda page: "stopped" in status_text(page), timeout=120)
     (run,) = runs.list_runs(runs_dir)
     assert run.state is runs.RunState.STOPPED and run.epochs_done == 0, "a cut-short epoch is not an epoch done"
-    assert [record.get("partial") for record in run.history] == [True]
+    assert [record.partial for record in run.history] == [True]
     assert run.as_row()["best val accuracy"] == "" and run.as_row()["epochs"] == "0/10"
     assert_no_errors(app)
 
@@ -104,7 +104,7 @@ def test_a_run_stopped_inside_its_first_epoch_offers_no_model_and_the_estimate_i
     from cnnviz.learning import training
 
     folder = runs.create_run(training.default_config("fashion_separable", "fashion_mnist", epochs=2), runs_dir)
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.5, "seconds": 40.0, "partial": True})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.5, "seconds": 40.0, "partial": True})
     (folder / "model.keras").write_bytes(b"the worker saves the model at a Stop, whatever it learned")
     runs.set_status(folder, runs.RunState.STOPPED, training.describe_end(runs.RunState.STOPPED, folder))
     app = open_page("app_pages/train.py", timeout=120)

@@ -1,9 +1,12 @@
 """A network prepared ahead (compiled and traced by the warm worker) trains exactly as a fresh build."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from cnnviz.learning import models, prepared, recipes, training
+from cnnviz.runtime.runs import RunState
 
 keras = pytest.importorskip("keras")
 
@@ -16,7 +19,7 @@ def fresh_and_prepared():
     ready = prepared.take(config, options, config.learning_rate)
     assert prepared.take(config, options, config.learning_rate) is None, "a prepared model is used once"
     keras.utils.set_random_seed(config.seed)
-    fresh = models.build(recipe.name, **options)
+    fresh = models.build(recipe.name, **options.as_arguments())
     models.compile_model(fresh, recipe, config.learning_rate, config.optimizer)
     return ready, fresh
 
@@ -44,7 +47,7 @@ def test_uint8_pixels_train_exactly_as_their_float32_copy():
     losses = []
     for pixels in (x, x.astype("float32")):
         keras.utils.set_random_seed(config.seed)
-        model = models.compile_model(models.build(recipe.name, **options), recipe, config.learning_rate)
+        model = models.compile_model(models.build(recipe.name, **options.as_arguments()), recipe, config.learning_rate)
         losses.append(model.fit(pixels, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history["loss"])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
 
@@ -56,7 +59,7 @@ def test_other_settings_get_no_prepared_model():
     prepared.prepare(config, options, config.learning_rate)
     other = training.default_config("fashion_separable", "fashion_mnist", seed=1)
     assert prepared.take(other, options, other.learning_rate) is None
-    assert prepared.take(config, {**options, "dropout_rate": None}, config.learning_rate) is None
+    assert prepared.take(config, dataclasses.replace(options, dropout_rate=None), config.learning_rate) is None
     assert prepared.take(config, options, config.learning_rate) is not None
 
 
@@ -72,8 +75,8 @@ def test_a_run_that_takes_the_prepared_model_does_not_seed_again(tmp_path, monke
     prepared.prepare(config, training.build_options_for(config, recipe, recipe.input_shape, 10), config.learning_rate)
     seeds.clear()
     warm_run = runs.create_run(config, tmp_path)
-    assert training.train(warm_run)["state"] == "finished"
+    assert training.train(warm_run).state is RunState.FINISHED
     assert seeds == [] and not prepared.PREPARED, "the prepared model was taken, and nothing was seeded again"
     cold_run = runs.create_run(config, tmp_path)
-    assert training.train(cold_run)["state"] == "finished"
+    assert training.train(cold_run).state is RunState.FINISHED
     assert seeds == [config.seed], "without a prepared model the run seeds as always"

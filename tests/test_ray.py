@@ -15,7 +15,8 @@ from threading import Thread
 import pytest
 
 from cnnviz.errors import CnnvizError
-from cnnviz.runtime import jobs, ray_jobs, runs
+from cnnviz.runtime import jobs, json_files, ray_jobs, runs
+from cnnviz.runtime.run_files import RunFiles
 from tests.apptest_helpers import run_cnnviz
 from tests.helpers import ROOT, find_free_port, quick_config
 from tests.waiting import wait_for
@@ -24,7 +25,7 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="
 
 
 def status_of(folder: Path) -> dict:
-    return runs.read_json(folder / "status.json")
+    return json_files.read_json(folder / "status.json")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_trainings_on_ray_queue_stop_and_survive_a_killed_worker(ray_head, tmp_p
     assert status_of(tmp_path / waiting)["message"] == "waiting for Ray"
 
     stop_folder, kill_folder, waiting_folder = (tmp_path / run for run in (stopped, killed, waiting))
-    wait_for(lambda: runs.read_jsonl(stop_folder / "batches.jsonl"))
+    wait_for(lambda: json_files.read_jsonl(stop_folder / "batches.jsonl"))
     assert jobs.stop(stopped, tmp_path) == "stopping"
     assert jobs.stop(waiting, tmp_path) == "stopped"
     wait_for(lambda: jobs.watch(stopped, tmp_path).state == "stopped", timeout=60)
@@ -89,7 +90,7 @@ def test_trainings_on_ray_queue_stop_and_survive_a_killed_worker(ray_head, tmp_p
     assert (kill_folder / "model.keras").is_file()
 
     # The run stopped while it waited gets its turn on Ray now, sees the stop, and trains nothing.
-    wait_for(lambda: (waiting_folder / ray_jobs.HEARTBEAT_FILE).is_file(), timeout=60)
+    wait_for(lambda: RunFiles(waiting_folder).heartbeat.is_file(), timeout=60)
     time.sleep(2)
     assert status_of(waiting_folder)["state"] == "stopped" and not runs.read_history(waiting_folder)
 
@@ -156,7 +157,7 @@ def fake_run(tmp_path: Path, state: str = "running", epochs: int = 2) -> runs.Ru
     folder = runs.create_run(quick_config(epochs=5, limit=1000), tmp_path)
     runs.set_status(folder, runs.RunState(state), "training", launcher="ray", ray_actor_id="ab" * 16)
     for epoch in range(epochs):
-        runs.append_jsonl(folder / "history.jsonl", {"epoch": epoch + 1, "val_accuracy": 0.5})
+        json_files.append_jsonl(folder / "history.jsonl", {"epoch": epoch + 1, "val_accuracy": 0.5})
     return runs.load_folder(folder)
 
 
@@ -183,9 +184,9 @@ def test_each_way_to_lose_a_ray_run_has_its_own_message(tmp_path):
 def test_a_silent_worker_is_noticed_only_after_the_stale_time(tmp_path, monkeypatch):
     monkeypatch.setattr(ray_jobs, "HEARTBEAT_STALE_SECONDS", 0.3)
     run = fake_run(tmp_path)
-    (run.folder / ray_jobs.HEARTBEAT_FILE).write_text("1")
+    run.files.heartbeat.write_text("1")
     assert ray_jobs.worker_problem(run.folder, run.status) is None  # the first look starts the clock
-    (run.folder / ray_jobs.HEARTBEAT_FILE).write_text("2")
+    run.files.heartbeat.write_text("2")
     time.sleep(0.2)
     assert ray_jobs.worker_problem(run.folder, run.status) is None, "it beat since the last look"
     time.sleep(0.4)

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from cnnviz.errors import CnnvizError, InvalidDataset, RunNotFound
-from cnnviz.runtime import runs
+from cnnviz.runtime import json_files, run_config, runs
 
 
 def test_run_ids_have_the_design_shape_and_are_validated(tmp_path):
@@ -23,7 +23,7 @@ def test_run_ids_have_the_design_shape_and_are_validated(tmp_path):
 
 def test_json_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
     path = tmp_path / "status.json"
-    runs.write_json(path, {"state": "running"})
+    json_files.write_json(path, {"state": "running"})
     original_replace = os.replace
 
     def crash(*_):
@@ -31,7 +31,7 @@ def test_json_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
-        runs.write_json(path, {"state": "finished"})
+        json_files.write_json(path, {"state": "finished"})
     monkeypatch.setattr(os, "replace", original_replace)
     assert json.loads(path.read_text()) == {"state": "running"}, "a failed write leaves the old file whole"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["status.json"]
@@ -39,17 +39,17 @@ def test_json_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
 
 def test_a_torn_last_jsonl_line_is_tolerated(tmp_path):
     path = tmp_path / "history.jsonl"
-    runs.append_jsonl(path, {"epoch": 1, "loss": 0.5})
-    runs.append_jsonl(path, {"epoch": 2, "loss": 0.4})
+    json_files.append_jsonl(path, {"epoch": 1, "loss": 0.5})
+    json_files.append_jsonl(path, {"epoch": 2, "loss": 0.4})
     with open(path, "a") as stream:
         stream.write('{"epoch": 3, "lo')  # a writer killed mid-line
-    assert [record["epoch"] for record in runs.read_jsonl(path)] == [1, 2]
-    assert runs.read_jsonl(tmp_path / "missing.jsonl") == []
+    assert [record["epoch"] for record in json_files.read_jsonl(path)] == [1, 2]
+    assert json_files.read_jsonl(tmp_path / "missing.jsonl") == []
 
 
-def make_config(**overrides) -> runs.RunConfig:
+def make_config(**overrides) -> run_config.RunConfig:
     settings = dict(recipe="fashion_separable", dataset="fashion_mnist", epochs=3, batch_size=32, learning_rate=1e-3)
-    return runs.RunConfig(**{**settings, "optimizer": "adam", **overrides})
+    return run_config.RunConfig(**{**settings, "optimizer": "adam", **overrides})
 
 
 def test_create_list_and_summarize(tmp_path):
@@ -57,19 +57,19 @@ def test_create_list_and_summarize(tmp_path):
     (run,) = runs.list_runs(tmp_path)
     assert run.state is runs.RunState.QUEUED and run.state.is_active and not run.state.has_worker
     assert run.label == "Fashion-MNIST · 1,000 images · dropout + augmentation"
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.8, "loss": 0.6})
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 2, "val_accuracy": 0.85, "loss": 0.4})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.8, "loss": 0.6})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 2, "val_accuracy": 0.85, "loss": 0.4})
     (run,) = runs.list_runs(tmp_path)
     assert (run.epochs_done, run.config.epochs, run.best_val_accuracy) == (2, 3, 0.85)
     assert run.as_row()["epochs"] == "2/3"
     assert runs.as_keras_history(run.epochs) == {"loss": [0.6, 0.4], "val_accuracy": [0.8, 0.85]}
-    assert run.history_csv().splitlines()[0] == "epoch,val_accuracy,loss"
+    assert run.history_csv().splitlines()[0] == "epoch,loss,val_accuracy"
     assert run.model_path is None and run.evaluation() is None and run.progress() is None
 
 
 def test_a_partial_epoch_is_never_a_best_or_an_epoch_done(tmp_path):
     folder = runs.create_run(make_config(), tmp_path)
-    runs.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.656, "loss": 0.9, "partial": True})
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.656, "loss": 0.9, "partial": True})
     run = runs.load_folder(folder)
     assert run.epochs_done == 0 and run.best_val_accuracy is None and run.as_row()["best val accuracy"] == ""
     assert len(run.history) == 1, "the partial record is kept, marked"
@@ -78,7 +78,7 @@ def test_a_partial_epoch_is_never_a_best_or_an_epoch_done(tmp_path):
 def test_the_config_is_validated_and_round_trips_through_json(tmp_path):
     config = make_config(variant="dropout", experiment="e1", label="  my   run ")
     assert config.label == "my run"
-    assert runs.RunConfig.from_json({**config.to_json(), "from_a_newer_cnnviz": 1}) == config
+    assert run_config.RunConfig.from_json({**config.to_json(), "from_a_newer_cnnviz": 1}) == config
     with pytest.raises(InvalidDataset, match="needs its path"):
         make_config(dataset="folder")
     for bad in (
@@ -93,7 +93,7 @@ def test_the_config_is_validated_and_round_trips_through_json(tmp_path):
         with pytest.raises(CnnvizError):
             make_config(**bad)
     with pytest.raises(CnnvizError, match="incomplete"):
-        runs.RunConfig.from_json({"recipe": "fashion_separable"})
+        run_config.RunConfig.from_json({"recipe": "fashion_separable"})
 
 
 def test_rename_keeps_everything_else_and_an_empty_label_goes_back_to_the_settings(tmp_path):
@@ -107,8 +107,8 @@ def test_progress_and_evaluation_are_typed(tmp_path):
     folder = runs.create_run(make_config(), tmp_path)
     runs.set_status(folder, runs.RunState.RUNNING, "training", pid=1)
     batch = {"epoch": 2, "epochs": 3, "batch": 50, "batches": 100, "images_per_second": 1900.0, "eta_seconds": 75}
-    runs.append_jsonl(folder / "batches.jsonl", batch)
-    runs.write_json(folder / "evaluation.json", {"state": "finished", "accuracy": 0.9, "loss": 0.3, "images": 10})
+    json_files.append_jsonl(folder / "batches.jsonl", batch)
+    json_files.write_json(folder / "evaluation.json", {"state": "finished", "accuracy": 0.9, "loss": 0.3, "images": 10})
     run = runs.load_folder(folder)
     assert run.progress().fraction == pytest.approx(0.5)
     assert run.progress().describe() == "epoch 2/3 · batch 50/100 · 1,900 images/s · ETA 1:15"

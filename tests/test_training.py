@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from cnnviz.learning import streaming, training
-from cnnviz.runtime import jobs, runs
+from cnnviz.runtime import jobs, json_files, runs
+from cnnviz.runtime.run_files import RunFiles
 from tests.apptest_helpers import run_cnnviz
 from tests.helpers import quick_config
 from tests.waiting import wait_for
@@ -18,7 +19,7 @@ keras = pytest.importorskip("keras")
 
 
 def state_of(folder):
-    return runs.read_json(folder / "status.json").get("state")
+    return json_files.read_json(folder / "status.json").get("state")
 
 
 def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypatch):
@@ -28,12 +29,12 @@ def test_streaming_callback_writes_batches_epochs_and_models(tmp_path, monkeypat
     x, y = np.random.default_rng(0).normal(size=(40, 4)).astype("float32"), np.arange(40) % 2
     callback = streaming.make_streaming_callback(tmp_path, epochs=2, batch_size=8, steps=5, progress=None)
     model.fit(x, y, batch_size=8, epochs=2, validation_data=(x, y), callbacks=[callback], verbose=0)
-    batches, history = runs.read_jsonl(tmp_path / "batches.jsonl"), runs.read_history(tmp_path)
+    batches, history = json_files.read_jsonl(tmp_path / "batches.jsonl"), runs.read_history(tmp_path)
     assert len(batches) == 10 and batches[-1]["batch"] == 5 and batches[-1]["epoch"] == 2
     assert {"loss", "accuracy", "images_per_second", "eta_seconds", "time"} <= set(batches[0])
-    assert [record["epoch"] for record in history] == [1, 2]
-    assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate"} <= set(history[0])
-    assert history[0]["learning_rate"] == pytest.approx(0.001)
+    assert [record.epoch for record in history] == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate"} <= set(history[0].to_json())
+    assert history[0].learning_rate == pytest.approx(0.001)
     assert (tmp_path / "model.keras").is_file() and (tmp_path / "best.keras").is_file()
 
 
@@ -47,12 +48,12 @@ def test_the_callback_stops_within_one_batch(tmp_path, monkeypatch):
         def on_train_batch_end(self, batch, logs=None):
             seen.append(batch)
             if batch == 3:
-                (tmp_path / runs.STOP_FILE).touch()
+                RunFiles(tmp_path).stop_request.touch()
 
     x, y = np.zeros((100, 4), dtype="float32"), np.zeros(100)
     model.fit(x, y, batch_size=1, epochs=1, callbacks=[RequestStopAtBatch3(), callback], verbose=0)
     assert seen == [0, 1, 2, 3], "the batch that saw the request was the last one"
-    assert runs.read_history(tmp_path)[0]["partial"] is True
+    assert runs.read_history(tmp_path)[0].partial is True
 
 
 def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
@@ -65,7 +66,7 @@ def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
         def on_test_batch_end(self, batch, logs=None):
             validated.append(batch)
             if batch == 2:
-                (tmp_path / runs.STOP_FILE).touch()
+                RunFiles(tmp_path).stop_request.touch()
 
     x, y = np.zeros((10, 4), dtype="float32"), np.zeros(10)
     x_val, y_val = np.zeros((100, 4), dtype="float32"), np.zeros(100)
@@ -81,7 +82,7 @@ def test_stop_during_validation_ends_it_within_one_batch(tmp_path):
     )
     assert validated == [0, 1, 2], "validation ended at the batch that saw the request"
     history = runs.read_history(tmp_path)
-    assert len(history) == 1 and history[0]["partial"] is True and (tmp_path / "model.keras").is_file()
+    assert len(history) == 1 and history[0].partial is True and (tmp_path / "model.keras").is_file()
 
 
 def test_stop_before_the_first_batch_leaves_a_clean_stopped_run(tmp_path):
@@ -111,11 +112,11 @@ def test_one_real_epoch_through_the_cli(tmp_path):
     assert runs.RUN_ID_PATTERN.fullmatch(folder.name)
     for name in ("config.json", "status.json", "history.jsonl", "batches.jsonl", "model.keras", "tensorboard"):
         assert (folder / name).exists(), name
-    config, status = runs.read_json(folder / "config.json"), runs.read_json(folder / "status.json")
+    config, status = json_files.read_json(folder / "config.json"), json_files.read_json(folder / "status.json")
     assert config["batch_size"] == 32 and config["backend"] == "tensorflow" and "keras" in config["versions"]
     assert status["state"] == "finished" and status["parameters"] == 265_290
     (epoch,) = runs.read_history(folder)
-    assert 0 <= epoch["val_accuracy"] <= 1 and epoch["seconds"] > 0
+    assert 0 <= epoch.val_accuracy <= 1 and epoch.seconds > 0
     model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
     assert model.count_params() == 265_290
     listing = run_cnnviz("runs", "--runs-dir", str(tmp_path))
@@ -136,7 +137,7 @@ def test_a_failure_is_a_readable_message_and_a_bad_command_exits_2(tmp_path):
     )
     assert result.returncode == 1
     (folder,) = (tmp_path / "runs").iterdir()
-    status = runs.read_json(folder / "status.json")
+    status = json_files.read_json(folder / "status.json")
     assert status["state"] == "failed" and "There is no folder" in status["message"]
     assert (
         run_cnnviz("train", "--recipe", "resnet", "--dataset", "lfw_faces", "--runs-dir", str(tmp_path)).returncode == 2
@@ -151,8 +152,8 @@ def test_the_queue_runs_one_at_a_time_in_order(tmp_path, monkeypatch):
     # The first worker starts the second when it ends; refresh() only reaps here.
     wait_for(lambda: state_of(tmp_path / first) == "finished" and (jobs.refresh(tmp_path) or True))
     wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(tmp_path / second) == "finished")
-    first_end = runs.read_history(tmp_path / first)[-1]["time"]
-    second_batches = runs.read_jsonl(tmp_path / second / "batches.jsonl")
+    first_end = runs.read_history(tmp_path / first)[-1].time
+    second_batches = json_files.read_jsonl(tmp_path / second / "batches.jsonl")
     assert second_batches[0]["time"] > first_end, "the second run trained only after the first ended"
 
 
@@ -161,11 +162,11 @@ def test_stop_saves_the_model_and_history(tmp_path):
         training.default_config("fashion_separable", "fashion_mnist", epochs=20, limit=20_000, batch_size=32), tmp_path
     )
     folder = tmp_path / run_id
-    wait_for(lambda: runs.read_jsonl(folder / "batches.jsonl"))
+    wait_for(lambda: json_files.read_jsonl(folder / "batches.jsonl"))
     assert jobs.stop(run_id, tmp_path) == "stopping"
     wait_for(lambda: state_of(folder) == "stopped", timeout=120)
     history = runs.read_history(folder)
-    assert len(history) == 1 and history[0].get("partial"), "stopped inside the first epoch"
+    assert len(history) == 1 and history[0].partial, "stopped inside the first epoch"
     assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290
 
 
@@ -173,9 +174,9 @@ def test_kill_9_marks_the_run_failed_and_keeps_finished_epochs(tmp_path):
     run_id = jobs.start(training.default_config("fashion_separable", "fashion_mnist", epochs=50, limit=1000), tmp_path)
     folder = tmp_path / run_id
     wait_for(lambda: len(runs.read_history(folder)) >= 1)
-    os.kill(runs.read_json(folder / "status.json")["pid"], signal.SIGKILL)
+    os.kill(json_files.read_json(folder / "status.json")["pid"], signal.SIGKILL)
     wait_for(lambda: (jobs.refresh(tmp_path) or True) and state_of(folder) == "failed", timeout=30)
-    status = runs.read_json(folder / "status.json")
+    status = json_files.read_json(folder / "status.json")
     assert "ended without a word" in status["message"] and "finished epoch(s) are kept" in status["message"]
     assert status["worker_check"] in (f"process {status['pid']} has exited", f"process {status['pid']} is gone")
     assert len(runs.read_history(folder)) >= 1
@@ -190,9 +191,9 @@ def test_a_worker_is_declared_dead_only_for_a_reason_seen_twice(tmp_path):
     assert jobs.worker_problem(finished.pid, "run") == f"process {finished.pid} is gone"
     folder = tmp_path / "20261123-000000-fashion_separable-abcd"
     folder.mkdir()
-    runs.write_json(folder / "status.json", {"state": "running", "pid": os.getpid()})
+    json_files.write_json(folder / "status.json", {"state": "running", "pid": os.getpid()})
     assert jobs.confirmed_worker_problem(folder, folder.name) == f"process {os.getpid()} is another program now"
-    runs.write_json(folder / "status.json", {"state": "finished", "pid": None})
+    json_files.write_json(folder / "status.json", {"state": "finished", "pid": None})
     assert jobs.confirmed_worker_problem(folder, folder.name) is None  # it ended and said so: not dead
 
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnviz.runtime import runs
+from cnnviz.runtime import json_files, runs
 from tests.apptest_helpers import run_cnnviz
 from tests.helpers import ROOT
 from tests.waiting import wait_for
@@ -25,7 +25,7 @@ def trained(tmp_path, *arguments, environment=None):
             os.environ.pop(key, None)
     assert result.returncode == 0, result.stderr[-3000:]
     (folder,) = tmp_path.iterdir()
-    return folder, runs.read_json(folder / "status.json")
+    return folder, json_files.read_json(folder / "status.json")
 
 
 def test_vgg16_feature_extraction_trains_on_features_computed_once(tmp_path):
@@ -43,7 +43,7 @@ def test_vgg16_feature_extraction_trains_on_features_computed_once(tmp_path):
         "2",
     )
     assert status["state"] == "finished" and status["parameters"] == 2_097_665
-    assert [record["epoch"] for record in runs.read_history(folder)] == [1, 2]
+    assert [record.epoch for record in runs.read_history(folder)] == [1, 2]
     # Predict and test evaluation take images: the saved VGG16 base runs in front of the classifier.
     from cnnviz.learning import explain
 
@@ -71,8 +71,8 @@ def test_vgg16_fine_tune_runs_both_stages_with_their_learning_rates(tmp_path):
     )
     history = runs.read_history(folder)
     assert status["state"] == "finished" and status["parameters"] == 16_812_353
-    assert [record["epoch"] for record in history] == [1, 2]
-    assert history[0]["learning_rate"] == pytest.approx(2e-5) and history[1]["learning_rate"] == pytest.approx(1e-5)
+    assert [record.epoch for record in history] == [1, 2]
+    assert history[0].learning_rate == pytest.approx(2e-5) and history[1].learning_rate == pytest.approx(1e-5)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
@@ -106,8 +106,8 @@ def test_stop_on_the_jax_backend_keeps_a_model_tensorflow_loads(tmp_path):
             assert worker.wait(timeout=300) == 0, (tmp_path / "worker.log").read_text()[-3000:]
         finally:
             worker.kill()
-    status, history = runs.read_json(folder / "status.json"), runs.read_history(folder)
+    status, history = json_files.read_json(folder / "status.json"), runs.read_history(folder)
     assert status["state"] == "stopped" and status["backend"] == "jax"
-    assert len(history) == 1 and history[0]["partial"] is True, "stopped inside the first epoch"
+    assert len(history) == 1 and history[0].partial is True, "stopped inside the first epoch"
     keras = pytest.importorskip("keras")
     assert keras.saving.load_model(folder / "model.keras", safe_mode=True).count_params() == 265_290

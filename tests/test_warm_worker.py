@@ -7,6 +7,7 @@ import sys
 
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs, warm
+from cnnviz.worker import warm_serving
 from tests.helpers import quick_config
 from tests.waiting import wait_for
 
@@ -70,6 +71,6 @@ def test_a_queue_worker_leaves_when_nothing_waits_but_never_a_run_just_handed_to
     assert not list((tmp_path / ".warm").glob(f"{worker.pid}.*"))
     markers = tmp_path / ".warm"
     (markers / f"{os.getpid()}.claimed").write_text("")  # someone claimed this worker a moment ago
-    assert not warm.leave(tmp_path), "the job file is on its way: wait for it"
+    assert not warm_serving.leave(tmp_path), "the job file is on its way: wait for it"
     (markers / f"{os.getpid()}.idle").write_text("")
-    assert warm.leave(tmp_path) and (markers / f"{os.getpid()}.leaving").exists()
+    assert warm_serving.leave(tmp_path) and (markers / f"{os.getpid()}.leaving").exists()

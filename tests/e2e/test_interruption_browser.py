@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from cnnviz.runtime import jobs, runs
+from cnnviz.runtime import jobs, json_files, runs
 from tests.e2e.browser import start_server, stop_server
 from tests.e2e.test_browser import assert_no_exception, open_page
 
@@ -26,11 +26,11 @@ def test_a_server_restart_never_touches_a_training_run(page, tmp_path):
     finally:
         stop_server(process)
     (run,) = runs.list_runs(runs_dir)
-    status = runs.read_json(runs_dir / run.run_id / "status.json")
+    status = json_files.read_json(runs_dir / run.run_id / "status.json")
     assert jobs.is_alive(status["pid"], run.run_id), "the worker outlived the server"
-    written = len(runs.read_jsonl(runs_dir / run.run_id / "batches.jsonl"))
+    written = len(json_files.read_jsonl(runs_dir / run.run_id / "batches.jsonl"))
     time.sleep(2)
-    assert len(runs.read_jsonl(runs_dir / run.run_id / "batches.jsonl")) > written, "and kept training"
+    assert len(json_files.read_jsonl(runs_dir / run.run_id / "batches.jsonl")) > written, "and kept training"
     process, url = start_server(runs_dir, tmp_path / "datasets")
     try:
         open_page(page, f"{url}/train", "Train")

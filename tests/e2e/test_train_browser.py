@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cnnviz.learning import training
-from cnnviz.runtime import jobs, runs
+from cnnviz.runtime import jobs, json_files, runs
 from tests.e2e.test_browser import assert_no_exception, open_page
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ def test_batch_metrics_reach_the_page_within_a_second_and_a_half(page, server_ur
             if match:
                 seen.setdefault((int(match[1]), int(match[2])), time.time())
             time.sleep(0.05)
-        written = {(r["epoch"], r["batch"]): r["time"] for r in runs.read_jsonl(folder / "batches.jsonl")}
+        written = {(r["epoch"], r["batch"]): r["time"] for r in json_files.read_jsonl(folder / "batches.jsonl")}
         delays = [shown - written[key] for key, shown in seen.items() if key in written]
         print(
             f"batch-to-page delays over {len(delays)} updates: median {statistics.median(delays):.2f} s, "
