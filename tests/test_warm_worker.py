@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs, warm
@@ -53,8 +54,9 @@ def test_a_run_that_waits_in_the_queue_starts_in_a_worker_warmed_for_it(tmp_path
     first = jobs.start(long_run, tmp_path)  # no warm worker yet: a process of its own
     second = jobs.start(quick_config(dropout=True), tmp_path)  # waits, and a worker warms up for it meanwhile
     pid = int((tmp_path / ".warm" / "starting").read_text())
-    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-        assert b"--for-queue" in cmdline.read().split(b"\0"), "it lives as long as the queue, not its starter"
+    # Right after the launch the child may not show its command line yet (seen once on a loaded machine).
+    arguments = wait_for(lambda: Path(f"/proc/{pid}/cmdline").read_bytes(), timeout=10).split(b"\0")
+    assert b"--for-queue" in arguments, "it lives as long as the queue, not its starter"
     assert runs.load_run(first, tmp_path).pid != pid
     wait_for(lambda: pid in warm.idle_workers(tmp_path), timeout=120)
     jobs.stop(first, tmp_path)  # the slot frees: the worker that ends hands the queued run over
@@ -74,3 +76,6 @@ def test_a_queue_worker_leaves_when_nothing_waits_but_never_a_run_just_handed_to
     assert not warm_serving.leave(tmp_path), "the job file is on its way: wait for it"
     (markers / f"{os.getpid()}.idle").write_text("")
     assert warm_serving.leave(tmp_path) and (markers / f"{os.getpid()}.leaving").exists()
+    for marker in markers.glob(f"{os.getpid()}.*"):
+        marker.unlink()  # the run store deleted under a waiting worker: nobody can hand it a job
+    assert warm_serving.leave(tmp_path), "a worker whose store is gone leaves instead of waiting forever"

@@ -80,7 +80,9 @@ def leave(root: Path) -> bool:
     try:
         os.rename(folder / f"{pid}.idle", folder / f"{pid}.leaving")
     except OSError:
-        return False  # claimed: its job file is on the way
+        # Claimed: the claimer renamed idle to claimed and its job file is on the way. With neither marker
+        # the run store itself is gone (a deleted folder), and no one can hand this worker a job any more.
+        return not (folder / f"{pid}.claimed").exists() and job_of(pid, root) is None
     return True
 
 
