@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
-from cnnviz.learning import augment, augmentation_spec
+from cnnviz.learning import augmentation_spec, warping
 from page_sections import augmentation_parameters
 
 ui.tighten_top()
@@ -41,7 +41,7 @@ def preview_copies(
 ) -> tuple[np.ndarray, list[dict]]:
     """Return `count` augmented copies and their parameters, computed once for everyone with the same settings."""
     # A class opening this page on the defaults shares one entry instead of each warping 8 copies.
-    return augment.preview(photo, spec, count, seed=seed)
+    return warping.preview(photo, spec, count, seed=seed)
 
 
 source_column, upload_column = st.columns([1, 2])
@@ -59,7 +59,7 @@ spec, count, seed = augmentation_parameters.draw()
 copies, params = preview_copies(photo, spec, count, seed)
 with copies_place:
     per_row = 6
-    cells = [(size, photo)] + [(augment.describe_transform(p), copy) for p, copy in zip(params, copies)]
+    cells = [(size, photo)] + [(warping.describe_transform(p), copy) for p, copy in zip(params, copies)]
     for start in range(0, len(cells), per_row):
         for column, (caption, picture) in zip(st.columns(per_row), cells[start : start + per_row]):
             column.image(picture, caption=caption, width="stretch")

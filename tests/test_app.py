@@ -8,7 +8,7 @@ import pytest
 from tests.apptest_helpers import assert_no_errors, open_page
 from tests.helpers import ROOT
 
-PAGES = ["app_pages/convolution.py", "app_pages/pooling.py"]
+PAGES = ["app_pages/convolution.py", "app_pages/pooling.py", "app_pages/layers.py", "app_pages/augmentation.py"]
 
 
 @pytest.mark.parametrize("page", [None, *PAGES])
@@ -46,7 +46,7 @@ def test_mechanics_pages_do_not_import_tensorflow_or_keras(page):
 def test_the_run_that_imports_keras_freezes_the_startup_objects():
     # Streamlit calls keras.backend.clear_session(), and with it gc.collect(), after every script run once
     # Keras is loaded; app.py freezes the objects alive then, so that collection stays cheap for a class.
-    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page="app_pages/augmentation.py")
+    script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page="app_pages/predict.py")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=180)
     assert result.returncode == 0, result.stderr
     assert "'keras'" in result.stdout.split("HEAVY", 1)[1].splitlines()[0]

@@ -6,7 +6,7 @@ from PIL import Image
 
 from cnnviz.data import images
 from cnnviz.errors import CnnvizError
-from cnnviz.learning import augment, augmentation_spec
+from cnnviz.learning import augment, augmentation_spec, warping
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -41,10 +41,11 @@ def square_photos() -> np.ndarray:
 
 @pytest.mark.parametrize("fill_mode", augmentation_spec.FILL_MODES)
 @pytest.mark.parametrize("case", list(FIXED_PARAMETERS))
-def test_apply_transform_matches_image_data_generator(square_photos, fill_mode, case):
+@pytest.mark.parametrize("apply_transform", [augment.apply_transform, warping.apply_transform], ids=["keras", "numpy"])
+def test_apply_transform_matches_image_data_generator(square_photos, fill_mode, case, apply_transform):
     params = FIXED_PARAMETERS[case]
     spec = augmentation_spec.AugmentationSpec(fill_mode=fill_mode, cval=90.0)
-    ours = augment.apply_transform(square_photos, [params] * len(square_photos), spec)
+    ours = apply_transform(square_photos, [params] * len(square_photos), spec)
     legacy = ImageDataGenerator(fill_mode=fill_mode, cval=90.0)
     theirs = np.stack([legacy.apply_transform(photo, params) for photo in square_photos])
     # scipy's legacy "wrap" is off by one pixel by design, hence its looser bound.
@@ -217,8 +218,25 @@ def test_generated_code_names_the_tutorial_parameters():
     assert "RandomTranslation(0.2, 0.2" in layers_code and "Rescaling(0.00392" in layers_code
 
 
+@pytest.mark.parametrize("fill_mode", augmentation_spec.FILL_MODES)
+def test_the_pages_numpy_preview_draws_what_the_training_layer_does(fill_mode):
+    # The Augmentation page previews without Keras; a student must see the copies training will make.
+    photo = images.load_sample_photo("cat (chelsea)").astype("float32")  # 300×451: not square
+    spec = augmentation_spec.AugmentationSpec(
+        **{**TUTORIAL, "fill_mode": fill_mode, "cval": 90.0, "vertical_flip": True, "brightness_range": (0.5, 1.5)}
+    )
+    params = spec.random_transforms(photo.shape, 6, seed=3)
+    batch = np.repeat(photo[None], 6, axis=0)
+    by_keras, by_numpy = augment.apply_transform(batch, params, spec), warping.apply_transform(batch, params, spec)
+    difference = np.abs(by_keras - by_numpy)
+    if fill_mode == "wrap":  # TensorFlow reads a few pixels along the wrap seam its own way
+        assert np.mean(difference > 1) < 0.01 and difference.mean() < 0.5
+    else:
+        assert difference.max() < 0.05
+
+
 def test_preview_returns_uint8_copies_and_their_parameters():
     photo = images.load_sample_photo("cat (chelsea)")
-    copies, params = augment.preview(photo, augmentation_spec.AugmentationSpec(**TUTORIAL), 8, seed=0)
+    copies, params = warping.preview(photo, augmentation_spec.AugmentationSpec(**TUTORIAL), 8, seed=0)
     assert copies.shape == (8, 300, 451, 3) and copies.dtype == np.uint8
-    assert len(params) == 8 and "θ" in augment.describe_transform(params[0])
+    assert len(params) == 8 and "θ" in warping.describe_transform(params[0])

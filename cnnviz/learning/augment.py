@@ -16,42 +16,13 @@ Two deliberate fixes over the legacy class (tf.keras.preprocessing.image.ImageDa
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
 from cnnviz.errors import CnnvizError
+from cnnviz.learning import warping
 from cnnviz.learning.augmentation_spec import AugmentationSpec
-
-
-def build_transforms(theta, tx, ty, shear, zx, zy, flip_horizontal, flip_vertical, height: int, width: int):
-    """Return the (N, 8) inverse maps that keras.ops.image.affine_transform takes, one per image.
-
-    Angles are in degrees and flips are 0/1; every argument is a length-N array or tensor. In
-    ImageDataGenerator's (x, y) = (column, row) frame the matrix is R(θ) · T(tx, ty) · S(shear) ·
-    Z(zx, zy), moved to the image centre, then composed with the flips (which the legacy class
-    applies after the warp: mirroring the output grid is the same thing, without a second pass).
-    """
-    theta, shear = theta * (math.pi / 180), shear * (math.pi / 180)
-    # R · T · S · Z multiplied out: the linear part [[a, b], [c, d]] and the translation (e, f).
-    a, b = ops.cos(theta) * zx, -ops.sin(theta + shear) * zy
-    c, d = ops.sin(theta) * zx, ops.cos(theta + shear) * zy
-    e = ops.cos(theta) * tx - ops.sin(theta) * ty
-    f = ops.sin(theta) * tx + ops.cos(theta) * ty
-    # About the centre: p -> centre + A (p - centre) + t.
-    centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
-    e = e + centre_x - (a * centre_x + b * centre_y)
-    f = f + centre_y - (c * centre_x + d * centre_y)
-    # Flips: output column x reads the warped column (width - 1 - x); likewise rows.
-    sign_x, sign_y = 1 - 2 * flip_horizontal, 1 - 2 * flip_vertical
-    e = e + a * (width - 1) * flip_horizontal + b * (height - 1) * flip_vertical
-    f = f + c * (width - 1) * flip_horizontal + d * (height - 1) * flip_vertical
-    a, c = a * sign_x, c * sign_x
-    b, d = b * sign_y, d * sign_y
-    zeros = ops.zeros_like(a)
-    return ops.stack([a, b, e, c, d, f, zeros, zeros], axis=1)
 
 
 def apply_transform(images: np.ndarray, params: list[dict], spec: AugmentationSpec) -> np.ndarray:
@@ -62,20 +33,8 @@ def apply_transform(images: np.ndarray, params: list[dict], spec: AugmentationSp
             f"apply_transform takes a batch (N, H, W, C) and N parameter dicts; "
             f"got shape {images.shape} and {len(params)} dicts."
         )
-    columns = {
-        key: np.array([float(p.get(key) or default) for p in params], dtype="float32")
-        for key, default in (
-            ("theta", 0),
-            ("tx", 0),
-            ("ty", 0),
-            ("shear", 0),
-            ("zx", 1),
-            ("zy", 1),
-            ("flip_horizontal", 0),
-            ("flip_vertical", 0),
-        )
-    }
-    brightness = np.array([1.0 if p.get("brightness") is None else p["brightness"] for p in params], dtype="float32")
+    columns = warping.parameter_columns(params)
+    brightness = warping.brightness_column(params)
     output = warp(
         ops.convert_to_tensor(images.astype("float32")),
         columns,
@@ -89,7 +48,7 @@ def apply_transform(images: np.ndarray, params: list[dict], spec: AugmentationSp
 def warp(images, columns: dict, brightness, spec: AugmentationSpec, use_brightness: bool):
     """Warp a float batch with per-image parameter columns, then scale its brightness."""
     height, width = images.shape[1], images.shape[2]
-    transforms = build_transforms(**columns, height=height, width=width)
+    transforms = warping.build_transforms(**columns, height=height, width=width, operations=ops)
     output = ops.image.affine_transform(
         images,
         transforms,
@@ -163,31 +122,3 @@ class ImageAugmentation(keras.layers.Layer):
 def make_layer(spec: AugmentationSpec, seed: int | None = None, name: str = "augmentation") -> ImageAugmentation:
     """Return the Keras layer for a spec: it augments when training=True and only rescales otherwise."""
     return ImageAugmentation(**spec.to_config(), seed=seed, name=name)
-
-
-def describe_transform(params: dict) -> str:
-    """Return one image's parameters in a line a student can read under the picture."""
-    parts = [
-        f"θ {params['theta']:+.1f}°",
-        f"tx {params['tx']:+.0f}px",
-        f"ty {params['ty']:+.0f}px",
-        f"shear {params['shear']:+.2f}°",
-        f"zoom {params['zx']:.2f}×{params['zy']:.2f}",
-    ]
-    if params.get("flip_horizontal"):
-        parts.append("flipped ↔")
-    if params.get("flip_vertical"):
-        parts.append("flipped ↕")
-    if params.get("brightness") is not None:
-        parts.append(f"brightness ×{params['brightness']:.2f}")
-    return ", ".join(parts)
-
-
-def preview(
-    image: np.ndarray, spec: AugmentationSpec, count: int, seed: int | None = None
-) -> tuple[np.ndarray, list[dict]]:
-    """Return `count` augmented copies of one uint8 image (as uint8) and the parameters of each."""
-    params = spec.random_transforms(image.shape, count, seed)
-    batch = np.repeat(np.asarray(image, dtype="float32")[None], count, axis=0)
-    copies = apply_transform(batch, params, spec)
-    return np.clip(np.round(copies), 0, 255).astype(np.uint8), params
