@@ -7,7 +7,7 @@ import streamlit as st
 import error_details
 import server
 import ui
-from cnnviz.runtime import system
+from cnnviz.runtime import settings, system
 
 error_details.hide_error_details_on_shared_server()  # first: nothing below may show a class a traceback
 st.set_page_config(page_title="cnnviz: learn CNNs by doing", page_icon=":material/grid_on:", layout="wide")
@@ -21,10 +21,11 @@ def speed_up_server_sockets() -> int:
 
 @st.cache_resource
 def preload_lazy_modules() -> None:
-    """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables)
-    and the modules that draw the pictures. Not Keras: the mechanics pages stay free of it, and a half-imported
-    Keras seen by the main thread broke a run (BENCHMARKS.md, "Sidebar click to picture")."""
-    server.import_in_background(("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots"))
+    """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables),
+    the modules that draw the pictures, and Keras for the pages that load a model. The lesson pages themselves
+    import no Keras (tests/test_app.py); the server's checks wait until Keras is imported whole."""
+    names = ("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots")
+    server.import_in_background(names + (("keras", "cnnviz.learning.explain") if settings.preload_keras() else ()))
 
 
 @st.cache_resource

@@ -14,6 +14,13 @@ FREEZE_LOCK = threading.Lock()
 modules_at_last_freeze = 0
 
 
+def is_imported(name: str) -> bool:
+    """Return whether a module is imported whole: not absent, and not still running its top level on another
+    thread (a background import puts the module in sys.modules before its attributes exist)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
 def freeze_after_keras_import() -> bool:
     """Hide every object alive now from the garbage collector once Keras is imported, and again after
     each run that loaded new modules (plotly, pandas); return if it did."""
@@ -23,7 +30,7 @@ def freeze_after_keras_import() -> bool:
     # when they appear. The check is len(sys.modules), not gc.get_freeze_count(), which walks the frozen
     # objects every run (BENCHMARKS.md, "Measurements behind the code").
     global modules_at_last_freeze
-    if "keras" not in sys.modules or len(sys.modules) <= modules_at_last_freeze:
+    if not is_imported("keras") or len(sys.modules) <= modules_at_last_freeze:
         return False
     with FREEZE_LOCK:
         if len(sys.modules) <= modules_at_last_freeze:
@@ -47,7 +54,7 @@ def throttle_collection_in_keras_clear_session() -> bool:
     # collection at all, memory grew: cycles holding pictures waited for Python's thresholds. One every 2 s
     # keeps both down (BENCHMARKS.md, "Measurements behind the code").
     keras = sys.modules.get("keras")
-    if keras is None or getattr(keras.backend.clear_session, "throttled", False):
+    if not is_imported("keras") or getattr(keras.backend.clear_session, "throttled", False):
         return False
     original = keras.backend.clear_session
 

@@ -1,5 +1,6 @@
 """The app as a whole through AppTest: pages open, the lesson pages load no Keras, the server's config."""
 
+import os
 import subprocess
 import sys
 
@@ -37,7 +38,11 @@ print("FROZEN", gc.get_freeze_count())
 def test_mechanics_pages_do_not_import_tensorflow_or_keras(page):
     # A fresh interpreter: this test process has imported Keras for the parity tests already.
     script = MECHANICS_CHECK.format(app=str(ROOT / "app.py"), page=page)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    # The server preloads Keras for the pages that need it; off here, to see what the page imports itself.
+    environment = os.environ | {"CNNVIZ_PRELOAD_KERAS": "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, env=environment
+    )
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
     assert "FROZEN 0" in result.stdout  # nothing to freeze until Keras is imported
@@ -64,3 +69,32 @@ def test_the_server_config_turns_the_second_collection_after_each_run_off():
     # Streamlit's gc.collect(2) after every run came on top of keras.backend.clear_session()'s own.
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert "\npostScriptGC = false\n" in config.split("[runner]", 1)[1].split("\n[", 1)[0]
+
+
+PRELOAD_CHECK = """
+import sys, threading, time, gc
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file({app!r}, default_timeout=60)
+app.run()  # Home: the first page drawn starts the background imports, Keras among them
+app.switch_page("app_pages/convolution.py")
+for _ in range(5):  # pages run while Keras is half imported on the other thread
+    app.run()
+    assert not app.exception, app.exception
+for thread in threading.enumerate():
+    if thread.name == "cnnviz-preload":
+        thread.join(timeout=120)
+app.run()
+assert not app.exception, app.exception
+print("KERAS", "keras" in sys.modules, "FROZEN", gc.get_freeze_count())
+"""
+
+
+def test_the_server_preloads_keras_while_pages_run_and_freezes_it_once_whole():
+    script = PRELOAD_CHECK.format(app=str(ROOT / "app.py"))
+    environment = os.environ | {"CNNVIZ_PRELOAD_KERAS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=240, env=environment
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    keras_line = result.stdout.split("KERAS", 1)[1].split()
+    assert keras_line[0] == "True" and int(keras_line[2]) > 100_000, result.stdout

@@ -52,6 +52,12 @@ def ray_address() -> str | None:
     return os.environ.get("CNNVIZ_RAY_ADDRESS", "").strip() or None
 
 
+def preload_keras() -> bool:
+    """Return whether the server imports Keras in the background once its first page is drawn
+    (CNNVIZ_PRELOAD_KERAS, default 1), so Predict and Mistakes open without waiting for it."""
+    return os.environ.get("CNNVIZ_PRELOAD_KERAS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def warm_worker_enabled() -> bool:
     """Return whether the Train page keeps a worker with Keras imported waiting (CNNVIZ_WARM_WORKER, default 1)."""
     return os.environ.get("CNNVIZ_WARM_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")
