@@ -203,3 +203,14 @@ def run_downloads(run: Run) -> None:
         with explained_errors(stop=False):
             runs.rename(run.run_id, new_label)
             st.rerun()
+
+
+def runs_table(refresh: bool) -> None:
+    """Draw every run of the server with its state, refreshed every 2 s while `refresh` (a run is active)."""
+
+    @st.fragment(run_every=2.0 if refresh else None)
+    def draw() -> None:
+        st.subheader("Runs on this server")
+        st.dataframe([each.as_row() for each in runs.list_runs()], hide_index=True, width="stretch")
+
+    draw()

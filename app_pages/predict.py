@@ -5,9 +5,10 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
-from cnnviz.learning import analysis, explain
+from cnnviz.learning import explain
 from cnnviz.pictures import plots
-from cnnviz.runtime import runs, settings
+from cnnviz.runtime import runs
+from page_sections import predict_model
 
 ui.tighten_top()
 st.title("Predict")
@@ -15,12 +16,6 @@ st.markdown(
     "Give a trained model an image it has never seen. The bars are its probabilities; the heatmap (Grad-CAM) "
     "shows which parts of the image pushed it towards its answer; the feature maps show what a layer sees."
 )
-
-
-@st.cache_resource(max_entries=4)
-def load_model(run_id: str, version: float):
-    """Load a run's model once (safe mode); a new `version` (the run trained further) loads it afresh."""
-    return explain.load_run_model(runs.load_run(run_id))
 
 
 @st.cache_data(max_entries=8)
@@ -33,12 +28,6 @@ def decode(data: bytes) -> np.ndarray:
 def test_images(run_id: str):
     """Return the run's dataset test split (or validation split) for picking an image."""
     return explain.held_out_images(runs.load_run(run_id))
-
-
-@st.cache_resource(max_entries=2)
-def load_uploaded_model(data: bytes):
-    """Load an uploaded .keras file in safe mode; return it and its content hash."""
-    return explain.load_uploaded_model(data), explain.content_key(data)
 
 
 # Inference is cached per (model, image, choice): moving the opacity slider or picking a layer reruns the
@@ -63,33 +52,9 @@ def activations(model_key: str, _model, batch: np.ndarray, layer_name: str) -> n
     return explain.activations(_model, batch, layer_name)
 
 
-trained = runs.trained_runs()
 # The three choices share one row, so the prediction and its heatmap start on the first screen.
 source_column, model_column, image_column = st.columns([1, 3, 1.4])
-model_source = source_column.radio(
-    "Model", ["a run trained here", "upload a .keras file"], key="predict_model_source", label_visibility="collapsed"
-)
-run = None
-with ui.explained_errors():
-    if model_source == "a run trained here":
-        if not trained:
-            st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
-            st.stop()
-        choices = analysis.choice_labels(trained)
-        if st.session_state.get("predict_run") not in choices:
-            st.session_state.predict_run = analysis.best_finished_run(trained).run_id
-        chosen = model_column.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run")
-        run = runs.load_run(chosen)
-        model, model_key = load_model(run.run_id, run.model_version), f"{run.run_id}@{run.model_version}"
-    else:
-        model_file = model_column.file_uploader(
-            f"A Keras 3 model (.keras, at most {settings.max_upload_mb()} MB)",
-            type=["keras"],
-            key="predict_model_upload",
-        )
-        if model_file is None:
-            st.stop()
-        model, model_key = load_uploaded_model(model_file.getvalue())
+model, model_key, run = predict_model.choose(source_column, model_column)
 class_names = explain.class_names_of(model, run)
 
 sources = ["upload", "sample photo", "test image"]  # a test image of the run's own dataset

@@ -142,14 +142,7 @@ def show_run(run_id: str) -> None:
         st.rerun()  # the first points have been on screen a while (one per 0.4 s): back to the slower poll
 
 
-@st.fragment(run_every=2.0 if any(each.state.is_active for each in all_runs) else None)
-def show_runs_table() -> None:
-    """Draw every run of the server with its state; refreshed every few seconds while any is active."""
-    st.subheader("Runs on this server")
-    st.dataframe([each.as_row() for each in runs.list_runs()], hide_index=True, width="stretch")
-
-
 show_run(run_id)
-show_runs_table()
+ui.runs_table(refresh=any(each.state.is_active for each in all_runs))
 ui.run_downloads(runs.load_run(run_id))
 ui.next_step("app_pages/compare.py", "Next: compare runs")

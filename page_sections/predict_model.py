@@ -1,0 +1,52 @@
+"""The Predict page's model choice: a run trained here (the best finished one first), or an uploaded .keras file."""
+
+import streamlit as st
+
+import ui
+from cnnviz.learning import analysis, explain
+from cnnviz.runtime import runs, settings
+
+
+@st.cache_resource(max_entries=4)
+def load_model(run_id: str, version: float):
+    """Load a run's model once (safe mode); a new `version` (the run trained further) loads it afresh."""
+    return explain.load_run_model(runs.load_run(run_id))
+
+
+@st.cache_resource(max_entries=2)
+def load_uploaded_model(data: bytes):
+    """Load an uploaded .keras file in safe mode; return it and its content hash."""
+    return explain.load_uploaded_model(data), explain.content_key(data)
+
+
+def choose(source_column, model_column) -> tuple:
+    """Draw the model choice in two columns; return the model, its cache key and its run (None for an upload)."""
+    trained = runs.trained_runs()
+    model_source = source_column.radio(
+        "Model",
+        ["a run trained here", "upload a .keras file"],
+        key="predict_model_source",
+        label_visibility="collapsed",
+    )
+    run = None
+    with ui.explained_errors():
+        if model_source == "a run trained here":
+            if not trained:
+                st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
+                st.stop()
+            choices = analysis.choice_labels(trained)
+            if st.session_state.get("predict_run") not in choices:
+                st.session_state.predict_run = analysis.best_finished_run(trained).run_id
+            chosen = model_column.selectbox("Trained run", list(choices), format_func=choices.get, key="predict_run")
+            run = runs.load_run(chosen)
+            model, model_key = load_model(run.run_id, run.model_version), f"{run.run_id}@{run.model_version}"
+        else:
+            model_file = model_column.file_uploader(
+                f"A Keras 3 model (.keras, at most {settings.max_upload_mb()} MB)",
+                type=["keras"],
+                key="predict_model_upload",
+            )
+            if model_file is None:
+                st.stop()
+            model, model_key = load_uploaded_model(model_file.getvalue())
+    return model, model_key, run
