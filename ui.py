@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import errors
+from cnnviz.learning import exporting
 from cnnviz.lesson import convolution
 from cnnviz.runtime import jobs, runs
 from cnnviz.runtime.runs import Run, RunState
@@ -92,17 +93,37 @@ def large_text(text: str) -> None:
 
 
 def stack_when_narrow(key: str, below_pixels: int = 1100, column_width: str = "100%") -> None:
-    """Let the columns inside container `key` wrap under a narrow window (a projector at 150% zoom), each at least
-    `column_width` wide: a picture gets the whole width there instead of a third, a button room for its label."""
+    """Let the columns of the row directly inside container `key` wrap under a narrow window (a projector at 150%
+    zoom), each at least `column_width` wide: a picture gets the whole width there instead of a third, a button room
+    for its label. Rows nested inside those columns keep their own layout."""
+    row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
     st.html(
-        f"<style>@media (max-width:{below_pixels}px){{.st-key-{key} [data-testid='stHorizontalBlock']"
-        f"{{flex-wrap:wrap}}.st-key-{key} [data-testid='stColumn']{{min-width:{column_width}}}}}</style>"
+        f"<style>@media (max-width:{below_pixels}px){{{row}{{flex-wrap:wrap}}"
+        f"{row} > [data-testid='stColumn']{{min-width:{column_width}}}}}</style>"
+    )
+
+
+def buttons_keep_their_labels(key: str, select_width: str = "9rem") -> None:
+    """Give the buttons in the row of container `key` the width of their labels and the other columns the rest, so
+    a narrow window (a projector at 150% zoom) keeps one row with readable buttons; below `select_width` a column
+    wraps to the next line instead of shrinking further."""
+    row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+    st.html(
+        f"<style>{row}{{flex-wrap:wrap}}{row} > [data-testid='stColumn']{{flex:1 1 0 !important;min-width:{select_width}}}"
+        f"{row} > [data-testid='stColumn']:has([data-testid='stButton'])"
+        "{flex:0 0 auto !important;width:auto !important;min-width:auto}</style>"
     )
 
 
 def tighten_top() -> None:
-    """Trim Streamlit's 6 rem top margin, so the picture that carries the idea fits a projector's first screen."""
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
+    """Trim Streamlit's margins, so the picture that carries the idea fits a projector's first screen: the 6 rem top
+    margin always; under a narrow window (a projector at 150% zoom: 960 CSS pixels) also the 5 rem side margins
+    and the title's size, which took a sixth of the width and a tenth of the height there."""
+    st.html(
+        "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}"
+        "@media (max-width:1100px){[data-testid='stMainBlockContainer']{padding-left:1.5rem;padding-right:1.5rem}"
+        "[data-testid='stHeading'] h1{font-size:2.25rem;padding:0.5rem 0 0.5rem 0}}</style>"
+    )
 
 
 def toggle_play(page: str) -> None:
@@ -167,7 +188,8 @@ def step_controls(page: str, num_steps: int) -> int:
 
 def run_state_line(run: Run) -> None:
     """Draw a run's state, message and device in one line, with Stop beside it while the run is active."""
-    status_column, stop_column = st.columns([6, 1], vertical_alignment="center")
+    # Stop's column only while it can be pressed: a finished run's line takes the whole width.
+    status_column, stop_column = st.columns([6, 1], vertical_alignment="center") if run.state.is_active else (st, st)
     show = {RunState.FAILED: status_column.error, RunState.FINISHED: status_column.success}
     show = {**show, RunState.STOPPED: status_column.warning}
     show.get(run.state, status_column.info)(f"**{run.state.value}**: {run.message} · {run.describe_device()}")
@@ -198,6 +220,17 @@ def run_downloads(run: Run) -> None:
             file_name=f"{run.run_id}-history.csv",
             key="train_download_history",
         )
+    problem = exporting.export_problem(run.config)
+    if problem is None:
+        history_column.download_button(
+            "Download as a Keras script",
+            data=lambda: exporting.export_run(run)[1],
+            file_name=f"{run.run_id}.py",
+            key="train_download_script",
+            help="The network, the data, compile and fit with this run's settings: Keras alone, no cnnviz.",
+        )
+    else:
+        history_column.caption(problem)
     new_label = rename_column.text_input("Rename this run", run.label, key=f"train_rename_{run.run_id}")
     if new_label != run.label:
         with explained_errors(stop=False):

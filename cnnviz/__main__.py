@@ -1,4 +1,4 @@
-"""The command line: `cnnviz train | runs | stop | evaluate` (or `python -m cnnviz`), the same code the app runs."""
+"""The command line: `cnnviz train | runs | stop | evaluate | export` (or `python -m cnnviz`), the code the app runs."""
 
 from __future__ import annotations
 
@@ -57,7 +57,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     evaluate.add_argument(
         "--run-dir", type=Path, required=True, action="append", help="a run folder (repeat to evaluate several)"
     )
+    export = commands.add_parser("export", help="write a run as a plain Keras script (no cnnviz needed to run it)")
+    export.add_argument("run_id")
+    export.add_argument("--out", type=Path, help="the .py file to write (default: <run id>.py here)")
     for command in (
+        export,
         train,
         experiment,
         worker,
@@ -84,6 +88,17 @@ def command_experiment(arguments: argparse.Namespace) -> int:
     print(format_rows([experiment.summarize(run).as_row() for run in finished]))
     print(f"{len(finished)} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 1 if any(run.state is RunState.FAILED for run in finished) else 0
+
+
+def command_export(arguments: argparse.Namespace) -> int:
+    """Write a run as a plain Keras script; print where it went."""
+    from cnnviz.learning import exporting
+
+    name, script = exporting.export_run(runs.load_run(arguments.run_id, arguments.runs_dir))
+    target = arguments.out or Path(name)
+    target.write_text(script)
+    print(f"wrote {target}: python {target} trains it again with Keras alone")
+    return 0
 
 
 def command_runs(arguments: argparse.Namespace) -> int:
@@ -120,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return commands.command_worker(arguments)
         if arguments.command == "evaluate":
             return commands.command_evaluate(arguments)
+        if arguments.command == "export":
+            return command_export(arguments)
         from cnnviz.runtime import jobs
 
         print(jobs.stop(arguments.run_id, arguments.runs_dir).value)
