@@ -39,7 +39,7 @@ def show_comparison(run_ids: list[str]) -> None:
     curves = analysis.curves_of(chosen)
     accuracy_column, loss_column = st.columns(2)
     for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
-        references = analysis.book_references(chosen) if metric == "accuracy" else None
+        references = analysis.reference_lines(chosen) if metric == "accuracy" else None
         column.plotly_chart(
             plots.compare_figure(curves.histories, metric, smoothing, references, curves.shared, curves.variants),
             key=f"compare_{metric}",

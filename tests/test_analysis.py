@@ -87,6 +87,13 @@ def test_smoothing_and_book_references():
     assert analysis.book_reference("catsdogs_baseline") == 0.71
     assert analysis.book_reference("vgg16_fine_tune") == 0.97
     assert analysis.book_reference("fashion_separable") is None
+    (fashion,) = analysis.reference_lines_of("fashion_separable")
+    assert (fashion.value, fashion.source) == (0.8406, "Fashion-MNIST separable-convolution tutorial")
+    caltech = analysis.reference_lines_of("caltech_small")
+    assert [line.value for line in caltech] == [0.9969, 0.9937] and "test after 5 epochs" in caltech[1].label
+    assert analysis.describe_references("malaria_batchnorm") == "69.50% (Malaria cell images tutorial (NIH dataset))"
+    book = analysis.reference_lines_of("vgg16_fine_tune")
+    assert [(line.value, line.source) for line in book] == [(0.97, analysis.BOOK)]
 
 
 def make_run(root, recipe, dataset, state="finished", epochs=2, experiment=None, partial=False):
@@ -181,3 +188,11 @@ def test_stopped_inside_the_first_epoch_says_there_is_no_trained_model(tmp_path)
     )
     json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "accuracy": 0.6})
     assert training.describe_end(runs.RunState.FINISHED, folder) == "finished after 1 epoch"
+
+
+def test_a_loss_stuck_at_ln_10_is_explained_as_a_guess():
+    stuck = {"loss": [2.3026, 2.3025, 1.2], "val_loss": [2.3026, 2.3026, 1.1], "accuracy": [0.1, 0.1, 0.6]}
+    note = analysis.overfitting_report(stuck, num_classes=10).chance_note
+    assert note.startswith("A loss of 2.3026 in epochs 1-2 is ln 10") and "same probability" in note
+    assert analysis.overfitting_report({"loss": [1.9, 1.2]}, num_classes=10).chance_note is None
+    assert analysis.overfitting_report(stuck).chance_note is None, "without the classes, nothing is claimed"

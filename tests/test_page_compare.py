@@ -36,7 +36,10 @@ def test_compare_overlays_runs_with_a_table_and_verdicts(runs_dir):
     assert len(traces) == 4 and sorted(in_legend) == sorted(labels), "one legend entry per run, named by its label"
     assert sorted(trace["line"].get("dash", "solid") for trace in traces) == ["dot", "dot", "solid", "solid"]
     assert "validation solid, training dotted" in accuracy["layout"]["title"]["text"]
-    assert any("the book's figure" in shape.get("text", "") for shape in accuracy["layout"].get("annotations", []))
+    notes = [
+        note for note in accuracy["layout"].get("annotations", []) if "published, not a promise" in note.get("text", "")
+    ]
+    assert notes and all(note["hovertext"].startswith("source: ") for note in notes), "each line names its source"
     table = app.dataframe[0].value
     assert set(table["recipe"]) == {"fashion_separable", "catsdogs_baseline"}
     assert set(table["run"]) == labels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from cnnviz.runtime.runs import Run, RunState
 
 OVERFITTING_RISE = 0.10  # validation loss 10% above its minimum counts as rising, not noise
 GAP_WORTH_NAMING = 0.10  # ten accuracy points between training and validation
+BOOK = "Deep Learning with Python, chapter 5"
 PLATEAU_PATIENCE = 3  # epochs without a new validation-loss minimum before "flat" is said (Keras's patience idea)
 
 
@@ -39,9 +41,10 @@ class OverfittingReport:
     val_loss_rise: float | None = None  # the last epoch's validation loss over its minimum, minus 1
     final_gap: float | None = None  # training minus validation accuracy at the last epoch
     verdict: str = ""
+    chance_note: str | None = None  # the loss of a network that still guesses, when the run shows it
 
 
-def overfitting_report(history: dict[str, list[float]]) -> OverfittingReport:
+def overfitting_report(history: dict[str, list[float]], num_classes: int | None = None) -> OverfittingReport:
     """Return the numbers that tell overfitting from a Keras History.history, and a verdict in words."""
     loss, val_loss = history.get("loss") or [], history.get("val_loss") or []
     accuracy, val_accuracy = history.get("accuracy") or [], history.get("val_accuracy") or []
@@ -55,7 +58,25 @@ def overfitting_report(history: dict[str, list[float]]) -> OverfittingReport:
         report = replace(report, min_val_loss=val_loss[lowest], min_val_loss_epoch=lowest + 1, val_loss_rise=rise)
     if accuracy and val_accuracy:
         report = replace(report, final_gap=accuracy[-1] - val_accuracy[-1])
-    return replace(report, verdict=verdict(report, loss))
+    return replace(report, verdict=verdict(report, loss), chance_note=describe_chance_loss(loss, num_classes))
+
+
+def describe_chance_loss(loss: list[float], num_classes: int | None) -> str | None:
+    """Say what a first-epochs loss of ln(classes) means (2.3026 = ln 10: every class equally likely)."""
+    if not num_classes or num_classes < 2 or not loss:
+        return None
+    chance = math.log(num_classes)
+    guessing = 0
+    while guessing < len(loss) and loss[guessing] is not None and abs(loss[guessing] - chance) < 0.005 * chance:
+        guessing += 1
+    if guessing == 0:
+        return None
+    epochs = "epoch 1" if guessing == 1 else f"epochs 1-{guessing}"
+    return (
+        f"A loss of {chance:.4f} in {epochs} is ln {num_classes}: the network gives all {num_classes} classes the same "
+        "probability, the loss of a guess, so it had not started to learn yet (the Fashion-MNIST tutorial's run sat "
+        "at 2.3026 for its first epochs too). If it stays there, lower the learning rate."
+    )
 
 
 def verdict(report: OverfittingReport, loss: list[float]) -> str:
@@ -99,15 +120,40 @@ def book_reference(recipe: str) -> float | None:
     return None if chosen is None else chosen.book_accuracy
 
 
-def book_references(selected: list[Run]) -> dict[str, float]:
-    """Return the book's accuracy of each selected run's recipe, by a line label for the chart."""
-    found = {run.config.recipe: book_reference(run.config.recipe) for run in selected}
-    return {f"book, {recipes.RECIPES[name].title}": value for name, value in found.items() if value is not None}
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A published accuracy drawn on Compare's chart: what it is, its value, and where it comes from."""
+
+    label: str
+    value: float
+    source: str
+
+
+def reference_lines(selected: list[Run]) -> list[ReferenceLine]:
+    """Return the book's and each tutorial's reported accuracies for the selected runs' recipes."""
+    return [line for name in dict.fromkeys(run.config.recipe for run in selected) for line in reference_lines_of(name)]
+
+
+def reference_lines_of(recipe_name: str) -> list[ReferenceLine]:
+    """Return one recipe's published figures: the book's validation accuracy, then its own tutorial's."""
+    recipe = recipes.RECIPES.get(recipe_name)
+    if recipe is None:
+        return []
+    found = [ReferenceLine(f"book, {recipe.title}", recipe.book_accuracy, BOOK)] if recipe.book_accuracy else []
+    return found + [
+        ReferenceLine(f"tutorial, {recipe.title}: {figure.split} {figure.when}", figure.accuracy, recipe.source)
+        for figure in recipe.reported
+    ]
+
+
+def describe_references(recipe_name: str) -> str:
+    """Return a recipe's published figures in one cell of the comparison table, each with its source."""
+    return "; ".join(f"{line.value:.2%} ({line.source})" for line in reference_lines_of(recipe_name))
 
 
 def report_of(run: Run) -> OverfittingReport:
     """Return the overfitting report of a run's complete epochs."""
-    return overfitting_report(runs.as_keras_history(run.epochs))
+    return overfitting_report(runs.as_keras_history(run.epochs), len(run.class_names or []) or None)
 
 
 def comparison_row(run: Run) -> dict:
@@ -131,6 +177,7 @@ def comparison_row(run: Run) -> dict:
         "min val loss at epoch": report.min_val_loss_epoch,
         "final train−val gap": points(report.final_gap),
         "val loss rise since min": percent(report.val_loss_rise),
+        "published": describe_references(run.config.recipe),
         "test accuracy": "" if evaluation is None or evaluation.accuracy is None else f"{evaluation.accuracy:.1%}",
         "parameters": run.parameters,
         "epochs": report.epochs,
@@ -146,7 +193,8 @@ def comparison_table(selected: list[Run]) -> list[dict]:
 
 def verdicts(selected: list[Run]) -> list[tuple[str, str]]:
     """Return each selected run's label with its verdict in words."""
-    return [(run.label, report_of(run).verdict) for run in selected]
+    reports = [(run.label, report_of(run)) for run in selected]
+    return [(label, " ".join(filter(None, (report.verdict, report.chance_note)))) for label, report in reports]
 
 
 def shorten_labels(labels: list[str]) -> tuple[list[str], str]:

@@ -31,6 +31,15 @@ class PretrainedBase(str, Enum):
     VGG16 = "vgg16"  # ImageNet's VGG16 conv base
 
 
+@dataclass(frozen=True)
+class ReportedFigure:
+    """An accuracy a tutorial reported for its network: a reference line, not a promise."""
+
+    accuracy: float
+    split: str  # "validation", "test" or "training", as the tutorial measured it
+    when: str  # e.g. "after 10 epochs"
+
+
 class NetworkInput(Enum):
     """What the trained network takes: raw images, or features a frozen pretrained base computed once."""
 
@@ -65,7 +74,8 @@ class Recipe:
     body: Callable[..., list]
     augmentation: AugmentationSpec | None = None
     dropout_rate: float | None = None
-    book_accuracy: float | None = None
+    book_accuracy: float | None = None  # Deep Learning with Python's validation accuracy
+    reported: tuple[ReportedFigure, ...] = ()  # what the recipe's own tutorial reported (its `source`)
     pretrained_base: PretrainedBase | None = None
     network_input: NetworkInput = NetworkInput.IMAGES
     image_shape: tuple[int, int, int] | None = None  # the images fed in, when the network takes features
@@ -307,6 +317,7 @@ RECIPES: dict[str, Recipe] = {
             description="Conv2D + SeparableConv2D pairs: the separable layer needs far fewer weights for the same "
             "output.",
             source="Fashion-MNIST separable-convolution tutorial",
+            reported=(ReportedFigure(0.8406, "validation", "after 10 epochs"),),
             input_shape=(28, 28, 1),
             head=Head.SOFTMAX,
             num_classes=10,
@@ -323,6 +334,10 @@ RECIPES: dict[str, Recipe] = {
             description="A small three-block convnet. The article omits the exact sizes: 3×3 kernels and Dense(128) "
             "are cnnviz's choice, which gives a little over 2 million parameters as it reports.",
             source="Airplanes vs motorbikes article (Caltech 101)",
+            reported=(
+                ReportedFigure(0.9969, "training", "after 5 epochs"),
+                ReportedFigure(0.9937, "test", "after 5 epochs"),
+            ),
             input_shape=(150, 150, 3),
             head=Head.SIGMOID,
             num_classes=2,
@@ -338,6 +353,7 @@ RECIPES: dict[str, Recipe] = {
             description="Two conv blocks and two dense blocks, each followed by BatchNormalization and Dropout "
             "(0.2 after the conv blocks, 0.4 after the dense ones: cnnviz's choice where the tutorial is silent).",
             source="Malaria cell images tutorial (NIH dataset)",
+            reported=(ReportedFigure(0.6950, "test", "its training curve overfitting"),),
             input_shape=(64, 64, 3),
             head=Head.SOFTMAX,
             num_classes=2,

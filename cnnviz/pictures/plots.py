@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
 
 from cnnviz.pictures.grids import LIT_COLOUR
 from cnnviz.runtime.records import BatchRecord, EpochRecord
+
+if TYPE_CHECKING:
+    from cnnviz.learning.analysis import ReferenceLine
 from cnnviz.runtime.run_config import Variant
 
 
@@ -67,8 +72,9 @@ def training_figure(
     figure.update_yaxes(range=[0, 1.02], row=1, col=2)  # accuracy is a fraction: the scale never jumps
     if not batches and not history:
         figure.update_yaxes(range=[0, 2.5], row=1, col=1)  # empty axes before Start: a loss's usual start
+    top = 60 if title else 35  # untitled, the subplot titles need only 35 px: the curves get the rest
     figure.update_layout(
-        title=title, height=380, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.25)
+        title=title, height=320 + top, margin=dict(l=10, r=10, t=top, b=10), legend=dict(orientation="h", y=-0.25)
     )
     return figure
 
@@ -87,7 +93,7 @@ def compare_figure(
     histories: dict[str, list[EpochRecord]],
     metric: str,
     smoothing: float = 0.0,
-    references: dict[str, float] | None = None,
+    references: list[ReferenceLine] | None = None,
     subtitle: str = "",
     variants: dict[str, Variant | None] | None = None,
 ) -> go.Figure:
@@ -95,7 +101,7 @@ def compare_figure(
 
     `histories` maps each run's label to its complete epochs; the legend has one entry per run (a
     click hides both its curves) and says once which line style is which. `references` are the
-    book's reported accuracies, drawn as labelled horizontal lines.
+    book's and the tutorials' reported accuracies, drawn as labelled horizontal lines that name their source.
     """
     from cnnviz.learning.analysis import smooth
 
@@ -116,11 +122,12 @@ def compare_figure(
                     hovertemplate=f"{label} {part}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
-    for label, value in (references or {}).items():
+    for line in references or []:
         figure.add_hline(
-            y=value,
+            y=line.value,
             line=dict(color="grey", dash="dash", width=1),
-            annotation_text=f"{label}: {value:.0%} (the book's figure, not a promise)",
+            annotation_text=f"{line.label}: {line.value:.1%} (published, not a promise)",
+            annotation_hovertext=f"source: {line.source}",
             annotation_position="bottom right",
         )
     title = f"{metric}: validation solid, training dotted" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
