@@ -37,6 +37,7 @@ def describe_machine() -> tuple[str, str, dict[str, str]]:
 def show_home() -> None:
     """The home page: what cnnviz teaches, one picture of it, a start button, and what it runs on."""
     device, backend, versions = describe_machine()
+    ui.tighten_top()
     st.title("cnnviz: convolutional neural networks, by doing")
     st.page_link("app_pages/convolution.py", label="Start: Convolution", icon=":material/play_circle:")
     # The picture first: at 150% zoom the columns stack (ui.stack_when_narrow) and it must lead, not trail.

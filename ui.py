@@ -109,20 +109,36 @@ def buttons_keep_their_labels(key: str, select_width: str = "9rem") -> None:
     wraps to the next line instead of shrinking further."""
     row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
     st.html(
-        f"<style>{row}{{flex-wrap:wrap}}{row} > [data-testid='stColumn']{{flex:1 1 0 !important;min-width:{select_width}}}"
+        f"<style>{row}{{flex-wrap:wrap}}"
+        f"{row} > [data-testid='stColumn']{{flex:1 1 0 !important;min-width:{select_width}}}"
         f"{row} > [data-testid='stColumn']:has([data-testid='stButton'])"
         "{flex:0 0 auto !important;width:auto !important;min-width:auto}</style>"
     )
 
 
+def title_with_intro(title: str, intro: str) -> None:
+    """Draw the page's title with its explanation beside it, not under it: a row less above the picture. The title
+    keeps its own width (a narrow window broke 'Compare' in two); the explanation wraps in the rest."""
+    row = "[data-testid='stMainBlockContainer'] .st-key-title_row > [data-testid='stLayoutWrapper'] > *"
+    st.html(
+        f"<style>{row} > [data-testid='stColumn']:first-child{{flex:0 0 auto !important;width:auto !important}}"
+        f"{row} > [data-testid='stColumn']:last-child{{flex:1 1 0 !important}}</style>"
+    )
+    title_column, intro_column = st.container(key="title_row").columns([1, 4], vertical_alignment="center")
+    title_column.title(title)
+    intro_column.markdown(intro)
+
+
 def tighten_top() -> None:
     """Trim Streamlit's margins, so the picture that carries the idea fits a projector's first screen: the 6 rem top
     margin always; under a narrow window (a projector at 150% zoom: 960 CSS pixels) also the 5 rem side margins
-    and the title's size, which took a sixth of the width and a tenth of the height there."""
+    and the title's size, which took a sixth of the width and a tenth of the height there, and a quarter of the
+    space between elements."""
     st.html(
         "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}"
         "@media (max-width:1100px){[data-testid='stMainBlockContainer']{padding-left:1.5rem;padding-right:1.5rem}"
-        "[data-testid='stHeading'] h1{font-size:2.25rem;padding:0.5rem 0 0.5rem 0}}</style>"
+        "[data-testid='stHeading'] h1{font-size:2.25rem;padding:0.5rem 0 0.5rem 0}"
+        "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']{gap:0.75rem}}</style>"
     )
 
 
@@ -186,10 +202,25 @@ def step_controls(page: str, num_steps: int) -> int:
         return step_slider(page, num_steps)
 
 
+def run_picker_and_state(run: Run, labels: dict[str, str]) -> None:
+    """Draw the Train page's run picker beside the shown run's state line (one row less above its curves); picking
+    another run reruns the whole page, which then shows that one."""
+    picker_column, state_column = st.columns([1, 2], vertical_alignment="center")
+    picked = picker_column.selectbox(
+        "Run", list(labels), key="train_run", format_func=labels.get, label_visibility="collapsed"
+    )
+    if picked != run.run_id:
+        st.rerun()
+    with state_column:
+        run_state_line(run)
+
+
 def run_state_line(run: Run) -> None:
     """Draw a run's state, message and device in one line, with Stop beside it while the run is active."""
-    # Stop's column only while it can be pressed: a finished run's line takes the whole width.
-    status_column, stop_column = st.columns([6, 1], vertical_alignment="center") if run.state.is_active else (st, st)
+    # Stop's column only while it can be pressed, as wide as its label: a finished run's line takes the whole width.
+    buttons_keep_their_labels("run_state_line")
+    row = st.container(key="run_state_line")
+    status_column, stop_column = row.columns([6, 1], vertical_alignment="center") if run.state.is_active else (row, row)
     show = {RunState.FAILED: status_column.error, RunState.FINISHED: status_column.success}
     show = {**show, RunState.STOPPED: status_column.warning}
     show.get(run.state, status_column.info)(f"**{run.state.value}**: {run.message} · {run.describe_device()}")

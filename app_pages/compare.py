@@ -9,10 +9,10 @@ from cnnviz.pictures import matrices, plots
 from cnnviz.runtime import jobs, runs
 
 ui.tighten_top()
-st.title("Compare")
-st.markdown(
+ui.title_with_intro(
+    "Compare",
     "Overfitting shows as a gap: training keeps improving while validation stalls or gets worse. Overlay runs to "
-    "see which fix (dropout, augmentation, a pretrained base) closes it, and by how much."
+    "see which fix (dropout, augmentation, a pretrained base) closes it, and by how much.",
 )
 
 usable = analysis.comparable(runs.list_runs())

@@ -7,8 +7,7 @@ import ui
 from cnnviz.data import images
 from cnnviz.learning import explain
 from cnnviz.pictures import plots
-from cnnviz.runtime import runs
-from page_sections import predict_model
+from page_sections import predict_image, predict_model
 
 ui.tighten_top()
 st.title("Predict")
@@ -16,18 +15,6 @@ st.markdown(
     "Give a trained model an image it has never seen. The bars are its probabilities; the heatmap (Grad-CAM) "
     "shows which parts of the image pushed it towards its answer; the feature maps show what a layer sees."
 )
-
-
-@st.cache_data(max_entries=8)
-def decode(data: bytes) -> np.ndarray:
-    """Decode an upload to uint8 RGB, at most 1024 pixels on its longer side (the networks take 28 to 224)."""
-    return images.load_image(data, max_side=1024)
-
-
-@st.cache_resource(max_entries=2)
-def test_images(run_id: str):
-    """Return the run's dataset test split (or validation split) for picking an image."""
-    return explain.held_out_images(runs.load_run(run_id))
 
 
 # Inference is cached per (model, image, choice): moving the opacity slider or picking a layer reruns the
@@ -57,43 +44,27 @@ source_column, model_column, image_column = st.columns([1, 3, 1.4])
 model, model_key, run = predict_model.choose(source_column, model_column)
 class_names = explain.class_names_of(model, run)
 
-sources = ["upload", "sample photo", "test image"]  # a test image of the run's own dataset
 # With a trained run the page opens on one of its test images: a prediction and its heatmap at once.
-source = image_column.radio("Image", sources, index=2 if run is not None else 0, key="predict_source")
-image = None
-if source == "upload":
-    upload = st.file_uploader("Drop an image", type=images.UPLOAD_TYPES, key="predict_upload")
-    if upload is not None:
-        with ui.explained_errors(stop=False, prefix=f"{upload.name}: "):
-            image = decode(upload.getvalue())
-elif source == "sample photo":
-    image = images.load_sample_photo(st.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="predict_photo"))
-elif run is not None:
-    with ui.explained_errors(stop=False):
-        split = test_images(run.run_id)
-        number_column, truth_column = st.columns([1, 2], vertical_alignment="center")
-        index = number_column.number_input(
-            f"Test image number (0 to {len(split) - 1})", 0, len(split) - 1, 0, key="predict_index"
-        )
-        image, true_class = explain.held_out_image(split, index)
-        truth_column.caption(f"true class: {class_names[true_class]}")
+source = image_column.radio("Image", predict_image.SOURCES, index=2 if run is not None else 0, key="predict_source")
+# The pictures' row comes next, so the image and its heatmap start on the first screen at 150% zoom too: what picks
+# the image (a test image's number, an upload, a photo) heads the prediction's column; a warning sits above the row.
+warning_place = st.container()
+input_column, cam_column, result_column = st.columns([2, 2, 3])
+with result_column:
+    image = predict_image.pick(source, run, class_names)
 if image is None:
     st.stop()
-
 fit = explain.check_image_fit(run.config.dataset, image) if run is not None else None
-if fit is not None:
-    st.caption(f"**This model knows** {', '.join(class_names)}, from {fit.trained_on}.")
-    if fit.warning:
-        warning_column, invert_column, crop_column = st.columns([4, 1, 1], vertical_alignment="center")
-        warning_column.warning(fit.warning)
-        if invert_column.toggle("Invert", value=False, key="predict_invert", disabled=not fit.suggest_invert):
-            image = images.invert(image)
-        if crop_column.toggle("Crop to the object", value=False, key="predict_crop", disabled=not fit.suggest_crop):
-            image = images.crop_to_object(image)
+if fit is not None and fit.warning:
+    warning_column, invert_column, crop_column = warning_place.columns([4, 1, 1], vertical_alignment="center")
+    warning_column.warning(fit.warning)
+    if invert_column.toggle("Invert", value=False, key="predict_invert", disabled=not fit.suggest_invert):
+        image = images.invert(image)
+    if crop_column.toggle("Crop to the object", value=False, key="predict_crop", disabled=not fit.suggest_crop):
+        image = images.crop_to_object(image)
 
 prepared, probabilities = predict(model_key, model, image, fit.square_fit if fit else images.SquareFit.SQUASH)
 best, batch, seen = int(np.argmax(probabilities)), prepared.batch, prepared.seen
-input_column, cam_column, result_column = st.columns([2, 2, 3])
 input_column.image(seen, width="stretch", caption=f"as the model sees it: {prepared.shape_text}")
 if prepared.note:
     input_column.caption(prepared.note.capitalize())
@@ -111,6 +82,8 @@ cam_column.image(
     f"{heatmap.shape[0]}×{heatmap.shape[1]})",
 )
 
+if fit is not None:
+    st.caption(f"**This model knows** {', '.join(class_names)}, from {fit.trained_on}.")
 st.subheader("Feature maps")
 layer_name = st.selectbox("Layer", explain.spatial_layer_names(model), key="predict_layer")
 count = st.radio("Channels", [16, 32], horizontal=True, key="predict_channels")

@@ -11,10 +11,10 @@ from cnnviz.runtime.run_config import Optimizer, Weights
 if st.session_state.pop("train_open_compare", False):
     st.switch_page("app_pages/compare.py")  # the experiment ended: Compare selects the latest experiment's runs
 ui.tighten_top()
-st.title("Train")
-st.markdown(
+ui.title_with_intro(
+    "Train",
     "Pick a network and a dataset and press Start. Training runs in a process of its own: leave the page, "
-    "reload, or open a second browser, and it keeps going. Stop saves what it has."
+    "reload, or open a second browser, and it keeps going. Stop saves what it has.",
 )
 
 
@@ -28,7 +28,7 @@ if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
 choices = {choice.label: choice for choice in launching.dataset_choices()}
-ui.stack_when_narrow("train_choices", column_width="40%")  # at 150% zoom: two rows, Start keeps its label
+ui.buttons_keep_their_labels("train_choices")  # one row at 150% zoom too: the selects give up the width
 choices_row = st.container(key="train_choices")
 recipe_column, dataset_column, start_column, experiment_column = choices_row.columns(
     [3, 3, 1, 2], vertical_alignment="bottom"
@@ -97,8 +97,6 @@ if run_experiment:
         # The plan it ran, whatever dataset is picked afterwards (the plans exist for Fashion-MNIST only).
         st.session_state.train_experiment_plan = experiment.describe_plan(plan)
         st.session_state.train_run = run_ids[0]
-if st.session_state.get("train_experiment"):
-    st.caption(f"{st.session_state.get('train_experiment_plan', '')} {experiment.AUGMENTATION_NOTE}")
 
 with ui.explained_errors():
     jobs.refresh()
@@ -113,8 +111,7 @@ if not all_runs:
     st.stop()
 labels = analysis.choice_labels(all_runs)
 wanted = st.session_state.pop("train_follow", None) or st.session_state.get("train_run")  # the experiment's next
-st.session_state.train_run = launching.run_to_show(all_runs, wanted)
-run_id = st.selectbox("Run", list(labels), key="train_run", format_func=labels.get)
+run_id = st.session_state.train_run = launching.run_to_show(all_runs, wanted)
 shown = next(run for run in all_runs if run.run_id == run_id)
 awaiting_first_point = launching.awaits_first_point(shown)
 
@@ -132,7 +129,7 @@ def show_run(run_id: str) -> None:
             st.session_state.train_experiment, st.session_state.train_open_compare = None, True
         st.session_state.train_follow = step.next_run
         st.rerun()  # it just ended: redraw the page once and stop polling
-    ui.run_state_line(run)  # a fragment draws only inside itself: the state line and Stop share its row
+    ui.run_picker_and_state(run, labels)  # a fragment draws only inside itself: picker, state and Stop in one row
     progress = run.progress()
     if progress is not None:
         st.progress(progress.fraction, text=progress.describe())
@@ -143,6 +140,8 @@ def show_run(run_id: str) -> None:
 
 
 show_run(run_id)
+if st.session_state.get("train_experiment"):  # under its curves: above them it pushed them off a small screen
+    st.caption(f"{st.session_state.get('train_experiment_plan', '')} {experiment.AUGMENTATION_NOTE}")
 ui.runs_table(refresh=any(each.state.is_active for each in all_runs))
 ui.run_downloads(runs.load_run(run_id))
 ui.next_step("app_pages/compare.py", "Next: compare runs")
