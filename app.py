@@ -24,8 +24,12 @@ def preload_lazy_modules() -> None:
     """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables),
     the modules that draw the pictures, and Keras for the pages that load a model. The lesson pages themselves
     import no Keras (tests/test_app.py); the server's checks wait until Keras is imported whole."""
-    names = ("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots")
-    server.import_in_background(names + (("keras", "cnnviz.learning.explain") if settings.preload_keras() else ()))
+    names = ("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots", "cnnviz.learning.warping")
+    # Fashion-MNIST's files too (read once a process; BENCHMARKS.md): Datasets and Predict open on them.
+    then = ("cnnviz.data.datasets:preload_fashion_mnist",)
+    if settings.preload_keras():
+        names = (*names, "keras", "cnnviz.learning.explain")
+    server.import_in_background(names, then=then)
 
 
 @st.cache_resource

@@ -122,6 +122,17 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dimensions).reshape(sizes)
 
 
+def preload_fashion_mnist() -> bool:
+    """Read Fashion-MNIST's files into this process's cache where they are installed (never download them);
+    return whether it did."""
+    folder = next((f for f in fashion_mnist_dirs() if all((f / n).is_file() for n in FASHION_FILES.values())), None)
+    if folder is None:
+        return False
+    for key, name in FASHION_FILES.items():
+        read_idx(folder / name, 2051 if key.endswith("images") else 2049)
+    return True
+
+
 def load_fashion_mnist(limit: int | None = None, scaling: str = "none", validation_limit: int | None = None) -> Dataset:
     """Return Fashion-MNIST split 55,000 / 5,000 / 10,000 as the tutorial did (first 55,000 train).
 
