@@ -27,8 +27,9 @@ def preload_lazy_modules() -> None:
     names = ("pandas", "cnnviz.pictures.steps", "cnnviz.pictures.plots", "cnnviz.learning.warping")
     # Fashion-MNIST's files too (read once a process; BENCHMARKS.md): Datasets and Predict open on them.
     then = ("cnnviz.data.datasets:preload_fashion_mnist",)
-    if settings.preload_keras():
-        names = (*names, "keras", "cnnviz.learning.explain")
+    if settings.preload_keras():  # and the model Predict opens on, into its cache
+        names = (*names, "keras", "cnnviz.learning.explain", "page_sections.predict_model")
+        then = (*then, "page_sections.predict_model:preload_default_model")
     server.import_in_background(names, then=then)
 
 

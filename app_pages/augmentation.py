@@ -62,7 +62,8 @@ with copies_place:
     cells = [(size, photo)] + [(warping.describe_transform(p), copy) for p, copy in zip(params, copies)]
     for start in range(0, len(cells), per_row):
         for column, (caption, picture) in zip(st.columns(per_row), cells[start : start + per_row]):
-            column.image(picture, caption=caption, width="stretch")
+            # JPEG: photos are smaller and quicker to encode than as PNG.
+            column.image(picture, caption=caption, width="stretch", output_format="JPEG")
 
 st.subheader("The same augmentation in code")
 legacy_tab, keras_tab = st.tabs(["ImageDataGenerator (the tutorial)", "Keras 3 preprocessing layers"])

@@ -8,8 +8,10 @@ from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, run_config, runs
 from cnnviz.runtime.run_config import Optimizer, Weights
 
-if st.session_state.pop("train_open_compare", False):
-    st.switch_page("app_pages/compare.py")  # the experiment ended: Compare selects the latest experiment's runs
+step = launching.experiment_step(st.session_state.get("train_experiment"))
+if step.finished:  # the experiment ended: Compare selects the latest experiment's runs
+    st.session_state.train_experiment = None
+    st.switch_page("app_pages/compare.py")
 ui.tighten_top()
 ui.title_with_intro(
     "Train",
@@ -110,7 +112,7 @@ if not all_runs:
     st.plotly_chart(plots.training_figure([], [], int(epochs)), key="train_curves")
     st.stop()
 labels = analysis.choice_labels(all_runs)
-wanted = st.session_state.pop("train_follow", None) or st.session_state.get("train_run")  # the experiment's next
+wanted = launching.followed_run(all_runs, st.session_state.get("train_run"), step)  # the experiment's next run
 run_id = st.session_state.train_run = launching.run_to_show(all_runs, wanted)
 shown = next(run for run in all_runs if run.run_id == run_id)
 awaiting_first_point = launching.awaits_first_point(shown)
@@ -122,13 +124,10 @@ def show_run(run_id: str) -> None:
     with ui.explained_errors():
         run = jobs.watch(run_id)
     if shown.state.is_active and not run.state.is_active:
-        step = launching.experiment_step(st.session_state.get("train_experiment"))
-        if step.finished:
-            # Not st.switch_page here: called in a fragment's run, it could leave Compare's main area blank
-            # (1 of 2 tries in Chromium). The full run it asks for switches at the page's top.
-            st.session_state.train_experiment, st.session_state.train_open_compare = None, True
-        st.session_state.train_follow = step.next_run
-        st.rerun()  # it just ended: redraw the page once and stop polling
+        # It just ended: redraw the whole page once, which stops polling, follows an experiment's next run, or
+        # opens Compare when the experiment is over (not st.switch_page here: called in a fragment's run it
+        # could leave Compare's main area blank, 1 of 2 tries in Chromium).
+        st.rerun()
     ui.run_picker_and_state(run, labels)  # a fragment draws only inside itself: picker, state and Stop in one row
     progress = run.progress()
     if progress is not None:

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from cnnviz.learning import analysis, explain
 from cnnviz.runtime import runs, settings
+from page_sections import predict_image
 
 
 @st.cache_resource(max_entries=4)
@@ -17,6 +18,18 @@ def load_model(run_id: str, version: float):
 def load_uploaded_model(data: bytes):
     """Load an uploaded .keras file in safe mode; return it and its content hash."""
     return explain.load_uploaded_model(data), explain.content_key(data)
+
+
+def preload_default_model() -> None:
+    """Fill Predict's caches with what it opens on: the best finished run's model and its test images.
+
+    Called on the server's background thread once Keras is imported, so Predict's first visit pays for
+    neither (BENCHMARKS.md, "Sidebar click to picture"); a run trained later loads at its first visit."""
+    trained = runs.trained_runs()
+    if trained:
+        run = analysis.best_finished_run(trained)
+        load_model(run.run_id, run.model_version)
+        predict_image.test_images(run.run_id)
 
 
 def choose(source_column, model_column) -> tuple:

@@ -118,15 +118,28 @@ def poll_seconds(run: Run) -> float | None:
 
 @dataclass(frozen=True)
 class ExperimentStep:
-    """Where an experiment stands when one of its runs ends: the run to follow next, or that all have ended."""
+    """Where a followed experiment stands: its runs, the one to show now, or that all have ended."""
 
+    runs: tuple[str, ...]
     next_run: str | None
     finished: bool
 
 
 def experiment_step(experiment_id: str | None) -> ExperimentStep:
-    """Return the run of the experiment to follow next (the first still waiting or training), or that it ended."""
+    """Return the run of the experiment to follow now (the first still waiting or training), or that it ended."""
     if not experiment_id:
-        return ExperimentStep(None, False)
-    waiting = [run.run_id for run in experiment.experiment_runs(experiment_id) if run.state.is_active]
-    return ExperimentStep(waiting[0] if waiting else None, not waiting)
+        return ExperimentStep((), None, False)
+    found = experiment.experiment_runs(experiment_id)
+    waiting = [run.run_id for run in found if run.state.is_active]
+    return ExperimentStep(
+        tuple(run.run_id for run in found), waiting[0] if waiting else None, bool(found) and not waiting
+    )
+
+
+def followed_run(all_runs: list[Run], wanted: str | None, step: ExperimentStep) -> str | None:
+    """Return the run to show: while an experiment is followed, its next run in place of one of its ended runs
+    (however late the page looks: a run may have ended between two looks); else the one asked for."""
+    ended = {run.run_id for run in all_runs if not run.state.is_active}
+    if step.next_run and (wanted is None or (wanted in step.runs and wanted in ended)):
+        return step.next_run
+    return wanted
