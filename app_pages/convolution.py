@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from cnnviz.lesson import channels, convolution
+from cnnviz.lesson import channels, convolution, output_sizes
 from cnnviz.pictures import steps
 from page_sections import convolution_photo, convolution_settings
 
@@ -44,7 +44,7 @@ if trace is not None:
 if trace is not None and dilation > 1:
     st.caption(
         f"Dilation {dilation}: the kernel's cells sit {dilation} apart, so a {kernel.shape[0]}-wide kernel spans "
-        f"{convolution.dilated_size(kernel.shape[0], dilation)} cells with the same {kernel.size} weights."
+        f"{output_sizes.dilated_size(kernel.shape[0], dilation)} cells with the same {kernel.size} weights."
     )
 
 

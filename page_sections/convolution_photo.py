@@ -6,7 +6,7 @@ import streamlit as st
 import ui
 from cnnviz.data import images
 from cnnviz.learning import analysis
-from cnnviz.lesson import convolution, learned_kernels, photos
+from cnnviz.lesson import convolution, learned_kernels, output_sizes, photos
 from cnnviz.runtime import runs
 
 THE_KERNEL_ABOVE = "the kernel above"
@@ -50,7 +50,7 @@ def pick_learned_kernel() -> photos.PhotoKernel | None:
     return None
 
 
-def draw(kernel: np.ndarray, bias: float, stride: int, padding: convolution.Padding, dilation: int) -> None:
+def draw(kernel: np.ndarray, bias: float, stride: int, padding: output_sizes.Padding, dilation: int) -> None:
     """Draw a photo (a sample or an upload) before and after a kernel, with ReLU and a learned filter to pick."""
     st.subheader("A kernel on a real photo")
     photo_column, upload_column = st.columns([1, 2])

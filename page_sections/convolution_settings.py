@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, output_sizes
 
 PADDINGS = ["valid", "same", "1", "2"]
 SETTINGS = ["grid_size", "grid", "kernel_size", "preset", "kernel", "stride", "padding", "dilation", "bias"]
@@ -65,8 +65,8 @@ def draw_settings() -> None:
     bias_column.number_input("Bias", -100.0, 100.0, bias, 1.0, key="convolution_bias")
 
 
-def read_settings() -> tuple[int, convolution.Padding, int, float]:
+def read_settings() -> tuple[int, output_sizes.Padding, int, float]:
     """Return the chosen stride, padding, dilation and bias."""
     state = st.session_state
-    padding = convolution.parse_padding(state.get("convolution_padding", "valid"))
+    padding = output_sizes.parse_padding(state.get("convolution_padding", "valid"))
     return state.convolution_stride, padding, state.convolution_dilation, state.convolution_bias

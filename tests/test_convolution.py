@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnviz.errors import CnnvizError, InvalidGrid
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, output_sizes
 
 X_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 
@@ -21,21 +21,21 @@ def test_tutorial_example_gives_the_books_feature_map():
 def test_ten_by_ten_image_output_sizes(kernel_size, padding, expected):
     image = np.random.default_rng(0).random((10, 10))
     kernel = np.ones((kernel_size, kernel_size))
-    assert convolution.output_size(10, kernel_size, 1, padding) == expected
+    assert output_sizes.output_size(10, kernel_size, 1, padding) == expected
     assert convolution.conv2d(image, kernel, padding=padding).shape == (expected, expected)
 
 
 def test_same_padding_puts_the_odd_zero_after_as_keras_does():
-    assert convolution.resolve_padding(5, 3, 1, "same") == (1, 1)
-    assert convolution.resolve_padding(6, 3, 2, "same") == (0, 1)
-    assert convolution.resolve_padding(10, 4, 1, "same") == (1, 2)
-    assert convolution.output_size(5, 3, 2, "same") == 3
+    assert output_sizes.resolve_padding(5, 3, 1, "same") == (1, 1)
+    assert output_sizes.resolve_padding(6, 3, 2, "same") == (0, 1)
+    assert output_sizes.resolve_padding(10, 4, 1, "same") == (1, 2)
+    assert output_sizes.output_size(5, 3, 2, "same") == 3
 
 
 def test_output_size_formula_shows_the_numbers():
-    assert convolution.output_size_formula(5, 3, 1, "valid") == "⌊(n − k) / s⌋ + 1 = ⌊(5 − 3) / 1⌋ + 1 = 3"
-    assert convolution.output_size_formula(10, 3, 1, 1) == "⌊(n + 2p − k) / s⌋ + 1 = ⌊(10 + 2×1 − 3) / 1⌋ + 1 = 10"
-    assert convolution.output_size_formula(5, 3, 2, "same").startswith("⌈n / s⌉ = ⌈5 / 2⌉ = 3")
+    assert output_sizes.output_size_formula(5, 3, 1, "valid") == "⌊(n − k) / s⌋ + 1 = ⌊(5 − 3) / 1⌋ + 1 = 3"
+    assert output_sizes.output_size_formula(10, 3, 1, 1) == "⌊(n + 2p − k) / s⌋ + 1 = ⌊(10 + 2×1 − 3) / 1⌋ + 1 = 10"
+    assert output_sizes.output_size_formula(5, 3, 2, "same").startswith("⌈n / s⌉ = ⌈5 / 2⌉ = 3")
 
 
 def test_trace_step_has_window_and_sum():
@@ -149,13 +149,13 @@ def test_dilation_spreads_the_kernel_and_the_formula_shows_it():
     assert first.cells() == [(0, 0), (0, 2), (0, 4), (2, 0), (2, 2), (2, 4), (4, 0), (4, 2), (4, 4)]
     np.testing.assert_array_equal(first.window, [[1, 3, 5], [15, 17, 19], [29, 31, 33]])
     assert first.value == 1 + 5 + 17 + 29 + 33
-    assert convolution.dilated_size(3, 2) == 5
+    assert output_sizes.dilated_size(3, 2) == 5
     assert (
-        convolution.output_size_formula(7, 3, 1, "valid", 2)
+        output_sizes.output_size_formula(7, 3, 1, "valid", 2)
         == "⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(7 + 2×0 − 2×(3 − 1) − 1) / 1⌋ + 1 = 3"
     )
-    assert convolution.output_size_formula(7, 3, 1, 2, 2).endswith("⌊(7 + 2×2 − 2×(3 − 1) − 1) / 1⌋ + 1 = 7")
-    assert convolution.resolve_padding(7, 3, 1, "same", 2) == (2, 2)
+    assert output_sizes.output_size_formula(7, 3, 1, 2, 2).endswith("⌊(7 + 2×2 − 2×(3 − 1) − 1) / 1⌋ + 1 = 7")
+    assert output_sizes.resolve_padding(7, 3, 1, "same", 2) == (2, 2)
 
 
 def test_channels_are_summed_and_the_bias_added():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz.errors import CnnvizError
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, output_sizes
 
 MAX_FILTERS = 8
 
@@ -44,7 +44,7 @@ def filter_bank(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def filter_outputs(
-    image: object, kernels: np.ndarray, biases: np.ndarray, padding: convolution.Padding = "valid"
+    image: object, kernels: np.ndarray, biases: np.ndarray, padding: output_sizes.Padding = "valid"
 ) -> np.ndarray:
     """Return every filter's feature map stacked along the last axis: a Conv2D layer's output (H', W', filters)."""
     kernels = np.asarray(kernels, dtype=float)

@@ -9,7 +9,7 @@ import numpy as np
 
 from cnnviz.data import images
 from cnnviz.lesson import convolution
-from cnnviz.lesson.convolution import Padding
+from cnnviz.lesson.output_sizes import Padding
 
 PHOTO_KERNELS = ("Sobel x", "Sobel y", "Laplacian", "sharpen", "box blur", "X kernel")
 EDGE_KERNELS = ("Sobel x", "Sobel y", "Laplacian")

@@ -10,15 +10,8 @@ import html
 
 import numpy as np
 
-from cnnviz.lesson.convolution import (
-    Padding,
-    Step,
-    Trace,
-    format_factor,
-    format_number,
-    output_size_formula,
-    with_channels,
-)
+from cnnviz.lesson.convolution import Step, Trace, format_factor, format_number, with_channels
+from cnnviz.lesson.output_sizes import Padding, output_size_formula
 from cnnviz.pictures import grids
 from cnnviz.pictures.grids import CAPTION, Grid
 
