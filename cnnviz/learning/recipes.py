@@ -112,35 +112,6 @@ class Recipe:
         return [*counts, max(1, epochs - sum(counts))]
 
 
-# Every layer gets a name from its recipe (conv1, pool1, …): Keras's own names (conv2d_3) count per
-# process, so the Layers page, Predict and a model loaded elsewhere would name the same layer differently.
-
-
-def dropout(rate: float | None, name: str, factor: float = 1) -> list:
-    """Return a new Dropout(rate × factor) layer in a list, or an empty list when dropout is off."""
-    from keras import layers
-
-    return [layers.Dropout(min(0.9, rate * factor), name=name)] if rate else []
-
-
-def conv_pool_blocks(filters: list[int], padding: str = "valid") -> list:
-    """Return Conv2D(3×3, relu) + MaxPooling2D(2) for each filter count, named conv1, pool1, conv2, …"""
-    from keras import layers
-
-    blocks = []
-    for number, count in enumerate((16, 32, 64), start=1):
-        blocks += [
-            layers.Conv2D(count, 3, activation="relu", name=f"conv{number}"),
-            layers.MaxPooling2D(2, name=f"pool{number}"),
-        ]
-    return [
-        *blocks,
-        layers.Flatten(name="flatten"),
-        *([layers.Dropout(dropout_rate, name="dropout")] if dropout_rate else []),
-        layers.Dense(64, activation="relu", name="dense"),
-    ]
-
-
 RECIPES: dict[str, Recipe] = {
     recipe.name: recipe
     for recipe in [
