@@ -5,14 +5,14 @@ import streamlit as st
 
 import ui
 from cnnviz.learning import recipes
-from cnnviz.lesson import architecture
-from cnnviz.pictures import shapes
+from cnnviz.lesson import architecture, layer_notes
+from cnnviz.pictures import fully_convolutional, shapes
 
 
 @st.cache_data(max_entries=16)
-def load_table(name: str) -> architecture.LayerTable:
+def load_table(name: str, as_tutorial: bool) -> architecture.LayerTable:
     """Return a recipe's layer table, precomputed with the package: the page never waits for Keras to import."""
-    return architecture.recipe_table(name)
+    return architecture.recipe_table(name, as_tutorial)
 
 
 ui.tighten_top()
@@ -21,9 +21,12 @@ picker_column, description_column = st.columns([2, 3], vertical_alignment="botto
 titles = {recipe.title: name for name, recipe in recipes.RECIPES.items()}
 name = titles[picker_column.selectbox("Network", list(titles), key="layers_recipe")]
 recipe = recipes.RECIPES[name]
-description_column.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
+as_tutorial = bool(recipe.cnnviz_layers) and picker_column.toggle(
+    "As the tutorial built it", key="layers_as_tutorial", help="Without the layers marked (cnnviz's)."
+)
+description_column.markdown(f"{recipe.description} {recipe.note}  \n*Source: {recipe.source}.*")
 with ui.explained_errors():
-    table = load_table(name)
+    table = load_table(name, as_tutorial)
 
 table_column, diagram_column = st.columns([3, 2], gap="medium")
 with table_column:
@@ -31,7 +34,7 @@ with table_column:
         "A layer's parameters are its weights and biases, the numbers training changes. Each row says how a layer "
         "changes the shape and where its parameters come from."
     )
-    rows = pd.DataFrame([row.as_columns() for row in table.rows])
+    rows = pd.DataFrame(architecture.table_columns(table))
     # st.table shows every row, so the Dense layers at the bottom are never hidden behind an inner scroll.
     st.table(rows.style.format({"count": "{:,}"}), hide_index=True)
     totals = table.totals
@@ -44,6 +47,8 @@ with table_column:
         st.caption(
             "VGG16's layers are listed under `vgg16/`. The frozen ones are 'no': training leaves them as they are."
         )
+    for note in layer_notes.layer_notes(table):
+        st.markdown(note.text)
 with diagram_column:
     st.markdown(
         shapes.shapes_picture(architecture.shape_boxes(table), f"{recipe.title}: the shapes shrinking"),
@@ -57,6 +62,15 @@ st.markdown(
     "channel by channel."
 )
 st.page_link("app_pages/convolution.py", label="Convolution: one filter across R, G and B", icon=":material/grid_on:")
+
+st.subheader("Classifying vs segmenting")
+sentence_column, picture_column = st.columns([2, 3], vertical_alignment="center")
+sentence_column.markdown(
+    "Every network here is a **CNN that classifies**: Flatten and Dense turn the last feature maps into one class "
+    "for the whole image. A **fully convolutional network** has no Dense layer: 1×1 convolutions and upsampling "
+    "give every pixel its own class (segmentation: which pixels are the airplane), at any image size."
+)
+picture_column.markdown(fully_convolutional.classification_and_segmentation_picture(), unsafe_allow_html=True)
 
 st.subheader("Standard vs separable convolution")
 kernel_column, channels_column, filters_column = st.columns(3)

@@ -7,6 +7,7 @@ from cnnviz.learning import analysis, experiment, launching, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, run_config, runs
 from cnnviz.runtime.run_config import Optimizer, Weights
+from page_sections import train_export
 
 step = launching.experiment_step(st.session_state.get("train_experiment"))
 if step.finished:  # the experiment ended: Compare selects the latest experiment's runs
@@ -65,7 +66,7 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
     columns = st.columns(4)
     dropout = columns[0].toggle("Dropout", key="train_dropout", disabled=not own.has_dropout)
     augment = columns[1].toggle("Augmentation", key="train_augment")
-    limit = columns[2].number_input("Limit training images (0 = all)", 0, 1_000_000, 0, key="train_limit")
+    limit = columns[2].number_input("Limit training images (0 = all)", 0, 1_000_000, key="train_limit")
     weights = None
     if own.takes_pretrained_weights:
         weights = columns[3].selectbox(
@@ -74,23 +75,14 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
     label = st.text_input(
         "Label (empty: made from the settings)", key="train_label", max_chars=run_config.MAX_LABEL_LENGTH
     )
+    chosen = dict(epochs=int(epochs), batch_size=int(batch_size), learning_rate=float(learning_rate),
+                  optimizer=optimizer, seed=int(seed), limit=int(limit) or None, augment=augment, dropout=dropout,
+                  weights=weights, label=label)  # fmt: skip
+    train_export.draw_tutorial_and_script(recipe_name, choice, path, chosen)  # a script of these, before a run
 
 if start:
     with ui.explained_errors(stop=False):
-        config = training.default_config(
-            recipe_name,
-            choice.source_with(path),
-            epochs=int(epochs),
-            batch_size=int(batch_size),
-            learning_rate=float(learning_rate),
-            optimizer=optimizer,
-            seed=int(seed),
-            limit=int(limit) or None,
-            augment=augment,
-            dropout=dropout,
-            weights=weights,
-            label=label,
-        )
+        config = training.default_config(recipe_name, choice.source_with(path), **chosen)
         st.session_state.train_run = jobs.start(config)
 if run_experiment:
     with ui.explained_errors(stop=False):

@@ -2,13 +2,19 @@
 
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from cnnviz.data.sources import DatasetSource
+from cnnviz.data.splits import Split
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import exporting, models, recipes, training
 from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
+from tests.photo_folders import make_class_folders
 
 SCRATCH_RECIPES = [name for name, recipe in recipes.RECIPES.items() if recipe.pretrained_base is None]
 # Runs the script as a student would, except that `import cnnviz` fails: the script must not need it.
@@ -60,3 +66,55 @@ def test_cnnviz_export_writes_a_script_that_resizes_the_data_to_the_network(tmp_
     assert trained.returncode == 0, trained.stderr[-3000:]
     expected = models.build("catsdogs_baseline", input_shape=(150, 150, 1), num_classes=2).count_params()
     assert f"Total params: {expected:,}" in trained.stdout
+
+
+def run_without_cnnviz(script: Path, folder: Path) -> subprocess.CompletedProcess:
+    """Run an exported script in a subprocess where `import cnnviz` fails; return what it printed."""
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_CNNVIZ, str(script)], capture_output=True, text=True, cwd=folder, timeout=300
+    )
+
+
+def test_settings_not_yet_started_export_the_malaria_net_at_its_64x64x3(tmp_path):
+    # Train's download before a run: a folder of 90×100 photos is resized to the tutorial's input, as cnnviz trains.
+    cells = make_class_folders(tmp_path / "cells", {"Parasitized": 10, "Uninfected": 10}, size=(90, 100))
+    config = training.default_config("malaria_batchnorm", DatasetSource.folder(cells), epochs=1)
+    name, text = exporting.export_config(config)
+    assert name == "malaria_batchnorm.py" and "INPUT_SHAPE = (64, 64, 3)" in text and "EPOCHS = 1" in text
+    script = tmp_path / name
+    script.write_text(text)
+    result = run_without_cnnviz(script, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Total params: 4,340,130" in result.stdout, "the tutorial's count, as the Layers page says"
+    assert "val_accuracy" in result.stdout
+
+
+def test_a_caltech_folder_exports_with_the_tutorials_two_classes_and_counts(tmp_path):
+    download = make_class_folders(
+        tmp_path / "caltech-101" / "101_ObjectCategories",
+        {"airplanes": 12, "Motorbikes": 12, "Faces_easy": 12, "accordion": 12},
+        size=(60, 80),
+    )
+    config = training.default_config("caltech_small", DatasetSource.folder(tmp_path / "caltech-101"), epochs=1)
+    _, text = exporting.export_config(config)
+    assert f"DATA_FOLDER = {str(download)!r}" in text, "the class folders, past the download's wrappers"
+    assert "CLASS_NAMES = ['Motorbikes', 'airplanes']" in text and "PER_CLASS = (640, 160)" in text
+    script = tmp_path / "caltech.py"
+    script.write_text(text)
+    result = run_without_cnnviz(script, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "belonging to 2 classes" in result.stdout, "airplanes and Motorbikes only"
+    expected = models.build("caltech_small", augmentation=None).count_params()
+    assert f"Total params: {expected:,}" in result.stdout
+
+
+def test_the_script_takes_a_limit_in_turn_from_each_class_as_cnnviz_does():
+    namespace: dict = {"np": np, "LIMIT": None}  # what the script defines above its loader
+    exec(textwrap.dedent(exporting.FOLDER_LOADER), namespace)  # noqa: S102
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    images = np.arange(8)
+    _, taken = namespace["in_turn"](images, labels, 5)
+    split = Split("train", labels, (1, 1, 1), images.reshape(8, 1, 1, 1))
+    assert list(taken) == list(split.limited(5).labels) == [0, 0, 0, 1, 1]
+    _, each = namespace["in_turn"](images, labels, 3, True)
+    assert list(each) == list(split.per_class_limited(3).labels) == [0, 0, 0, 1, 1, 1]

@@ -38,7 +38,8 @@ def test_layers_table_is_whole_and_totals_equal_keras(layers_page, name):
     assert "the same as Keras's own" in markdown_text(layers_page)
     table = layers_page.table[0].value
     assert table["count"].sum() == int(EXPECTED_TOTALS[name].replace(",", ""))
-    assert list(table["layer"]) == [row.layer for row in architecture.recipe_table(name).rows], "every layer"
+    rows = architecture.recipe_table(name).rows
+    assert [layer.removesuffix(" (cnnviz's)") for layer in table["layer"]] == [row.layer for row in rows], "every layer"
     assert (table["layer"].iloc[-1], table["type"].iloc[-1]) == ("prediction", "Dense"), "down to the last Dense"
 
 
@@ -100,3 +101,37 @@ def test_layers_page_shows_its_tables_without_importing_keras():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
+
+
+def test_the_separable_net_marks_cnnviz_dropout_and_is_one_switch_from_the_tutorials(layers_page):
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["fashion_separable"].title).run()
+    marked = [layer for layer in layers_page.table[0].value["layer"] if "cnnviz" in layer]
+    assert marked == [f"dropout{number} (cnnviz's)" for number in range(1, 5)]
+    assert "The tutorial's network has no Dropout" in markdown_text(layers_page)
+    layers_page.toggle(key="layers_as_tutorial").set_value(True).run()
+    assert_no_errors(layers_page)
+    table = layers_page.table[0].value
+    assert "Dropout" not in list(table["type"]) and table["count"].sum() == 265_290
+    assert "**Total: 265,290 parameters**" in markdown_text(layers_page), "the tutorial's own count"
+    layers_page.toggle(key="layers_as_tutorial").set_value(False).run()
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["catsdogs_baseline"].title).run()
+    assert not [toggle for toggle in layers_page.toggle if toggle.key == "layers_as_tutorial"], "nothing to switch"
+
+
+def test_the_fine_tuning_note_says_where_the_tutorial_differs_from_the_book(layers_page):
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["vgg16_fine_tune"].title).run()
+    text = markdown_text(layers_page)
+    assert "100 epochs at 1e-5 with only block5_conv1" in text and "unfreezes block5_conv1..3" in text
+
+
+def test_batchnorm_flatten_and_segmentation_lines_with_their_picture(layers_page):
+    layers_page.selectbox(key="layers_recipe").select(recipes.RECIPES["malaria_batchnorm"].title).run()
+    text = markdown_text(layers_page)
+    assert "**BatchNormalization** (batchnorm1) rescales each of its 32 channels" in text
+    assert "2 × 32 = 64 trainable. The other 64 are the moving mean and variance" in text
+    assert "**Flatten** (flatten) lays the 16×16×32 feature maps out as one row of 16×16×32 = 8,192 numbers" in text
+    assert "4,194,816 of the network's 4,340,130 parameters, 97%" in text
+    assert "give every pixel its own class (segmentation" in text
+    pictures = [markdown.value for markdown in layers_page.markdown]
+    (picture,) = [svg for svg in pictures if 'data-grid="fully-convolutional"' in svg]
+    assert re.findall(r'data-row="([^"]+)"', picture) == ["cnn", "fcn"]

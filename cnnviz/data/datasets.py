@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnviz.data import folders, images
 from cnnviz.data.sources import DatasetName, DatasetSource
-from cnnviz.data.splits import Dataset, Split
+from cnnviz.data.splits import ClassSelection, Dataset, Split
 from cnnviz.errors import CnnvizError, DatasetUnavailable, InvalidDataset
 
 FASHION_CLASSES = [
@@ -224,22 +224,47 @@ def load(
     limit: int | None = None,
     validation_limit: int | None = None,
     image_size: tuple[int, int] = (150, 150),
+    selection: ClassSelection | None = None,
 ) -> Dataset:
     """Load a dataset with at most `limit` training images, e.g. load(DatasetName.FASHION_MNIST, limit=2000).
 
     Fashion-MNIST is large, so a limit shrinks its validation and test splits too (a fifth as many, or
     `validation_limit`); the small datasets keep all their validation images, the way to watch a small
-    training set overfit. A folder's images are resized to `image_size` (the network's).
+    training set overfit. A folder's and a tensorflow-datasets set's images are resized to `image_size` (the
+    network's). A folder that holds every class of `selection` gives only those, as many of each as it says.
     """
     source = source if isinstance(source, DatasetSource) else DatasetSource(DatasetName.parse(source))
     if source.name is DatasetName.FASHION_MNIST:
         return load_fashion_mnist(limit=limit, validation_limit=validation_limit)
     if source.is_folder:
-        dataset = folders.load_user_folder(source.path, image_size=image_size)
+        dataset = load_folder_selection(source.path, image_size, selection)
     elif source.name is DatasetName.LFW_FACES:
         dataset = load_lfw_faces()
     else:
-        dataset = load_tfds(source.name, limit=limit)
+        dataset = load_tfds(source.name, limit=limit, image_size=image_size)
     if limit:
         dataset.train = dataset.train.limited(limit)
+    return dataset
+
+
+def holds_classes(path: str | Path, classes: tuple[str, ...]) -> bool:
+    """Return whether a folder's class folders (its train/ folder's, in a split layout) include all of `classes`."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return False
+    root = folders.descend_wrappers(folder)
+    children = [child for child in folders.visible_children(root) if child.is_dir()]
+    train = next((child for child in children if folders.SPLIT_FOLDERS.get(child.name.lower()) == "train"), root)
+    names = {child.name for child in folders.visible_children(train) if child.is_dir()}
+    return set(classes) <= names
+
+
+def load_folder_selection(path: str, image_size: tuple[int, int], selection: ClassSelection | None) -> Dataset:
+    """Load a folder: all its classes, or the selection's only (with its images per class) when it holds them all."""
+    if selection is None or not holds_classes(path, selection.classes):
+        return folders.load_user_folder(path, image_size=image_size)
+    dataset = folders.load_user_folder(path, image_size=image_size, only=selection.classes)
+    dataset.train = dataset.train.per_class_limited(selection.train_per_class)
+    dataset.validation = dataset.validation.per_class_limited(selection.validation_per_class)
+    dataset.source += f"; the tutorial's {selection.describe()}"
     return dataset

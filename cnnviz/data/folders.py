@@ -7,7 +7,7 @@ import io
 import shutil
 import stat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -75,10 +75,14 @@ def has_images(folder: Path) -> bool:
     return any(child.suffix.lower() in images.IMAGE_SUFFIXES for child in folder.iterdir() if child.is_file())
 
 
-def scan_class_folders(folder: Path, scan: FolderScan, split: str) -> dict[str, list[Path]]:
-    """Return the readable images in each class subfolder of `folder`, recording what was skipped."""
+def scan_class_folders(
+    folder: Path, scan: FolderScan, split: str, only: Collection[str] | None = None
+) -> dict[str, list[Path]]:
+    """Return the readable images in each class subfolder of `folder` (those named in `only`, when given)."""
     classes: dict[str, list[Path]] = {}
     for child in visible_children(folder):
+        if only is not None and child.name not in only:
+            continue  # a larger dataset's other classes (Caltech 101's other 100): never read
         if not child.is_dir():
             scan.skipped.append((str(child.relative_to(scan.root)), "a file beside the class folders"))
             continue
@@ -113,8 +117,8 @@ def scan_class_folders(folder: Path, scan: FolderScan, split: str) -> dict[str, 
     return classes
 
 
-def scan_folder(path: str | Path) -> FolderScan:
-    """Return what an image folder holds, or raise InvalidDataset saying what to fix."""
+def scan_folder(path: str | Path, only: Collection[str] | None = None) -> FolderScan:
+    """Return what an image folder holds (the class folders named in `only`, when given), or raise InvalidDataset."""
     root = Path(path)
     if not root.is_dir():
         raise InvalidDataset(f"There is no folder at {path}. Check the path, or upload a zip instead.")
@@ -126,14 +130,14 @@ def scan_folder(path: str | Path) -> FolderScan:
     }
     scan = FolderScan(root, "splits" if split_dirs else "classes", {})
     if not split_dirs:
-        scan.splits["all"] = scan_class_folders(root, scan, "top")
+        scan.splits["all"] = scan_class_folders(root, scan, "top", only)
         return scan
     if "train" not in split_dirs or "validation" not in split_dirs:
         raise InvalidDataset(
             f"Found {', '.join(sorted(split_dirs))} but a split layout needs both train/ and validation/. {LAYOUT_HELP}"
         )
     for split, folder in split_dirs.items():
-        scan.splits[split] = scan_class_folders(folder, scan, split)
+        scan.splits[split] = scan_class_folders(folder, scan, split, only)
     names = {split: sorted(classes) for split, classes in scan.splits.items()}
     if len({tuple(classes) for classes in names.values()}) != 1:
         raise InvalidDataset(
@@ -150,9 +154,11 @@ def load_folder(
     validation_fraction: float = 0.2,
     test_fraction: float = 0.0,
     seed: int = 0,
+    only: Collection[str] | None = None,
 ) -> Dataset:
-    """Return a folder as a Dataset; plain class folders are split per class by the fractions, seeded."""
-    scan = scan_folder(path)
+    """Return a folder as a Dataset (its class folders named in `only`, when given); plain class folders are split
+    per class by the fractions, seeded."""
+    scan = scan_folder(path, only)
     first = next(iter(scan.splits.values()))
     class_names = sorted(first)  # flow_from_directory's order: alphabetical
     shape = (image_size[0], image_size[1], channels)

@@ -13,6 +13,23 @@ from cnnviz.data import images
 from cnnviz.errors import CnnvizError, InvalidDataset
 
 
+@dataclass(frozen=True)
+class ClassSelection:
+    """The classes a tutorial took from a larger dataset, and at most how many images of each it trained and validated.
+
+    Caltech 101's airplanes and motorbikes, 640 + 160 of each: folders.load_folder reads only these class folders.
+    """
+
+    classes: tuple[str, ...]
+    train_per_class: int
+    validation_per_class: int
+
+    def describe(self) -> str:
+        """Return the selection in words: 'airplanes and Motorbikes, at most 640 + 160 images of each'."""
+        names = " and ".join(self.classes)
+        return f"{names}, at most {self.train_per_class:,} + {self.validation_per_class:,} images of each"
+
+
 @dataclass
 class Split:
     """One split of a dataset: images in memory or as files, decoded and resized batch by batch."""
@@ -57,13 +74,15 @@ class Split:
 
         return SplitSequence(self, batch_size, image_shape, shuffle, seed)
 
-    def limited(self, limit: int | None) -> Split:
-        """Return `limit` images of the split taking classes in turn, so every class stays (all when None)."""
-        if limit is None or limit >= len(self):
-            return self
-        # Round-robin over classes: splits made from folders are stored class by class.
-        per_class = [np.flatnonzero(self.labels == label) for label in np.unique(self.labels)]
-        chosen = np.sort([index for group in zip_longest(*per_class) for index in group if index is not None][:limit])
+    def per_class_limited(self, per_class: int) -> Split:
+        """Return at most `per_class` images of each class of the split, the first of each in its order."""
+        chosen = np.sort(
+            np.concatenate([np.flatnonzero(self.labels == label)[:per_class] for label in np.unique(self.labels)])
+        )
+        return self.subset(chosen)
+
+    def subset(self, chosen: np.ndarray) -> Split:
+        """Return the split's images at the indices `chosen`, in that order."""
         return Split(
             self.name,
             self.labels[chosen],
@@ -71,6 +90,15 @@ class Split:
             None if self.images is None else self.images[chosen],
             None if self.paths is None else [self.paths[index] for index in chosen],
         )
+
+    def limited(self, limit: int | None) -> Split:
+        """Return `limit` images of the split taking classes in turn, so every class stays (all when None)."""
+        if limit is None or limit >= len(self):
+            return self
+        # Round-robin over classes: splits made from folders are stored class by class.
+        per_class = [np.flatnonzero(self.labels == label) for label in np.unique(self.labels)]
+        chosen = np.sort([index for group in zip_longest(*per_class) for index in group if index is not None][:limit])
+        return self.subset(chosen)
 
 
 @dataclass

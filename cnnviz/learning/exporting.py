@@ -8,6 +8,7 @@ augmentation is written as Keras 3 preprocessing layers (augmentation_spec.keras
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from cnnviz.data.sources import DatasetName
 from cnnviz.errors import CnnvizError
@@ -75,7 +76,8 @@ def load_data(limit=LIMIT):
     from pathlib import Path
 
     folder, size = Path(DATA_FOLDER), INPUT_SHAPE[:2]
-    options = dict(image_size=size, batch_size=None, color_mode="rgb" if INPUT_SHAPE[2] == 3 else "grayscale")
+    color_mode = "rgb" if INPUT_SHAPE[2] == 3 else "grayscale"
+    options = dict(image_size=size, batch_size=None, color_mode=color_mode, class_names=CLASS_NAMES)
     if (folder / "train").is_dir():
         train = keras.utils.image_dataset_from_directory(folder / "train", shuffle=False, **options)
         validation = keras.utils.image_dataset_from_directory(folder / "validation", shuffle=False, **options)
@@ -84,8 +86,21 @@ def load_data(limit=LIMIT):
         train = keras.utils.image_dataset_from_directory(folder, subset="training", **common)
         validation = keras.utils.image_dataset_from_directory(folder, subset="validation", **common)
     arrays = [tuple(np.stack(part) for part in zip(*split.as_numpy_iterator())) for split in (train, validation)]
-    (x, y), validation_arrays = arrays
-    return (x[:limit], y[:limit]), validation_arrays
+    (x, y), (x_val, y_val) = arrays
+    if PER_CLASS is not None:  # the tutorial's images of each class
+        (x, y), (x_val, y_val) = in_turn(x, y, PER_CLASS[0], True), in_turn(x_val, y_val, PER_CLASS[1], True)
+    return in_turn(x, y, limit), (x_val, y_val)
+
+
+def in_turn(x, y, limit, per_class=False):
+    """Return at most `limit` images (of each class, with per_class), the classes taken in turn so all stay."""
+    if limit is None:
+        return x, y
+    ranks = np.zeros(len(y), dtype=int)
+    for label in np.unique(y):
+        ranks[y == label] = np.arange(np.sum(y == label))
+    chosen = np.flatnonzero(ranks < limit) if per_class else np.sort(np.lexsort((y, ranks))[:limit])
+    return x[chosen], y[chosen]
 '''
 
 LOADERS = {
@@ -97,12 +112,32 @@ LOADERS = {
 
 def export_problem(config: RunConfig) -> str | None:
     """Return why a run cannot be written as a plain Keras script yet, or None when it can."""
-    recipe = recipes.get_recipe(config.recipe)
+    return script_problem(config.recipe, config.dataset)
+
+
+def script_problem(recipe_name: str, dataset: DatasetName) -> str | None:
+    """Return why a recipe on a dataset cannot be written as a plain Keras script yet, or None when it can."""
+    recipe = recipes.get_recipe(recipe_name)
     if recipe.pretrained_base is not None or recipe.network_input is not recipes.NetworkInput.IMAGES:
         return f"{recipe.title} builds on VGG16's pretrained base, which the plain-script export does not write yet."
-    if config.dataset not in LOADERS:
-        return f"The export does not read {config.dataset.title} yet: Fashion-MNIST, LFW faces and folders it does."
+    if dataset not in LOADERS:
+        return f"The export does not read {dataset.title} yet: Fashion-MNIST, LFW faces and folders it does."
     return None
+
+
+def folder_settings(config: RunConfig) -> tuple[str | None, list[str] | None, tuple[int, int] | None]:
+    """Return the folder the script reads (wrappers skipped, as cnnviz does), the classes it takes, and how many of
+    each it trains and validates on (a recipe's tutorial classes, when the folder holds them all)."""
+    if config.dataset_path is None:
+        return None, None, None
+    from cnnviz.data import datasets, folders
+
+    folder = Path(config.dataset_path).expanduser()
+    selection = recipes.get_recipe(config.recipe).class_selection
+    if selection is None or not datasets.holds_classes(folder, selection.classes):
+        return str(folders.descend_wrappers(folder) if folder.is_dir() else folder), None, None
+    counts = (selection.train_per_class, selection.validation_per_class)
+    return str(folders.descend_wrappers(folder)), sorted(selection.classes), counts
 
 
 def layer_code(layer: object) -> str:
@@ -153,6 +188,7 @@ def export_script(config: RunConfig, input_shape: tuple[int, int, int], num_clas
         else augmentation.keras_layers_code().split("\n\n", 1)[1] + "  # ImageDataGenerator's meaning, nearly\n"
     )
     body = [f"        {line}," for line in model_lines(config, input_shape, num_classes)]
+    data_folder, class_names, per_class = folder_settings(config)
     binary = recipe.head is recipes.Head.SIGMOID and num_classes == 2
     loss = "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
     optimizers = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}
@@ -173,7 +209,9 @@ def export_script(config: RunConfig, input_shape: tuple[int, int, int], num_clas
         f"SEED = {config.seed}",
         f"LIMIT = {config.limit!r}  # training images (None: all)",
         f"INPUT_SHAPE = {tuple(input_shape)!r}",
-        f"DATA_FOLDER = {config.dataset_path!r}",
+        f"DATA_FOLDER = {data_folder!r}",
+        f"CLASS_NAMES = {class_names!r}  # a folder's classes to take (None: all)",
+        f"PER_CLASS = {per_class!r}  # at most this many training and validation images of each class (None: all)",
         "",
         textwrap.dedent(LOADERS[config.dataset]).rstrip(),
         "",
@@ -182,7 +220,9 @@ def export_script(config: RunConfig, input_shape: tuple[int, int, int], num_clas
         "",
         "",
         "def fit_to_input(x):",
-        '    """Resize images to the network\'s input where the data\'s size differs, as cnnviz does."""',
+        '    """Resize images to the network\'s input where the data\'s size differs (grey repeated into RGB)."""',
+        "    if x.shape[-1] != INPUT_SHAPE[2]:",
+        "        x = np.repeat(x, INPUT_SHAPE[2], axis=-1)",
         "    if tuple(x.shape[1:3]) == INPUT_SHAPE[:2]:",
         "        return x",
         '    return keras.ops.convert_to_numpy(keras.ops.image.resize(x.astype("float32"), INPUT_SHAPE[:2]))',
@@ -220,11 +260,19 @@ def export_run(run: Run) -> tuple[str, str]:
     """Return a file name and the plain Keras script of a run (its input shape from the worker, else its data)."""
     shape, classes = run.status.get("input_shape"), run.status.get("num_classes")
     if not shape or not classes:
-        from cnnviz.learning import training
-
-        dataset = training.load_dataset(run.config)
-        shape, classes = (
-            training.choose_input_shape(recipes.get_recipe(run.config.recipe), dataset),
-            dataset.num_classes,
-        )
+        shape, classes = network_shape(run.config)
     return f"{run.run_id}.py", export_script(run.config, tuple(shape), int(classes))
+
+
+def export_config(config: RunConfig) -> tuple[str, str]:
+    """Return a file name and the plain Keras script of a run not started yet (the Train page's settings)."""
+    shape, classes = network_shape(config)
+    return f"{config.recipe}.py", export_script(config, shape, classes)
+
+
+def network_shape(config: RunConfig) -> tuple[tuple[int, int, int], int]:
+    """Return the input shape and classes a run's network gets, reading its data as training would."""
+    from cnnviz.learning import training
+
+    dataset = training.load_dataset(config)
+    return tuple(training.choose_input_shape(recipes.get_recipe(config.recipe), dataset)), dataset.num_classes

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from cnnviz.data.splits import ClassSelection
 from cnnviz.errors import CnnvizError
 from cnnviz.learning.augmentation_spec import TUTORIAL_AUGMENTATION, AugmentationSpec
 from cnnviz.learning.recipe_bodies import (
@@ -88,6 +89,11 @@ class Recipe:
     network_input: NetworkInput = NetworkInput.IMAGES
     image_shape: tuple[int, int, int] | None = None  # the images fed in, when the network takes features
     stages: tuple[TrainingStage, ...] = (TrainingStage(),)
+    note: str = ""  # where cnnviz's recipe and its tutorial differ, in one line
+    cnnviz_layers: tuple[str, ...] = ()  # layers cnnviz adds to the tutorial's network: Dropout, gone when it is off
+    resizes_data: bool = False  # data of another size is resized to input_shape (the tutorial's), not the net to it
+    tutorial_limit: int | None = None  # the training images the tutorial used, a subset the Train page offers
+    class_selection: ClassSelection | None = None  # the classes (and images of each) the tutorial took from a folder
 
     @property
     def fed_image_shape(self) -> tuple[int, int, int]:
@@ -96,8 +102,15 @@ class Recipe:
 
     @property
     def keeps_image_size(self) -> bool:
-        """Return whether the network takes a dataset's own image size (a pretrained base fixes it)."""
-        return self.pretrained_base is None
+        """Return whether the network takes a dataset's own image size (a pretrained base or the tutorial fix it)."""
+        return self.pretrained_base is None and not self.resizes_data
+
+    @property
+    def tutorial_subset(self) -> str:
+        """Return the training images the tutorial used in words, one term a class: "500 + 500 images"."""
+        if self.tutorial_limit is None:
+            return ""
+        return " + ".join([f"{self.tutorial_limit // self.num_classes:,}"] * self.num_classes) + " images"
 
     @property
     def default_weights(self) -> Weights | None:
@@ -207,6 +220,8 @@ RECIPES: dict[str, Recipe] = {
                 TrainingStage(epoch_share=0.25, learning_rate=2e-5),
                 TrainingStage(trainable_base_prefix="block5_conv"),
             ),
+            note="The book's schedule: the tutorial's own notes train 100 epochs at 1e-5 with only block5_conv1 "
+            "unfrozen in their code; cnnviz unfreezes block5_conv1..3, after a first stage on the frozen base.",
         ),
         Recipe(
             name="fashion_separable",
@@ -224,6 +239,9 @@ RECIPES: dict[str, Recipe] = {
             epochs=10,
             body=fashion_separable_body,
             dropout_rate=0.25,
+            cnnviz_layers=("dropout1", "dropout2", "dropout3", "dropout4"),
+            note="The tutorial's network has no Dropout: dropout1-4 are cnnviz's (no parameters; without them it "
+            "overfits by epoch 7). Switch Dropout off to train the network as the tutorial built it.",
         ),
         Recipe(
             name="caltech_small",
@@ -241,8 +259,12 @@ RECIPES: dict[str, Recipe] = {
             optimizer=Optimizer.ADAM,
             learning_rate=1e-3,
             batch_size=32,
-            epochs=15,
+            epochs=5,
             body=caltech_small_body,
+            # Caltech 101's folder names: 101_ObjectCategories/airplanes (800 images), …/Motorbikes (798).
+            class_selection=ClassSelection(("airplanes", "Motorbikes"), train_per_class=640, validation_per_class=160),
+            note="From a Caltech 101 folder it takes the tutorial's two classes, airplanes and Motorbikes, "
+            "640 + 160 images of each, and trains 5 epochs as the tutorial did.",
         ),
         Recipe(
             name="malaria_batchnorm",
@@ -260,6 +282,11 @@ RECIPES: dict[str, Recipe] = {
             epochs=25,
             body=malaria_body,
             dropout_rate=0.2,
+            resizes_data=True,
+            tutorial_limit=1000,
+            note="The tutorial's network takes 64×64×3 images and trained on 500 + 500 of them: images of another "
+            "size (tensorflow-datasets' are 150×150, a folder's anything) are resized to 64×64×3, so the count "
+            "stays 4,340,130.",
         ),
     ]
 }

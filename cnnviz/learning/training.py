@@ -100,11 +100,14 @@ def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
 
 
 def load_dataset(config: RunConfig):
-    """Load the run's dataset at its limits, a folder's images sized for the recipe."""
+    """Load the run's dataset at its limits, a folder's images sized for the recipe (and its tutorial's classes)."""
     from cnnviz.data import datasets
 
-    height, width, _ = recipes.get_recipe(config.recipe).fed_image_shape
-    return datasets.load(config.source, config.limit, config.validation_limit, image_size=(height, width))
+    recipe = recipes.get_recipe(config.recipe)
+    height, width, _ = recipe.fed_image_shape
+    return datasets.load(
+        config.source, config.limit, config.validation_limit, (height, width), selection=recipe.class_selection
+    )
 
 
 def fit_inputs(split, shape, batch_size: int, shuffle: bool, seed: int) -> Feed:

@@ -193,8 +193,11 @@ def totals(model: keras.Model) -> dict[str, int]:
     return {"total": model_total.total, "trainable": model_total.trainable, "non-trainable": model_total.non_trainable}
 
 
-def live_table(name: str) -> LayerTable:
-    """Build recipe `name` with Keras (random weights: counts do not depend on them) and return its table."""
+def live_table(name: str, as_tutorial: bool = False) -> LayerTable:
+    """Build recipe `name` with Keras (random weights: counts do not depend on them) and return its table.
+
+    as_tutorial builds it without the layers cnnviz added to the tutorial's network (its Dropout).
+    """
     import keras
 
     from cnnviz.learning import models
@@ -202,24 +205,42 @@ def live_table(name: str) -> LayerTable:
     # Keras numbers the layers it names itself per session (dense_7): start from a clean one so that any
     # name the recipe leaves to Keras comes out the same in every process.
     keras.backend.clear_session()
-    model = models.build(name, weights=None)
+    model = models.build(name, weights=None, **({"dropout_rate": None} if as_tutorial else {}))
     rows = tuple(layer_records(model))
     return LayerTable(name, tuple(int(size) for size in model.input_shape[1:]), rows, model_totals(model))
 
 
-def load_tables(path: Path | None = None) -> dict[str, LayerTable]:
-    """Return the precomputed tables by recipe name, from TABLES_FILE unless told (empty when the file is missing)."""
+def load_tables(path: Path | None = None, as_tutorial: bool = False) -> dict[str, LayerTable]:
+    """Return the precomputed tables by recipe name, from TABLES_FILE unless told (empty when the file is missing).
+
+    as_tutorial: the tables of the recipes cnnviz added layers to, as their tutorials built them.
+    """
     path = path or TABLES_FILE
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {name: LayerTable.from_json(table) for name, table in data["tables"].items()}
+    stored = data.get("tutorial_tables", {}) if as_tutorial else data["tables"]
+    return {name: LayerTable.from_json(table) for name, table in stored.items()}
 
 
-def recipe_table(name: str) -> LayerTable:
-    """Return recipe `name`'s table: precomputed when the file has it, else built with Keras (slow)."""
-    recipes.get_recipe(name)  # a clear error for a name that is no recipe
-    return load_tables().get(name) or live_table(name)
+def recipe_table(name: str, as_tutorial: bool = False) -> LayerTable:
+    """Return recipe `name`'s table (as its tutorial built it, when asked): precomputed, else built with Keras."""
+    recipe = recipes.get_recipe(name)  # a clear error for a name that is no recipe
+    as_tutorial = as_tutorial and bool(recipe.cnnviz_layers)  # the others are the tutorial's already
+    return load_tables(as_tutorial=as_tutorial).get(name) or live_table(name, as_tutorial)
+
+
+def tutorial_names() -> list[str]:
+    """Return the recipes whose network cnnviz changed from its tutorial's (they have a second table)."""
+    return [name for name, recipe in recipes.RECIPES.items() if recipe.cnnviz_layers]
+
+
+def table_columns(table: LayerTable) -> list[dict[str, object]]:
+    """Return the table's rows as the page's columns, a layer cnnviz added to the tutorial's network marked so."""
+    added = set(recipes.get_recipe(table.recipe).cnnviz_layers)
+    columns = [row.as_columns() for row in table.rows]
+    return [{**column, "layer": f"{column['layer']} (cnnviz's)"} if column["layer"] in added else column
+            for column in columns]  # fmt: skip
 
 
 def shape_boxes(table: LayerTable) -> list[ShapeBox]:
@@ -236,7 +257,7 @@ def shape_boxes(table: LayerTable) -> list[ShapeBox]:
     return boxes
 
 
-def tables_json(tables: dict[str, LayerTable]) -> str:
+def tables_json(tables: dict[str, LayerTable], tutorial_tables: dict[str, LayerTable] | None = None) -> str:
     """Return the tables as the JSON text of layer_tables.json (stable, so a diff shows what changed)."""
     import keras
 
@@ -244,6 +265,7 @@ def tables_json(tables: dict[str, LayerTable]) -> str:
         "generated_by": REGENERATE,
         "keras": keras.__version__,
         "tables": {name: table.to_json() for name, table in tables.items()},
+        "tutorial_tables": {name: table.to_json() for name, table in (tutorial_tables or {}).items()},
     }
     text = json.dumps(data, indent=1, ensure_ascii=False)
     return SHAPE_LIST.sub(lambda match: f"[{', '.join(match.group(1).replace(',', ' ').split())}]", text) + "\n"
@@ -256,12 +278,15 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--path", type=Path, default=TABLES_FILE, help="the file to write or check")
     options = parser.parse_args(arguments)
     tables = {name: live_table(name) for name in recipes.RECIPES}
+    tutorial_tables = {name: live_table(name, as_tutorial=True) for name in tutorial_names()}
     if options.check:
-        stored = load_tables(options.path)
-        stale = sorted(name for name in tables.keys() | stored.keys() if stored.get(name) != tables.get(name))
+        stale = []
+        for as_tutorial, live in ((False, tables), (True, tutorial_tables)):
+            stored = load_tables(options.path, as_tutorial)
+            stale += sorted(name for name in live.keys() | stored.keys() if stored.get(name) != live.get(name))
         print(f"{options.path}: {'stale for ' + ', '.join(stale) if stale else 'current'}")
         return 1 if stale else 0
-    options.path.write_text(tables_json(tables), encoding="utf-8")
+    options.path.write_text(tables_json(tables, tutorial_tables), encoding="utf-8")
     print(f"wrote {options.path}: {len(tables)} recipes")
     return 0
 
