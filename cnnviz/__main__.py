@@ -1,4 +1,4 @@
-"""The command line: `cnnviz train | runs | stop | evaluate | export` (or `python -m cnnviz`), the code the app runs."""
+"""The command line: `cnnviz train | runs | stop | evaluate | patterns | export` (or `python -m cnnviz`)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     evaluate.add_argument(
         "--run-dir", type=Path, required=True, action="append", help="a run folder (repeat to evaluate several)"
     )
+    patterns = commands.add_parser("patterns", help="find what each filter of a layer looks for (gradient ascent)")
+    patterns.add_argument("--run-dir", type=Path, required=True, help="the run folder")
+    patterns.add_argument("--layer", required=True, help="a convolution's name, e.g. conv1")
     export = commands.add_parser("export", help="write a run as a plain Keras script (no cnnviz needed to run it)")
     export.add_argument("run_id")
     export.add_argument("--out", type=Path, help="the .py file to write (default: <run id>.py here)")
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; an expected failure prints its message and exits 2."""
     arguments = parse_arguments(argv)
     try:
-        if arguments.command in ("train", "worker", "evaluate"):
+        if arguments.command in ("train", "worker", "evaluate", "patterns"):
             from cnnviz.worker import commands  # here, not above: `cnnviz runs` and `stop` need no Keras
 
         if arguments.command == "train":
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return commands.command_worker(arguments)
         if arguments.command == "evaluate":
             return commands.command_evaluate(arguments)
+        if arguments.command == "patterns":
+            return commands.command_patterns(arguments)
         if arguments.command == "export":
             return command_export(arguments)
         from cnnviz.runtime import jobs

@@ -21,21 +21,11 @@ from PIL import Image
 from cnnviz.data import datasets, images
 from cnnviz.data.sources import DatasetName
 from cnnviz.errors import CnnvizError
+from cnnviz.learning.layer_chain import chain_layers, run_chain, split_at
 from cnnviz.runtime import settings
 from cnnviz.runtime.runs import Run
 
 SPATIAL_LAYERS = ("Conv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D")
-
-
-def chain_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """Return the model's layers in order with nested models opened up (InputLayers dropped)."""
-    chain = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            chain += chain_layers(layer)
-        elif type(layer).__name__ != "InputLayer":
-            chain.append(layer)
-    return chain
 
 
 def spatial_layer_names(model: keras.Model) -> list[str]:
@@ -49,23 +39,6 @@ def last_conv_layer_name(model: keras.Model) -> str:
     if not convolutions:
         raise CnnvizError("This model has no convolution layer, so there is nothing for Grad-CAM to look at.")
     return convolutions[-1]
-
-
-def run_chain(layers: list, x):
-    """Run x through a list of layers at inference (augmentation and dropout off)."""
-    for layer in layers:
-        x = layer(x, training=False)
-    return x
-
-
-def split_at(model: keras.Model, layer_name: str) -> tuple[list, list]:
-    """Return (layers up to and including layer_name, the layers after it)."""
-    chain = chain_layers(model)
-    names = [layer.name for layer in chain]
-    if layer_name not in names:
-        raise CnnvizError(f"The model has no layer called {layer_name!r}.")
-    index = names.index(layer_name)
-    return chain[: index + 1], chain[index + 1 :]
 
 
 def prepare_image(image: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
@@ -271,8 +244,8 @@ def held_out_images(run: Run):
     return training.load_dataset(run.config).held_out
 
 
-def load_run_model(run: Run, best: bool = False) -> keras.Model:
-    """Load a run's model (its best epoch's when asked) as a model that takes images.
+def load_run_model(run: Run, best: bool = False, weights: list[np.ndarray] | None = None) -> keras.Model:
+    """Load a run's model (its best epoch's when asked, or with one epoch's saved weights) as a model that takes images.
 
     A classifier trained on VGG16 features gets the saved VGG16 base in front of it, so Predict,
     Grad-CAM and test evaluation work on images as for every other recipe.
@@ -281,6 +254,8 @@ def load_run_model(run: Run, best: bool = False) -> keras.Model:
     if path is None:
         raise CnnvizError(f"Run {run.label} has no trained model yet; train it for an epoch first.")
     model = load_model_file(path)
+    if weights is not None:
+        model.set_weights(weights)  # the same architecture, as it was at the end of that epoch
     if run.feature_extractor_path is None:
         return model
     extractor = load_model_file(run.feature_extractor_path)

@@ -68,6 +68,8 @@ def make_streaming_callback(
 
     import keras
 
+    from cnnviz.learning import epoch_weights
+
     files = RunFiles(folder)
 
     class StreamingCallback(keras.callbacks.Callback):
@@ -152,6 +154,8 @@ def make_streaming_callback(
             )
             # The model first, then the history line: a kill between the two loses only this epoch.
             save_model(self.model, files.model)
+            if not record.partial:  # the time-lapse keeps complete epochs only
+                epoch_weights.save_snapshot(self.model, folder, self.epoch)
             if not record.partial and (record.val_accuracy or 0) > self.best:
                 self.best = record.val_accuracy
                 self.copy_as_best(files.model)

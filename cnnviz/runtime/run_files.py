@@ -6,6 +6,7 @@ on, so a renamed file is one edit here and old run folders keep opening.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +81,34 @@ class RunFiles:
     def predictions(self) -> Path:
         """Return predictions.npz: every evaluated image's true class, prediction and probabilities."""
         return self.folder / "predictions.npz"
+
+    @property
+    def epochs(self) -> Path:
+        """Return the folder of each complete epoch's weights (the time-lapse)."""
+        return self.folder / "epochs"
+
+    def epoch_weights(self, epoch: int) -> Path:
+        """Return one complete epoch's weights: the whole network's, in Keras's get_weights order."""
+        return self.epochs / f"epoch-{epoch:03d}.weights.npz"
+
+    def epoch_first_layer(self, epoch: int) -> Path:
+        """Return one complete epoch's first convolution (kernel and bias): all a network too big to keep keeps."""
+        return self.epochs / f"epoch-{epoch:03d}.first-layer.npz"
+
+    @property
+    def patterns(self) -> Path:
+        """Return the folder of cached filter patterns, one file per layer and model version."""
+        return self.folder / "patterns"
+
+    def pattern_status(self, layer: str) -> Path:
+        """Return one layer's filter-pattern record (state, progress, the model version it is for)."""
+        return self.patterns / f"{safe_layer_name(layer)}.json"
+
+    def pattern_images(self, layer: str) -> Path:
+        """Return one layer's filter patterns and their activations."""
+        return self.patterns / f"{safe_layer_name(layer)}.npz"
+
+
+def safe_layer_name(layer: str) -> str:
+    """Return a layer name as a file name: letters, digits, '_' and '-' only (a model's names are not trusted)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", layer)[:80] or "_"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cnnviz.errors import CnnvizError, RunNotFound
 from cnnviz.runtime import evaluations, settings
+from cnnviz.runtime.epoch_snapshots import EpochSnapshot, list_snapshots
 from cnnviz.runtime.evaluations import Evaluation
 from cnnviz.runtime.json_files import read_json, read_jsonl, write_json
 from cnnviz.runtime.records import METRICS, BatchRecord, EpochRecord
@@ -183,6 +184,11 @@ class Run:
         """Return the frozen base a features-taking run was trained on (VGG16 feature extraction), if any."""
         path = self.files.feature_extractor
         return path if path.is_file() else None
+
+    @property
+    def snapshots(self) -> list[EpochSnapshot]:
+        """Return the saved weights of each complete epoch (none for runs trained before cnnviz kept them)."""
+        return list_snapshots(self.folder, {record.epoch for record in self.epochs})
 
     @property
     def tensorboard_dir(self) -> Path:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from cnnviz.errors import CnnvizError
-from cnnviz.learning import evaluating, streaming, training
+from cnnviz.learning import evaluating, filter_patterns, streaming, training
 from cnnviz.runtime import jobs, runs, settings
 from cnnviz.runtime.run_files import RunFiles
 from cnnviz.runtime.runs import RunState
@@ -65,6 +65,13 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     for folder, result in zip(arguments.run_dir, results):
         print(f"{folder.name}: {result.describe()}")
     return 0 if all(result.is_finished for result in results) else 1
+
+
+def command_patterns(arguments: argparse.Namespace) -> int:
+    """Compute one layer's filter patterns for a run folder; return 0 unless it failed."""
+    filter_patterns.store_patterns(arguments.run_dir.resolve(), arguments.layer)
+    print(f"{arguments.layer}: filter patterns written to {RunFiles(arguments.run_dir).patterns}")
+    return 0
 
 
 def command_worker(arguments: argparse.Namespace) -> int:

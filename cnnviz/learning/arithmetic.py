@@ -1,0 +1,238 @@
+"""How one number of a trained network's feature map was made, with the weights it learned.
+
+The same multiply-and-add as the 5×5 toy on the Convolution page, on the layer's real input: per
+input channel the window and the kernel slice and their sum, then the bias and the activation. A
+separable convolution does it in two stages (each channel with its own depthwise kernel, then a
+pointwise weighted sum of those), a pooling cell is the largest (or the mean) of its window. Each
+value here is checked against Keras's own layer output (tests/test_arithmetic.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import keras
+import numpy as np
+from keras import ops
+
+from cnnviz.errors import CnnvizError
+from cnnviz.learning import explain
+from cnnviz.lesson.output_sizes import dilated_size
+
+
+class CellKind(Enum):
+    """What kind of layer made the number, which decides how its arithmetic reads."""
+
+    CONVOLUTION = "Conv2D"
+    SEPARABLE = "SeparableConv2D"
+    POOLING = "pooling"
+    ELEMENTWISE = "elementwise"  # an activation or batch normalization layer of its own: one input number
+
+
+@dataclass(frozen=True)
+class ChannelTerm:
+    """One input channel's share of a convolution cell: the window it saw, the kernel slice, their sum."""
+
+    channel: int
+    window: np.ndarray  # (kernel height, kernel width): the layer's input under the kernel, zeros in the padding
+    kernel: np.ndarray  # (kernel height, kernel width): the learned weights for this channel
+    total: float  # sum(window × kernel)
+
+
+@dataclass(frozen=True)
+class CellArithmetic:
+    """How the value at (row, column, channel) of one layer's output was computed."""
+
+    layer: str
+    kind: CellKind
+    row: int
+    column: int
+    channel: int
+    terms: tuple[ChannelTerm, ...]  # convolution: one per input channel; separable: the depthwise stage
+    pointwise: np.ndarray | None  # separable only: the weight of each depthwise result in this filter's sum
+    bias: float
+    pre_activation: float  # the sum (plus bias) before the activation; a pooling's result
+    activation: str  # "relu", "linear", …; "max" or "average" for a pooling
+    value: float  # what the layer output holds at this cell
+    pool_window: np.ndarray | None = None  # pooling only: the input window
+    winner: tuple[int, int] | None = None  # max pooling only: where in the window the largest value is
+    padded: bool = False  # the window reaches into the zero padding
+
+    @property
+    def depthwise_values(self) -> np.ndarray:
+        """Return each channel's sum: the convolution's terms, or the separable's depthwise results."""
+        return np.array([term.total for term in self.terms])
+
+    def largest_terms(self, count: int = 4) -> list[ChannelTerm]:
+        """Return the channels that contribute most (by size) to the sum, for a picture of a few of them."""
+        shares = np.abs(self.contributions())
+        return [self.terms[index] for index in np.argsort(-shares, kind="stable")[:count]]
+
+    def contributions(self) -> np.ndarray:
+        """Return each input channel's contribution to the sum (after the pointwise weight for a separable)."""
+        values = self.depthwise_values
+        return values * self.pointwise if self.pointwise is not None else values
+
+    def describe(self) -> str:
+        """Return the arithmetic as one line, e.g. `Σ 32 channels 1.9040 + bias −0.0310 = 1.8730 → relu → 1.8730`."""
+        if self.kind is CellKind.POOLING:
+            size = "×".join(map(str, self.pool_window.shape))
+            return f"{self.activation} of the {size} window = {self.value:.4f}"
+        if self.kind is CellKind.ELEMENTWISE:
+            return f"{self.activation}({self.pre_activation:.4f}) = {self.value:.4f}"
+        total = float(self.contributions().sum())
+        channels = f"Σ {len(self.terms)} channel{'s' * (len(self.terms) > 1)} {total:.4f}"
+        return f"{channels} + bias {self.bias:.4f} = {self.pre_activation:.4f} → {self.activation} → {self.value:.4f}"
+
+
+def layer_input(model: keras.Model, batch: np.ndarray, layer_name: str) -> np.ndarray:
+    """Return what the named layer receives for the first image of the batch: the output of every layer before it."""
+    head, _ = explain.split_at(model, layer_name)
+    return ops.convert_to_numpy(explain.run_chain(head[:-1], ops.convert_to_tensor(batch)))[0]
+
+
+def padding_before(size: int, kernel: int, stride: int, dilation: int, padding: str) -> int:
+    """Return the zeros Keras puts before the first row (or column): half of what 'same' needs, rounded down."""
+    if padding != "same":
+        return 0
+    span = dilated_size(kernel, dilation)
+    output = -(-size // stride)
+    return max((output - 1) * stride + span - size, 0) // 2
+
+
+def window_at(inputs: np.ndarray, layer, row: int, column: int) -> tuple[np.ndarray, bool]:
+    """Return the (kh, kw, C) input cells a convolution's kernel covers for one output cell, and if any is padding."""
+    kernel_height, kernel_width = layer.kernel_size
+    stride_rows, stride_columns = layer.strides
+    dilation_rows, dilation_columns = layer.dilation_rate
+    top = row * stride_rows - padding_before(inputs.shape[0], kernel_height, stride_rows, dilation_rows, layer.padding)
+    left = column * stride_columns - padding_before(
+        inputs.shape[1], kernel_width, stride_columns, dilation_columns, layer.padding
+    )
+    rows = top + dilation_rows * np.arange(kernel_height)
+    columns = left + dilation_columns * np.arange(kernel_width)
+    inside_rows = (rows >= 0) & (rows < inputs.shape[0])
+    inside_columns = (columns >= 0) & (columns < inputs.shape[1])
+    window = np.zeros((kernel_height, kernel_width, inputs.shape[2]), dtype=np.float64)
+    window[np.ix_(inside_rows, inside_columns)] = inputs[np.ix_(rows[inside_rows], columns[inside_columns])]
+    return window, not (inside_rows.all() and inside_columns.all())
+
+
+def activation_name(layer) -> str:
+    """Return the name of a layer's activation ('linear' when it has none)."""
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", "linear") if activation is not None else "linear"
+
+
+def activate(layer, value: float) -> float:
+    """Return the layer's own activation function applied to one number."""
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return value
+    return float(ops.convert_to_numpy(activation(ops.convert_to_tensor(np.array([value], dtype=np.float32))))[0])
+
+
+def bias_of(layer, channel: int) -> float:
+    """Return the layer's learned bias for one filter (0 when it has none)."""
+    bias = getattr(layer, "bias", None)
+    return 0.0 if bias is None else float(ops.convert_to_numpy(bias)[channel])
+
+
+def convolution_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+    """Return a Conv2D cell: per input channel window × kernel slice, summed, plus the bias, through the activation."""
+    window, padded = window_at(inputs, layer, row, column)
+    kernel = ops.convert_to_numpy(layer.kernel)[..., channel].astype(np.float64)  # (kh, kw, C)
+    terms = tuple(
+        ChannelTerm(
+            index, window[..., index], kernel[..., index], float((window[..., index] * kernel[..., index]).sum())
+        )
+        for index in range(window.shape[2])
+    )
+    bias = bias_of(layer, channel)
+    pre_activation = sum(term.total for term in terms) + bias
+    return CellArithmetic(
+        layer.name, CellKind.CONVOLUTION, row, column, channel, terms, None, bias, pre_activation,
+        activation_name(layer), activate(layer, pre_activation), padded=padded,
+    )  # fmt: skip
+
+
+def separable_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+    """Return a SeparableConv2D cell: each channel with its own depthwise kernel, then the pointwise weighted sum."""
+    window, padded = window_at(inputs, layer, row, column)
+    depthwise = ops.convert_to_numpy(layer.depthwise_kernel).astype(np.float64)  # (kh, kw, C, multiplier)
+    if depthwise.shape[3] != 1:
+        raise CnnvizError(f"{layer.name} has a depth multiplier of {depthwise.shape[3]}; cnnviz explains only 1.")
+    pointwise = ops.convert_to_numpy(layer.pointwise_kernel)[0, 0, :, channel].astype(np.float64)  # (C,)
+    terms = tuple(
+        ChannelTerm(
+            index, window[..., index], depthwise[..., index, 0],
+            float((window[..., index] * depthwise[..., index, 0]).sum()),
+        )
+        for index in range(window.shape[2])
+    )  # fmt: skip
+    bias = bias_of(layer, channel)
+    pre_activation = float(np.dot([term.total for term in terms], pointwise)) + bias
+    return CellArithmetic(
+        layer.name, CellKind.SEPARABLE, row, column, channel, terms, pointwise, bias, pre_activation,
+        activation_name(layer), activate(layer, pre_activation), padded=padded,
+    )  # fmt: skip
+
+
+def pooling_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+    """Return a pooling cell: the window of one channel and its largest value (or its mean)."""
+    pool_height, pool_width = layer.pool_size
+    stride_rows, stride_columns = layer.strides
+    if layer.padding != "valid":
+        raise CnnvizError(f"{layer.name} pools with {layer.padding!r} padding; cnnviz explains valid pooling only.")
+    top, left = row * stride_rows, column * stride_columns
+    window = inputs[top : top + pool_height, left : left + pool_width, channel].astype(np.float64)
+    is_max = "Max" in type(layer).__name__
+    value = float(window.max() if is_max else window.mean())
+    winner = tuple(int(index) for index in np.unravel_index(np.argmax(window), window.shape)) if is_max else None
+    return CellArithmetic(
+        layer.name, CellKind.POOLING, row, column, channel, (), None, 0.0, value,
+        "max" if is_max else "average", value, pool_window=window, winner=winner,
+    )  # fmt: skip
+
+
+def elementwise_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+    """Return the cell of a layer that maps each number on its own (an Activation, ReLU, BatchNormalization)."""
+    number = float(inputs[row, column, channel])
+    output = layer(ops.convert_to_tensor(inputs[None].astype(np.float32)), training=False)
+    value = float(ops.convert_to_numpy(output)[0, row, column, channel])
+    name = type(layer).__name__ if type(layer).__name__ != "Activation" else activation_name(layer)
+    return CellArithmetic(layer.name, CellKind.ELEMENTWISE, row, column, channel, (), None, 0.0, number, name, value)
+
+
+CELL_ARITHMETIC = {
+    "Conv2D": convolution_cell,
+    "SeparableConv2D": separable_cell,
+    "MaxPooling2D": pooling_cell,
+    "AveragePooling2D": pooling_cell,
+    "Activation": elementwise_cell,
+    "ReLU": elementwise_cell,
+    "BatchNormalization": elementwise_cell,
+}
+
+
+def explains(layer) -> bool:
+    """Return whether cnnviz can show the arithmetic of this layer's cells."""
+    return type(layer).__name__ in CELL_ARITHMETIC
+
+
+def cell_arithmetic(
+    model: keras.Model, batch: np.ndarray, layer_name: str, row: int, column: int, channel: int
+) -> CellArithmetic:
+    """Return how the layer's output at (row, column, channel) was made for the first image of the batch."""
+    layer = explain.split_at(model, layer_name)[0][-1]
+    if not explains(layer):
+        raise CnnvizError(
+            f"{layer_name} is a {type(layer).__name__}; cnnviz shows the arithmetic of convolutions and poolings."
+        )
+    inputs = layer_input(model, batch, layer_name).astype(np.float64)
+    output_shape = layer.compute_output_shape((1, *inputs.shape))[1:]
+    if not (0 <= row < output_shape[0] and 0 <= column < output_shape[1] and 0 <= channel < output_shape[2]):
+        shape = "×".join(map(str, output_shape))
+        raise CnnvizError(f"{layer_name}'s output is {shape}; row {row}, column {column}, map {channel} is outside it.")
+    return CELL_ARITHMETIC[type(layer).__name__](layer, inputs, row, column, channel)

@@ -1,0 +1,79 @@
+"""Learning as a time-lapse: replay each complete epoch's weights, kept while training.
+
+The worker keeps them (epoch_weights.save_snapshot, at each complete epoch's end). The Network page
+loads the network as it was at epoch k, the run's architecture with that epoch's weights, so the
+feature maps, Grad-CAM and probabilities of one image can be watched forming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import ops
+
+from cnnviz.errors import CnnvizError
+from cnnviz.learning import explain
+from cnnviz.learning.epoch_weights import first_convolution
+from cnnviz.runtime import epoch_snapshots
+from cnnviz.runtime.epoch_snapshots import EpochSnapshot
+from cnnviz.runtime.runs import Run
+
+
+def find_snapshot(run: Run, epoch: int) -> EpochSnapshot:
+    """Return the run's snapshot of one epoch, or raise a CnnvizError saying which epochs there are."""
+    snapshots = run.snapshots
+    for snapshot in snapshots:
+        if snapshot.epoch == epoch:
+            return snapshot
+    if not snapshots:
+        raise CnnvizError(
+            f"Run {run.label} has no epoch-by-epoch weights (it was trained before cnnviz kept them): "
+            "train it again to replay its learning."
+        )
+    raise CnnvizError(
+        f"Run {run.label} kept epochs {snapshots[0].epoch}–{snapshots[-1].epoch}; there is no epoch {epoch}."
+    )
+
+
+def load_model_at(run: Run, epoch: int) -> keras.Model:
+    """Return the run's network as it was at the end of one complete epoch (its whole weights were kept)."""
+    snapshot = find_snapshot(run, epoch)
+    if not snapshot.whole:
+        raise CnnvizError(
+            f"{run.label}'s network is too big to keep whole every epoch: only its first convolution was kept, "
+            "so the replay shows that layer's filters and the final model's view."
+        )
+    return explain.load_run_model(run, weights=epoch_snapshots.read_weights(snapshot.path))
+
+
+@dataclass(frozen=True)
+class FirstLayerFilters:
+    """The first convolution's learned kernels at one epoch, each as a small picture."""
+
+    kernel: np.ndarray  # (kh, kw, input channels, filters)
+    bias: np.ndarray  # (filters,)
+    epoch: int | None  # None: the final model's
+
+    def pictures(self) -> list[np.ndarray]:
+        """Return each filter as uint8 (RGB for a colour input, grey for one channel), on one scale for all."""
+        kernel = self.kernel.astype(np.float64)
+        limit = float(np.abs(kernel).max()) or 1.0
+        scaled = ((kernel / limit + 1) * 127.5).clip(0, 255).astype(np.uint8)  # 0 weight = mid grey
+        filters = [scaled[..., index] for index in range(kernel.shape[-1])]
+        return [picture[..., 0] if picture.shape[-1] == 1 else picture[..., :3] for picture in filters]
+
+
+def first_layer_filters(run: Run, epoch: int, model: keras.Model | None = None) -> FirstLayerFilters:
+    """Return the first convolution's kernels at one epoch, from whichever kind of snapshot was kept."""
+    snapshot = find_snapshot(run, epoch)
+    if not snapshot.whole:
+        kernel, bias = epoch_snapshots.read_first_layer(snapshot.path)
+        return FirstLayerFilters(kernel, bias, epoch)
+    layer = first_convolution(model if model is not None else load_model_at(run, epoch))
+    if layer is None or not hasattr(layer, "kernel"):
+        raise CnnvizError(
+            "This network has no plain convolution in front, so there are no first-layer filters to show."
+        )
+    return FirstLayerFilters(ops.convert_to_numpy(layer.kernel), ops.convert_to_numpy(layer.bias), epoch)
