@@ -80,6 +80,7 @@ PAGES = [
     st.Page("app_pages/layers.py", title="Layers", icon=":material/stacks:"),
     st.Page("app_pages/augmentation.py", title="Augmentation", icon=":material/auto_awesome_mosaic:"),
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/photo_library:"),
+    st.Page("app_pages/your_data.py", title="Your data", icon=":material/photo_camera:"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/grid_view:"),

@@ -86,7 +86,7 @@ if start:
         st.session_state.train_run = jobs.start(config)
 if run_experiment:
     with ui.explained_errors(stop=False):
-        plan = experiment.plan_for(choice.name)
+        plan = choice.experiment_plan()
         st.session_state.train_experiment, run_ids = experiment.start(plan)
         # The plan it ran, whatever dataset is picked afterwards (the plans exist for Fashion-MNIST only).
         st.session_state.train_experiment_plan = experiment.describe_plan(plan)
@@ -132,7 +132,7 @@ def show_run(run_id: str) -> None:
 
 show_run(run_id)
 if st.session_state.get("train_experiment"):  # under its curves: above them it pushed them off a small screen
-    st.caption(f"{st.session_state.get('train_experiment_plan', '')} {experiment.AUGMENTATION_NOTE}")
+    st.caption(st.session_state.get("train_experiment_plan", ""))  # the plan's sentence and its augmentation
 ui.runs_table(refresh=any(each.state.is_active for each in all_runs))
 ui.run_downloads(runs.load_run(run_id))
 ui.next_step("app_pages/compare.py", "Next: compare runs")

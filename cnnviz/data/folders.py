@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from cnnviz.data import images
+from cnnviz.data import images, own_photos
 from cnnviz.data.splits import Dataset, Split
 from cnnviz.errors import InvalidDataset
 from cnnviz.runtime import settings
@@ -211,6 +211,7 @@ def load_user_folder(path: str | Path, **options) -> Dataset:
         raise InvalidDataset(
             "This server does not read folder paths (CNNVIZ_ALLOW_SERVER_PATHS=0). Upload the images as a zip instead."
         )
+    own_photos.check_ready(resolved)  # a class's own photos: every class has enough photos to split
     return load_folder(resolved, **options)
 
 

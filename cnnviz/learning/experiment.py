@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cnnviz.data.sources import DatasetName
+from cnnviz.data import own_photos
+from cnnviz.data.sources import DatasetName, DatasetSource
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import analysis, recipes
 from cnnviz.runtime import jobs, run_config, runs
@@ -38,6 +39,11 @@ AUGMENTATION_NOTE = (
     "Clothes get milder augmentation than the cats-vs-dogs tutorial's: 10% shifts and zoom and left-right flips, "
     "no rotation or shear, since 40° turns of an upright, centred 28×28 shirt make images the test set never holds."
 )
+PHOTO_AUGMENTATION_NOTE = (
+    "Your photos get augmentation suited to photos held by hand: left-right flips, 10% shifts, 15% zoom and "
+    "brightness 0.7-1.3×, no rotation or shear."
+)
+OWN_PHOTOS_RECIPE = "own_photos_small"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +57,14 @@ class ExperimentPlan:
     epochs: int
     batch_size: int | None = None
     learning_rate: float | None = None
+    dataset_path: str | None = None  # a folder's path (the class's own photos)
+    data_title: str | None = None  # what the runs' labels call the data, when not the dataset's own title
+    augmentation_note: str = AUGMENTATION_NOTE
+
+    @property
+    def source(self) -> DatasetSource:
+        """Return the data the four runs train on."""
+        return DatasetSource(self.dataset, self.dataset_path)
 
 
 PLANS: dict[DatasetName, ExperimentPlan] = {
@@ -117,6 +131,36 @@ def plan_for(dataset: DatasetName | str, limit: int | None = None, epochs: int |
     )
 
 
+def own_photos_plan(path: str) -> ExperimentPlan:
+    """Return the experiment on a class's own photos: the small 64×64 convnet on every photo, its own epochs.
+
+    30 photos a class make 24 to train on: every image, no limit, and the recipe's 40 epochs (about a minute
+    for the four runs' each on 2 cores, BENCHMARKS.md) are where the baseline's gap opens."""
+    dataset = own_photos.read_dataset(Path(path).resolve())
+    if dataset is None:
+        raise CnnvizError(f"{path} is not one of the class's own photo datasets (made on the Your data page).")
+    recipe = recipes.get_recipe(OWN_PHOTOS_RECIPE)
+    return ExperimentPlan(
+        dataset=DatasetName.FOLDER,
+        dataset_path=str(dataset.folder),
+        recipe=OWN_PHOTOS_RECIPE,
+        limit=None,
+        validation_limit=None,
+        epochs=recipe.epochs,
+        data_title=f"your photos: {dataset.title}",
+        augmentation_note=PHOTO_AUGMENTATION_NOTE,
+    )
+
+
+def plan_for_source(source: DatasetSource) -> ExperimentPlan | None:
+    """Return the experiment's plan for a dataset source, or None when it has none (a folder of other images)."""
+    if source.name in PLANS:
+        return plan_for(source.name)
+    if source.is_folder and own_photos.is_own_dataset(source.path):
+        return own_photos_plan(source.path)
+    return None
+
+
 def describe_plan(plan: ExperimentPlan) -> str:
     """Return the plan in a sentence a student reads under the button."""
     images = "all the" if plan.limit is None else f"the same {plan.limit:,}"
@@ -125,7 +169,7 @@ def describe_plan(plan: ExperimentPlan) -> str:
     if plan.learning_rate and plan.learning_rate != recipe_rate:
         rates = f"{plan.learning_rate:g} (at the recipe's {recipe_rate:g} dropout needs more epochs)"
         sentence += f" at learning rate {rates}"
-    return sentence + "."
+    return f"{sentence}. {plan.augmentation_note}"
 
 
 def new_experiment_id() -> str:
@@ -138,10 +182,11 @@ def variant_configs(plan: ExperimentPlan, experiment: str, seed: int = 0) -> lis
     from cnnviz.learning import training
 
     configs = []
+    data_title = plan.data_title or run_config.describe_data(plan.dataset, plan.limit)
     for variant, (dropout, augment) in VARIANT_SWITCHES.items():
         config = training.default_config(
             plan.recipe,
-            plan.dataset,
+            plan.source,
             epochs=plan.epochs,
             limit=plan.limit,
             validation_limit=plan.validation_limit,
@@ -152,7 +197,7 @@ def variant_configs(plan: ExperimentPlan, experiment: str, seed: int = 0) -> lis
             augment=augment,
             variant=variant,
             experiment=experiment,
-            label=f"{VARIANT_TITLES[variant]} · {run_config.describe_data(plan.dataset, plan.limit)}",
+            label=f"{VARIANT_TITLES[variant]} · {data_title}",
         )
         configs.append(config)
     return configs

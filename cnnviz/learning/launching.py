@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.data import folders
+from cnnviz.data import folders, own_photos
 from cnnviz.data.sources import DatasetName, DatasetSource
 from cnnviz.errors import InvalidDataset
 from cnnviz.learning import experiment, recipes
@@ -38,7 +38,12 @@ class DatasetChoice:
     @property
     def has_experiment(self) -> bool:
         """Return whether the overfitting experiment has a measured plan for this dataset."""
-        return self.name in experiment.PLANS
+        return self.source is not None and experiment.plan_for_source(self.source) is not None
+
+    def experiment_plan(self) -> experiment.ExperimentPlan:
+        """Return the overfitting experiment's plan for this dataset, or raise CnnvizError saying where it runs."""
+        plan = None if self.source is None else experiment.plan_for_source(self.source)
+        return plan or experiment.plan_for(self.name)  # plan_for says which datasets have a plan
 
     def source_with(self, path: str) -> DatasetSource:
         """Return the source to train on, the typed path filled in where the choice asks for one."""
@@ -56,9 +61,28 @@ def dataset_choices() -> list[DatasetChoice]:
         DatasetChoice("LFW faces (200 images: watch it overfit)", DatasetSource(DatasetName.LFW_FACES)),
     ]
     choices += [DatasetChoice(label, DatasetSource.folder(path)) for label, path in folders.prepared_folders().items()]
+    choices += [own_photos_choice(dataset) for dataset in own_photos.list_datasets()]
     if settings.allow_server_paths():
         choices.append(DatasetChoice("folder path on this server", None))
     return choices
+
+
+def own_photos_choice(dataset: own_photos.OwnDataset) -> DatasetChoice:
+    """Return the Train page's entry for a class's own photo dataset."""
+    return DatasetChoice(own_photos.describe(dataset), DatasetSource.folder(dataset.folder))
+
+
+def train_page_settings(dataset: own_photos.OwnDataset) -> dict[str, object]:
+    """Return what the Train page starts with for a class's own photos, by setting name: the small 64×64
+    convnet, this dataset, and the baseline (no dropout, no augmentation), the run that overfits."""
+    own = recipe_settings(experiment.OWN_PHOTOS_RECIPE).widget_values()
+    return {
+        **own,
+        "recipe": experiment.OWN_PHOTOS_RECIPE,
+        "dataset": own_photos_choice(dataset).label,
+        "dropout": False,
+        "augment": False,
+    }
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,18 @@ def model_key(config: RunConfig, build_options: BuildOptions, learning_rate: flo
         build_options.num_classes,
         str(build_options.weights),
         build_options.dropout_rate,
-        None if augmentation is None else tuple(sorted(augmentation.to_config().items())),
+        None if augmentation is None else hashable_spec(augmentation.to_config()),
         float(learning_rate),
         config.optimizer,
         config.batch_size,
         config.seed,
         keras.backend.backend(),
     )
+
+
+def hashable_spec(spec: dict) -> tuple:
+    """Return an augmentation's config as a key: its (low, high) pairs come as lists, which cannot be hashed."""
+    return tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in sorted(spec.items()))
 
 
 def random_states(model: keras.Model) -> list:

@@ -125,6 +125,24 @@ class Recipe:
         return [*counts, max(1, epochs - sum(counts))]
 
 
+def own_photos_body(dropout_rate: float | None, **_) -> list:
+    """Three small conv/pool blocks (16, 32, 64 filters) and Dense(64): few weights, for a class's 2 × 30 photos."""
+    from keras import layers
+
+    blocks = []
+    for number, count in enumerate((16, 32, 64), start=1):
+        blocks += [
+            layers.Conv2D(count, 3, activation="relu", name=f"conv{number}"),
+            layers.MaxPooling2D(2, name=f"pool{number}"),
+        ]
+    return [
+        *blocks,
+        layers.Flatten(name="flatten"),
+        *([layers.Dropout(dropout_rate, name="dropout")] if dropout_rate else []),
+        layers.Dense(64, activation="relu", name="dense"),
+    ]
+
+
 RECIPES: dict[str, Recipe] = {
     recipe.name: recipe
     for recipe in [
@@ -287,6 +305,32 @@ RECIPES: dict[str, Recipe] = {
             note="The tutorial's network takes 64×64×3 images and trained on 500 + 500 of them: images of another "
             "size (tensorflow-datasets' are 150×150, a folder's anything) are resized to 64×64×3, so the count "
             "stays 4,340,130.",
+        ),
+        Recipe(
+            name="own_photos_small",
+            title="Your photos: small convnet (64×64)",
+            description="Three small Conv2D/MaxPooling2D blocks and Dense(64) from scratch at 64×64, for the "
+            "photos a class takes on the Your data page: 30 photos a class overfit within a few dozen epochs.",
+            source="cnnviz, for the class's own photos (Your data page)",
+            input_shape=(64, 64, 3),
+            head=Head.SOFTMAX,
+            num_classes=2,
+            optimizer=Optimizer.ADAM,
+            learning_rate=1e-3,
+            batch_size=16,
+            epochs=40,
+            body=own_photos_body,
+            # Photos held by hand: mirrored, a little off centre, nearer or further, in another light. No turns
+            # or shears: a phone photographed upright stays upright, and 64×64 pixels have few to spare.
+            augmentation=AugmentationSpec(
+                width_shift_range=0.1,
+                height_shift_range=0.1,
+                zoom_range=0.15,
+                horizontal_flip=True,
+                brightness_range=(0.7, 1.3),
+                fill_mode="nearest",
+            ),
+            dropout_rate=0.5,
         ),
     ]
 }
