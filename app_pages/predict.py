@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz.data import images
+from cnnviz.data import images, own_photos
 from cnnviz.learning import explain
 from cnnviz.pictures import plots
 from page_sections import predict_image, predict_model
@@ -45,7 +45,8 @@ model, model_key, run = predict_model.choose(source_column, model_column)
 class_names = explain.class_names_of(model, run)
 
 # With a trained run the page opens on one of its test images: a prediction and its heatmap at once.
-source = image_column.radio("Image", predict_image.SOURCES, index=2 if run is not None else 0, key="predict_source")
+index = predict_image.TEST_IMAGE if run is not None else 0
+source = image_column.radio("Image", predict_image.SOURCES, index=index, key="predict_source")
 # The pictures' row comes next, so the image and its heatmap start on the first screen at 150% zoom too: what picks
 # the image (a test image's number, an upload, a photo) heads the prediction's column; a warning sits above the row.
 warning_place = st.container()
@@ -81,6 +82,9 @@ cam_column.image(
     caption=f"explaining: {explained} (Grad-CAM of {explain.last_conv_layer_name(model)}, "
     f"{heatmap.shape[0]}×{heatmap.shape[1]})",
 )
+shortcut_note = own_photos.shortcut_note(run.config.dataset_path) if run is not None else None
+if shortcut_note:  # a class's own photos: where the heatmap lies is the lesson
+    cam_column.info(shortcut_note, icon=":material/visibility:")
 
 if fit is not None:
     st.caption(f"**This model knows** {', '.join(class_names)}, from {fit.trained_on}.")

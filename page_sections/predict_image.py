@@ -1,14 +1,16 @@
-"""The Predict page's image: an upload, a sample photo, or one of the run's own test images with its true class."""
+"""The Predict page's image: an upload, a camera shot, a sample photo, or one of the run's own test images."""
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 import ui
-from cnnviz.data import images
+from cnnviz.data import images, own_photos
 from cnnviz.learning import explain
 from cnnviz.runtime import runs
 
-SOURCES = ["upload", "sample photo", "test image"]  # a test image of the run's own dataset
+SOURCES = ["upload", "camera", "sample photo", "test image"]  # a test image of the run's own dataset
+TEST_IMAGE = SOURCES.index("test image")
 
 
 @st.cache_data(max_entries=8)
@@ -30,6 +32,12 @@ def pick(source: str, run: runs.Run | None, class_names: list[str]) -> np.ndarra
         if upload is not None:
             with ui.explained_errors(stop=False, prefix=f"{upload.name}: "):
                 return decode(upload.getvalue())
+    elif source == "camera":
+        shot = st.camera_input("Point the camera at an object and take a photo", key="predict_camera")
+        st.caption(own_photos.CAMERA_HELP)
+        if isinstance(shot, UploadedFile):
+            with ui.explained_errors(stop=False):
+                return decode(shot.getvalue())
     elif source == "sample photo":
         return images.load_sample_photo(st.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="predict_photo"))
     elif run is not None:

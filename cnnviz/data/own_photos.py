@@ -339,9 +339,8 @@ def describe(dataset: OwnDataset) -> str:
 
 
 SHORTCUT_NOTE = (
-    "Look where the heatmap lies: on your object, or on the table, the wall, your sleeve? A heatmap on the "
-    "background is shortcut learning: the model tells your classes apart by where they were photographed. "
-    "Photograph every class in the same places and light, then train again."
+    "Heatmap on the table, the wall or your sleeve, not on your object? That is shortcut learning: the model tells "
+    "your classes apart by where they were photographed. Photograph every class in the same places and light."
 )
 CAMERA_HELP = (
     "No picture? Allow the camera for this page (the camera icon in the address bar). Browsers give a camera "
