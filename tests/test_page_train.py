@@ -45,7 +45,7 @@ def test_start_trains_and_streams_curves_then_offers_downloads(runs_dir):
     validation = [trace for trace in figure["data"] if trace["name"] == "validation accuracy"][0]
     assert len(validation["x"]) == 2, "one validation point per epoch"
     labels = [str(element.proto.label) for element in app.get("download_button")]
-    assert labels[0] == "These settings as a Keras script", "the settings' script, before and after a run"
+    assert labels[0] == "Settings as a Keras script", "the settings' script, before and after a run"
     assert labels[1:] == ["Download model.keras", "Download history (CSV)", "Download as a Keras script"]
     (run,) = runs.list_runs(runs_dir)
     assert run.state is runs.RunState.FINISHED and run.epochs_done == 2

@@ -244,6 +244,21 @@ def held_out_images(run: Run):
     return training.load_dataset(run.config).held_out
 
 
+def training_images(run: Run):
+    """Return the images the run trained on (its dataset's training split, at the run's limit)."""
+    from cnnviz.learning import training
+
+    return training.load_dataset(run.config).train
+
+
+def set_run_weights(model: keras.Model, weights: list[np.ndarray]) -> None:
+    """Put one epoch's saved weights into a loaded run model; a VGG16 base joined in front keeps its own (the saved
+    weights are the trained model's, which comes last)."""
+    every = model.get_weights()
+    every[len(every) - len(weights) :] = weights
+    model.set_weights(every)
+
+
 def load_run_model(run: Run, best: bool = False, weights: list[np.ndarray] | None = None) -> keras.Model:
     """Load a run's model (its best epoch's when asked, or with one epoch's saved weights) as a model that takes images.
 

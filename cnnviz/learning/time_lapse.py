@@ -77,3 +77,25 @@ def first_layer_filters(run: Run, epoch: int, model: keras.Model | None = None) 
             "This network has no plain convolution in front, so there are no first-layer filters to show."
         )
     return FirstLayerFilters(ops.convert_to_numpy(layer.kernel), ops.convert_to_numpy(layer.bias), epoch)
+
+
+@dataclass(frozen=True)
+class ConfidenceCurve:
+    """How sure the network was of one class for one image, at the end of each kept epoch."""
+
+    epochs: list[int]
+    probabilities: list[float]
+    class_name: str
+
+
+def confidence_by_epoch(run: Run, batch: np.ndarray, class_index: int, class_name: str) -> ConfidenceCurve:
+    """Return one class's probability for the image after each kept epoch (one model, its weights swapped in)."""
+    snapshots = [snapshot for snapshot in run.snapshots if snapshot.whole]
+    if not snapshots:
+        return ConfidenceCurve([], [], class_name)
+    model = explain.load_run_model(run)  # a private copy: the weights of each epoch are swapped into it
+    probabilities = []
+    for snapshot in snapshots:
+        explain.set_run_weights(model, epoch_snapshots.read_weights(snapshot.path))
+        probabilities.append(float(explain.probabilities(model, batch)[class_index]))
+    return ConfidenceCurve([snapshot.epoch for snapshot in snapshots], probabilities, class_name)

@@ -163,3 +163,18 @@ def probability_figure(class_names: list[str], probabilities: list[float]) -> go
         margin=dict(l=10, r=10, t=10, b=10),
     )
     return figure
+
+
+def confidence_figure(epochs: list[int], probabilities: list[float], class_name: str, marked: int | None) -> go.Figure:
+    """Return one image's probability of its true class after each epoch, the replayed epoch marked."""
+    figure = go.Figure(go.Scatter(x=epochs, y=probabilities, mode="lines+markers", name=class_name))
+    if marked is not None:
+        figure.add_vline(x=marked, line=dict(color="#ff7f0e", width=3))
+    figure.update_layout(
+        height=260,
+        margin=dict(l=10, r=10, t=40, b=10),
+        title=f"How sure it is this image is {class_name}, epoch by epoch",
+        xaxis=dict(title="epoch", dtick=1),
+        yaxis=dict(title="probability", range=[0, 1.02], tickformat=".0%"),
+    )
+    return figure

@@ -1,0 +1,63 @@
+"""Network: one image through every layer of a trained network; click a number to see how it was made."""
+
+import streamlit as st
+
+import ui
+from cnnviz.learning import network_view
+from cnnviz.pictures import network, plots
+from page_sections import network_choice, network_closer, network_learning
+
+ui.tighten_top()
+ui.title_with_intro(
+    "Network",
+    "Your trained network, one image flowing left to right through every layer: each column is a layer's "
+    "feature maps (one colour scale per layer: dark is its smallest value, yellow its largest). "
+    "Click a map to look closer, then a number to see how the learned weights made it.",
+)
+
+
+@st.cache_data(max_entries=16)
+def view_of(model_key: str, _model, batch) -> network_view.NetworkView:
+    """Return every layer's maps for the image (one forward pass), once per model and image."""
+    return network_view.network_view(_model, batch)
+
+
+choice = network_choice.choose()
+view = view_of(choice.model_key, choice.model, choice.prepared.batch)
+if choice.note:
+    st.caption(choice.note)
+if not view.layers:
+    st.warning("This model has no convolution or pooling layer, so there are no feature maps to show: only its answer.")
+    st.plotly_chart(plots.probability_figure(choice.class_names, list(view.probabilities)), key="network_probabilities")
+    st.stop()
+
+maps_shown = st.session_state.get("network_maps", 3)
+selected = st.session_state.get("network_selected")
+if selected is None or selected[0] not in view.names:
+    selected = (view.names[min(4, len(view.names) - 1)], 0)  # the third convolution of fashion_separable
+shown = {output.name: output.strongest_channels(maps_shown) for output in view.layers}
+if selected[1] not in shown[selected[0]]:
+    shown[selected[0]] = [*shown[selected[0]][:-1], selected[1]]
+event = st.plotly_chart(
+    network.network_figure(view, choice.class_names, shown, selected),
+    on_select="rerun",
+    selection_mode="points",
+    key=f"network_overview_{choice.model_key}_{choice.prepared.key}",
+    config={"displayModeBar": False},
+)
+clicked = network.clicked_map(event)
+if clicked is not None and clicked != selected:
+    st.session_state.network_selected, st.session_state.network_cell = clicked, None
+    st.rerun()
+st.session_state.network_selected = selected
+answer = choice.class_names[int(view.probabilities.argmax())]
+truth = f" (its true class: {choice.class_names[choice.true_class]})" if choice.true_class is not None else ""
+epoch = f" at epoch {choice.epoch}" if choice.epoch else ""
+st.caption(
+    f"{view.describe_shapes()}. The network says **{answer}**{truth}{epoch}. Each column shows the "
+    f"{maps_shown} maps that respond most; pick another below."
+)
+
+network_closer.show(choice, view, selected)
+network_learning.show(choice, view)
+ui.next_step("app_pages/predict.py", "Next: Predict, with Grad-CAM on any image")

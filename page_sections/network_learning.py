@@ -1,0 +1,112 @@
+"""The Network page's two deeper looks: what each filter looks for, and the learning replayed epoch by epoch."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from cnnviz.learning import explain, filter_patterns, time_lapse
+from cnnviz.pictures import network, plots
+from cnnviz.runtime import pattern_store, runs
+from cnnviz.runtime.pattern_store import PatternState
+
+
+@st.cache_data(max_entries=8)
+def stored_patterns(run_id: str, version: float, layer: str) -> list[np.ndarray]:
+    """Return a layer's finished patterns as pictures, once per model version."""
+    return filter_patterns.stored_patterns(runs.load_run(run_id), layer).pictures()
+
+
+@st.cache_data(max_entries=8)
+def confidence(run_id: str, version: float, image_key: str, batch: np.ndarray, class_index: int, name: str):
+    """Return one class's probability for the image after each kept epoch."""
+    return time_lapse.confidence_by_epoch(runs.load_run(run_id), batch, class_index, name)
+
+
+@st.cache_data(max_entries=16)
+def first_filters(model_key: str, _run, epoch: int, _model) -> list[np.ndarray]:
+    """Return the first convolution's filters at an epoch as pictures."""
+    return time_lapse.first_layer_filters(_run, epoch, _model).pictures()
+
+
+@st.cache_data(max_entries=16)
+def grad_cam(model_key: str, _model, batch: np.ndarray, class_index: int) -> np.ndarray:
+    """Return Grad-CAM of one class for the image."""
+    return explain.grad_cam(_model, batch, class_index)
+
+
+@st.fragment(run_every=1.0)
+def follow_patterns(run: runs.Run, layer: str) -> None:
+    """Show the worker's progress; when it ends, rerun the page to show the patterns."""
+    job = pattern_store.current_job(runs.load_run(run.run_id), layer)
+    if job is None or job.state is not PatternState.RUNNING:
+        st.rerun()
+    st.progress(job.fraction, text=f"Climbing each filter's gradient in a worker: {job.message}")
+
+
+def show_patterns(choice) -> None:
+    """Draw the filter patterns of a chosen convolution: computed in a worker once, then read from the run."""
+    run = choice.run
+    if run is None:
+        st.info("Filter patterns are computed for runs trained here (the worker keeps them in the run's folder).")
+        return
+    layers = filter_patterns.filter_layers(choice.model)
+    layer = st.selectbox(
+        "Convolution", layers, index=min(2, len(layers) - 1), key=f"network_pattern_layer_{run.run_id}"
+    )
+    job = pattern_store.current_job(run, layer)
+    if job is not None and job.state is PatternState.FINISHED:
+        pictures = stored_patterns(run.run_id, run.model_version, layer)
+        st.image(network.tiles(pictures, columns=16), width="stretch")
+        st.caption(
+            f"The input each of {layer}'s {len(pictures)} filters answers most: grey noise, climbed "
+            f"{filter_patterns.STEPS}+ steps up the filter's gradient (computed in {job.seconds:.0f} s). "
+            "A flat tile is a filter that answers nothing (a dead ReLU)."
+        )
+        return
+    if job is not None and job.state is PatternState.RUNNING:
+        follow_patterns(run, layer)
+        return
+    if job is not None and job.state is PatternState.FAILED:
+        st.error(f"The last try failed: {job.message}. Try again below.")
+    if st.button(f"Find what each filter of {layer} looks for", key="network_pattern_start", icon=":material/search:"):
+        with ui.explained_errors():
+            pattern_store.start(run, layer)
+        st.rerun()
+
+
+def show_time_lapse(choice) -> None:
+    """Draw the curves with the chosen epoch marked, the first layer's filters and Grad-CAM at that epoch."""
+    run = choice.run
+    if run is None or not run.snapshots:
+        st.info("The time-lapse replays a run trained here with cnnviz keeping each epoch's weights: train one.")
+        return
+    epoch = choice.epoch or run.snapshots[-1].epoch
+    curves_column, filters_column, cam_column = st.columns([3, 2, 2])
+    figure = plots.training_figure([], run.epochs, planned_epochs=run.config.epochs)
+    figure.add_vline(x=epoch, line=dict(color=network.SELECTED_OUTLINE, width=3))
+    curves_column.plotly_chart(figure, key="network_curves")
+    with filters_column, ui.explained_errors(stop=False):
+        model = choice.model if run.snapshots[-1].whole else None
+        st.image(network.tiles(first_filters(choice.model_key, run, epoch, model), columns=8, size=40), width="stretch")
+        st.caption(f"The first convolution's filters at epoch {epoch} (grey is 0; one scale for all)")
+    answer = int(np.argmax(explain.probabilities(choice.model, choice.prepared.batch)))
+    heatmap = grad_cam(choice.model_key, choice.model, choice.prepared.batch, answer)
+    cam_column.image(explain.overlay(choice.prepared.seen, heatmap), width="stretch")
+    cam_column.caption(f"Grad-CAM of {choice.class_names[answer]} at epoch {epoch}")
+    if choice.true_class is not None:
+        name = choice.class_names[choice.true_class]
+        curve = confidence(
+            run.run_id, run.model_version, choice.prepared.key, choice.prepared.batch, choice.true_class, name
+        )
+        st.plotly_chart(
+            plots.confidence_figure(curve.epochs, curve.probabilities, name, epoch), key="network_confidence"
+        )
+
+
+def show(choice, view) -> None:
+    """Draw both deeper looks as tabs under the closer look."""
+    patterns_tab, time_lapse_tab = st.tabs(["What each filter looks for", "Learning, epoch by epoch"])
+    with patterns_tab:
+        show_patterns(choice)
+    with time_lapse_tab:
+        show_time_lapse(choice)
