@@ -85,6 +85,7 @@ PAGES = [
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/grid_view:"),
     st.Page("app_pages/predict.py", title="Predict", icon=":material/center_focus_strong:"),
+    st.Page("app_pages/network.py", title="Network", icon=":material/account_tree:"),
 ]
 
 speed_up_server_sockets()
