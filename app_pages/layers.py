@@ -24,7 +24,7 @@ recipe = recipes.RECIPES[name]
 as_tutorial = bool(recipe.cnnviz_layers) and picker_column.toggle(
     "As the tutorial built it", key="layers_as_tutorial", help="Without the layers marked (cnnviz's)."
 )
-description_column.markdown(f"{recipe.description} {recipe.note}  \n*Source: {recipe.source}.*")
+description_column.markdown(f"{recipe.description}  \n*Source: {recipe.source}.*")
 with ui.explained_errors():
     table = load_table(name, as_tutorial)
 
@@ -34,6 +34,8 @@ with table_column:
         "A layer's parameters are its weights and biases, the numbers training changes. Each row says how a layer "
         "changes the shape and where its parameters come from."
     )
+    if recipe.note:  # where cnnviz's recipe and its tutorial differ: beside the table, not above the diagram
+        st.markdown(f":material/difference: **cnnviz vs the tutorial:** {recipe.note}")
     rows = pd.DataFrame(architecture.table_columns(table))
     # st.table shows every row, so the Dense layers at the bottom are never hidden behind an inner scroll.
     st.table(rows.style.format({"count": "{:,}"}), hide_index=True)

@@ -29,9 +29,9 @@ def script_text(make_config: Callable[[], RunConfig]) -> str:
 def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str, chosen: dict) -> None:
     """Draw the recipe's note on its tutorial, the tutorial-subset button and the settings' script download."""
     recipe = recipes.get_recipe(recipe_name)
-    note_column, subset_column, script_column = st.columns([3, 1, 1], vertical_alignment="center")
     if recipe.note:
-        note_column.caption(recipe.note)
+        st.caption(recipe.note)
+    script_column, subset_column = st.columns(2, vertical_alignment="center")  # each button keeps its whole label
     if recipe.tutorial_limit:
         subset_column.button(
             f"The tutorial's {recipe.tutorial_subset}",
@@ -48,7 +48,7 @@ def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str,
         script_column.caption("Type the folder's path to download these settings as a Keras script.")
         return
     script_column.download_button(
-        "These settings as a Keras script",
+        "Settings as a Keras script",
         data=lambda: script_text(lambda: training.default_config(recipe_name, choice.source_with(path), **chosen)),
         file_name=f"{recipe_name}.py",
         key="train_download_settings_script",

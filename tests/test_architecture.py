@@ -144,4 +144,5 @@ def test_the_fully_convolutional_picture_contrasts_one_class_with_a_class_per_pi
     cnn, fcn = svg.split('data-row="fcn"')
     assert 'data-stage="flatten"' in cnn and 'data-stage="dense"' in cnn and "Dense" not in fcn
     cells = len(fully_convolutional.CLASS_MAP) * len(fully_convolutional.CLASS_MAP[0])
-    assert fcn.count("<rect") == cells + 4, "a class for each of the 8×8 pixels, after four boxes"
+    assert cnn.count("<rect") == cells + 4, "the photo's 8×8 pixels, then four boxes"
+    assert fcn.count("<rect") == 2 * cells + 3, "the photo's 8×8 pixels, three boxes, then a class for each pixel"

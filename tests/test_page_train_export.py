@@ -25,7 +25,7 @@ def test_before_any_run_the_settings_download_as_a_script_and_the_added_dropout_
     assert_no_errors(train_page)
     assert "No runs yet" in " ".join(info.value for info in train_page.info)
     labels = [str(element.proto.label) for element in train_page.get("download_button")]
-    assert labels == ["These settings as a Keras script"], "offered before any run"
+    assert labels == ["Settings as a Keras script"], "offered before any run"
     assert "The tutorial's network has no Dropout: dropout1-4 are cnnviz's" in captions(train_page)
     assert "Switch Dropout off to train the network as the tutorial built it" in captions(train_page)
     assert train_page.toggle(key="train_dropout").value is True, "cnnviz's default keeps its Dropout"

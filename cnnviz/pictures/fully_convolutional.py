@@ -15,9 +15,10 @@ from cnnviz.pictures.grids import TEXT_COLOUR
 FONT = 24  # design units: about 20 px at the width the Layers page gives the picture
 ROW_HEIGHT = 150
 LABEL_HEIGHT = 34
-GAP = 26  # between two stages, where the arrow goes
+GAP = 56  # between two stages, where the arrow goes: room for the captions under them
 IMAGE_COLOUR, CONV_COLOUR, DENSE_COLOUR, UPSAMPLE_COLOUR = "#9e9eae", "#1f77b4", "#2ca02c", "#9467bd"
 CLASS_COLOURS = ("#dfe7f2", "#ff7f0e")  # background, object
+IMAGE_COLOURS = ("#c8c8d2", "#6b6b76")  # the photo: a dark airplane on a pale sky
 # An 8×8 class map: a plane-like shape on background, what a segmentation network outputs for each pixel.
 CLASS_MAP = (
     "00000000",
@@ -40,31 +41,31 @@ class Stage:
     height: float
     colour: str
     caption: str = ""  # under the box
-    class_map: bool = False  # draw the per-pixel classes instead of a box
+    pixels: tuple[str, str] | None = None  # draw the 8×8 airplane in these two colours instead of a box
 
 
 CNN_STAGES = (
-    Stage("image", 96, 96, IMAGE_COLOUR, "image"),
-    Stage("convolutions", 64, 64, CONV_COLOUR, "conv + pool"),
+    Stage("image", 96, 96, IMAGE_COLOUR, "image", pixels=IMAGE_COLOURS),
+    Stage("convolutions", 64, 64, CONV_COLOUR, "conv, pool"),
     Stage("smaller", 34, 34, CONV_COLOUR),
     Stage("flatten", 10, 110, DENSE_COLOUR, "Flatten"),
     Stage("dense", 10, 44, DENSE_COLOUR, "Dense"),
 )
 FCN_STAGES = (
-    Stage("image", 96, 96, IMAGE_COLOUR, "image"),
-    Stage("convolutions", 64, 64, CONV_COLOUR, "conv + pool"),
+    Stage("image", 96, 96, IMAGE_COLOUR, "image", pixels=IMAGE_COLOURS),
+    Stage("convolutions", 64, 64, CONV_COLOUR, "conv, pool"),
     Stage("smaller", 34, 34, CONV_COLOUR, "1×1 conv"),
     Stage("upsampling", 64, 64, UPSAMPLE_COLOUR, "upsample"),
-    Stage("classes", 96, 96, CLASS_COLOURS[1], "class per pixel", class_map=True),
+    Stage("classes", 96, 96, CLASS_COLOURS[1], "class per pixel", pixels=CLASS_COLOURS),
 )
 
 
-def class_map_svg(left: float, top: float, side: float) -> str:
-    """Return the 8×8 map of classes, one square a pixel."""
+def pixels_svg(left: float, top: float, side: float, colours: tuple[str, str]) -> str:
+    """Return the 8×8 airplane, one square a pixel: the photo's pixels, or each pixel's class."""
     cell = side / len(CLASS_MAP)
     return "".join(
         f'<rect x="{left + column * cell:.1f}" y="{top + row * cell:.1f}" width="{cell:.1f}" height="{cell:.1f}" '
-        f'fill="{CLASS_COLOURS[int(value)]}" stroke="#ffffff" stroke-width="1"/>'
+        f'fill="{colours[int(value)]}" stroke="#ffffff" stroke-width="1"/>'
         for row, line in enumerate(CLASS_MAP)
         for column, value in enumerate(line)
     )
@@ -74,8 +75,8 @@ def stage_svg(stage: Stage, left: float, middle: float) -> str:
     """Return one stage's box (or class map) centred on the row's middle, with its caption below."""
     top = middle - stage.height / 2
     shape = (
-        class_map_svg(left, top, stage.width)
-        if stage.class_map
+        pixels_svg(left, top, stage.width, stage.pixels)
+        if stage.pixels
         else f'<rect x="{left:.1f}" y="{top:.1f}" width="{stage.width:.1f}" height="{stage.height:.1f}" rx="3" '
         f'fill="{stage.colour}" fill-opacity="0.85"/>'
     )
