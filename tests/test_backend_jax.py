@@ -93,6 +93,12 @@ def test_grad_cam_and_feature_maps_on_jax(jax_findings):
         assert len(found[recipe]["feature_map_shape"]) == 3
 
 
+def test_a_cells_arithmetic_and_filter_patterns_on_jax(jax_findings):
+    found = jax_findings["network"]
+    assert found["separable_error"] < 1e-4
+    assert found["pattern_gains_met"] and found["patterns_moved"] > 5
+
+
 def test_a_model_saved_on_tensorflow_predicts_the_same_on_jax(jax_findings):
     workdir = jax_findings["workdir"]
     np.testing.assert_allclose(
@@ -177,6 +183,30 @@ def explain_findings() -> dict:
     return found
 
 
+def network_findings() -> dict:
+    """Return, on this backend, how far a separable cell's arithmetic is from Keras and the filter patterns' gains."""
+    from cnnviz.learning import arithmetic, explain, filter_patterns, models
+
+    keras_random_seed(4)
+    model = models.build("fashion_separable")
+    batch = sample_batch(model.input_shape[1:], count=1)
+    maps = explain.activations(model, batch, "separable1")
+    cell = arithmetic.cell_arithmetic(model, batch, "separable1", 0, 27, 5)
+    patterns = filter_patterns.compute_patterns(model, "conv1", filters=list(range(8)))
+    return {
+        "separable_error": abs(cell.value - float(maps[0, 27, 5])),
+        "pattern_gains_met": bool(np.all(patterns.final_activation >= 5 * patterns.start_activation)),
+        "patterns_moved": float(np.abs(patterns.patterns - 128).mean()),
+    }
+
+
+def keras_random_seed(seed: int) -> None:
+    """Seed Keras's weight initialisers on this backend."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
 def exchange_models(workdir: Path) -> None:
     """Load the TensorFlow model and record what it predicts here; save a model made here for TensorFlow."""
     import keras
@@ -205,6 +235,7 @@ def run_checks(workdir: Path) -> None:
         "training_step_losses": training_step_losses(),
         "augmentation": augmentation_findings(),
         "explain": explain_findings(),
+        "network": network_findings(),
     }
     (workdir / "jax_results.json").write_text(json.dumps(findings))
 

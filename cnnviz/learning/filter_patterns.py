@@ -152,6 +152,8 @@ def compute_patterns(
     climbing = [*head[:-1], without_activation(head[-1], tuple(layer_input.shape[1:]))]
     count = int(head[-1].filters)
     chosen = np.arange(count) if filters is None else np.asarray(filters, dtype=np.int32)
+    if on_progress:
+        on_progress(0, len(chosen))
     start = 128 + np.random.default_rng(seed).uniform(-NOISE_PIXELS / 2, NOISE_PIXELS / 2, (len(chosen), *shape))
     patterns, start_activation, final_activation = [], [], []
     for first in range(0, len(chosen), CHUNK):
@@ -191,7 +193,6 @@ def store_patterns(folder: Path, layer_name: str) -> None:
                 folder, layer_name, PatternState.RUNNING, done=done, total=total, message=message, **base
             )
 
-        record_progress(0, int(explain.split_at(model, layer_name)[0][-1].filters))
         result = compute_patterns(model, layer_name, on_progress=record_progress)
     except CnnvizError as error:
         pattern_store.write_job(folder, layer_name, PatternState.FAILED, message=str(error))
