@@ -115,3 +115,18 @@ def test_a_split_per_class_limit_keeps_the_first_of_each_class():
     split = Split("train", labels, (1, 1, 1), np.arange(7).reshape(7, 1, 1, 1))
     kept = split.per_class_limited(2)
     assert list(kept.labels) == [0, 1, 0, 1] and list(kept.images.ravel()) == [0, 1, 2, 3]
+
+
+def test_a_tensorflow_datasets_set_is_loaded_at_the_recipes_size_not_150(monkeypatch):
+    # TFDS malaria cells come at any size: load_tfds resizes them, and must do so to the network's 64×64.
+    asked = {}
+
+    def load_tfds(name, limit=None, image_size=(150, 150)):
+        asked.update(name=name, image_size=image_size)
+        raise datasets.DatasetUnavailable("offline")
+
+    monkeypatch.setattr(datasets, "load_tfds", load_tfds)
+    config = training.default_config("malaria_batchnorm", "malaria")
+    with pytest.raises(datasets.DatasetUnavailable):
+        training.load_dataset(config)
+    assert asked == {"name": datasets.DatasetName.MALARIA, "image_size": (64, 64)}
