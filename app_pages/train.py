@@ -78,7 +78,7 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
     chosen = dict(epochs=int(epochs), batch_size=int(batch_size), learning_rate=float(learning_rate),
                   optimizer=optimizer, seed=int(seed), limit=int(limit) or None, augment=augment, dropout=dropout,
                   weights=weights, label=label)  # fmt: skip
-    train_export.draw_tutorial_and_script(recipe_name, choice, path, chosen)  # a script of these, before a run
+    chosen = train_export.draw_tutorial_and_script(recipe_name, choice, path, chosen)  # a script before a run
 
 if start:
     with ui.explained_errors(stop=False):

@@ -27,6 +27,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"])
     train.add_argument("--limit", type=int, help="at most this many training images (a fifth for validation)")
+    train.add_argument("--input-size", type=int, help="the network's input side, instead of the recipe's own")
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
     train.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=None)
     train.add_argument("--seed", type=int)

@@ -275,4 +275,5 @@ def network_shape(config: RunConfig) -> tuple[tuple[int, int, int], int]:
     from cnnviz.learning import training
 
     dataset = training.load_dataset(config)
-    return tuple(training.choose_input_shape(recipes.get_recipe(config.recipe), dataset)), dataset.num_classes
+    shape = training.choose_input_shape(recipes.get_recipe(config.recipe), dataset, config.input_size)
+    return tuple(shape), dataset.num_classes

@@ -83,10 +83,13 @@ def prepare_backend() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def choose_input_shape(recipe: Recipe, dataset) -> tuple[int, int, int]:
-    """Return the dataset's own shape when the network accepts it, else the recipe's size with its channels."""
+def choose_input_shape(recipe: Recipe, dataset, input_size: int | None = None) -> tuple[int, int, int]:
+    """Return the dataset's own shape when the network accepts it, else the recipe's size with its channels; a
+    network without a pretrained base takes input_size × input_size when a person asks for it."""
     from cnnviz.learning import models
 
+    if input_size and recipe.pretrained_base is None:
+        return (input_size, input_size, recipe.input_shape[2])
     if not recipe.keeps_image_size:
         # ImageNet's VGG16 takes colour images of at least 32×32: grey images are repeated into RGB.
         return recipe.fed_image_shape
@@ -105,6 +108,8 @@ def load_dataset(config: RunConfig):
 
     recipe = recipes.get_recipe(config.recipe)
     height, width, _ = recipe.fed_image_shape
+    if config.input_size and recipe.pretrained_base is None:
+        height = width = config.input_size
     return datasets.load(
         config.source, config.limit, config.validation_limit, (height, width), selection=recipe.class_selection
     )
@@ -202,7 +207,7 @@ def train_stages(folder: Path, config: RunConfig, progress: ProgressLine | None)
 
     recipe = recipes.get_recipe(config.recipe)
     dataset = load_dataset(config)
-    shape = choose_input_shape(recipe, dataset)
+    shape = choose_input_shape(recipe, dataset, config.input_size)
     build_options = build_options_for(config, recipe, shape, dataset.num_classes)
     weights = build_options.weights
     # A warm worker may hold this very network already compiled and traced: seconds saved on a CPU. It was

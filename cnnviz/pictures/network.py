@@ -262,7 +262,7 @@ def total_line(cell: CellArithmetic) -> str:
     """Return the last line of a cell's arithmetic: the sum over channels, the bias, the activation, the value."""
     if cell.kind is CellKind.POOLING:
         where = f" at row {cell.winner[0] + 1}, column {cell.winner[1] + 1} of the window" if cell.winner else ""
-        return paragraph(f"{cell.activation} of the window{where} = <b>{number(cell.value)}</b>")
+        return paragraph(f"{cell.activation} of the window{where} → <b>{number(cell.value)}</b>")
     contributions = cell.contributions()
     largest = np.argsort(-np.abs(contributions), kind="stable")[:4]
     shown = " + ".join(f"{format_factor(round(float(contributions[index]), 4))} (ch. {index + 1})" for index in largest)

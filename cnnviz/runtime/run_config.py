@@ -76,6 +76,7 @@ class RunConfig:
     dataset_path: str | None = None
     limit: int | None = None
     validation_limit: int | None = None
+    input_size: int | None = None  # the side of the network's square input, when asked for another than the recipe's
     augment: bool = False
     dropout: bool = False
     seed: int = 0
@@ -105,6 +106,9 @@ class RunConfig:
                 raise CnnvizError(
                     f"A {name.replace('_', ' ')} is a whole number of images ≥ 1, or none; got {value!r}."
                 )
+        size = self.input_size
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 8 <= size <= 1024):
+            raise CnnvizError(f"An input size is a whole number of pixels from 8 to 1024, or none; got {size!r}.")
         if self.variant is not None:
             object.__setattr__(self, "variant", parse_choice(Variant, self.variant, "An experiment variant"))
         if self.weights in (Weights.IMAGENET.value, Weights.RANDOM.value):

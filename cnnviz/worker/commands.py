@@ -35,6 +35,7 @@ def command_train(arguments: argparse.Namespace) -> int:
             learning_rate=arguments.learning_rate,
             optimizer=arguments.optimizer,
             limit=arguments.limit,
+            input_size=arguments.input_size,
             augment=arguments.augment,
             dropout=arguments.dropout,
             seed=arguments.seed,
