@@ -12,7 +12,7 @@ import streamlit as st
 
 from cnnviz import errors
 from cnnviz.learning import exporting
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, links
 from cnnviz.runtime import jobs, runs
 from cnnviz.runtime.runs import Run, RunState
 
@@ -190,16 +190,57 @@ def step_slider(page: str, num_steps: int) -> int:
     return st.session_state[step_key] - 1
 
 
-def step_controls(page: str, num_steps: int) -> int:
-    """Draw Play/Pause and the step slider on one row, inside the page's fragment; return the 0-based step."""
-    play_column, slider_column = st.columns([1, 5], vertical_alignment="center")
+def step_controls(
+    page: str, num_steps: int, form: links.LinkForm | None = None, link_values: dict | None = None
+) -> int:
+    """Draw Play/Pause and the step slider on one row, inside the page's fragment; return the 0-based step.
+
+    With a link form, the row ends with Copy link, and the page's URL follows every step (the fragment reruns alone).
+    """
+    play_column, slider_column, *link_column = st.columns(
+        [1, 5] + [1.4] * (form is not None), vertical_alignment="center"
+    )
     with play_column:
         play_button(page, num_steps)
     if is_playing(page) != st.session_state.get(f"{page}_ticking", False):
         # Play or Pause was pressed inside the fragment: only a full run can start or stop its ticking.
         st.rerun()
     with slider_column:
-        return step_slider(page, num_steps)
+        index = step_slider(page, num_steps)
+    if form is not None:
+        with link_column[0]:
+            share_link(page, form, {**(link_values or {}), "step": index + 1})
+    return index
+
+
+def open_link(page: str, form: links.LinkForm) -> None:
+    """Fill a page's settings from the link it was opened with (call before its widgets and keep_settings).
+
+    Once only: after that the widgets lead and the URL follows them. A link that cannot be read shows one line and
+    the defaults; a link to another page (its settings still in the URL) is not read here.
+    """
+    query = st.query_params.to_dict()
+    if not form.is_for_this_page(query) or query == st.session_state.get(f"{page}_link_written"):
+        return
+    values = form.defaults()
+    with explained_errors(stop=False):
+        values = form.read(query)
+    st.session_state.update({f"{page}_{name}": value for name, value in form.widget_values(values).items()})
+    st.session_state[f"{page}_link_written"] = query
+
+
+def share_link(page: str, form: links.LinkForm, values: dict | None = None) -> None:
+    """Put the page's settings in its URL and draw Copy link: the address that opens this same picture.
+
+    Settings not in `values` are read from their widgets (key `<page>_<name>`)."""
+    state = {setting.name: st.session_state.get(f"{page}_{setting.name}", setting.default) for setting in form.settings}
+    query = form.write(state | (values or {}))
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    st.session_state[f"{page}_link_written"] = query
+    with st.popover("Copy link", icon=":material/link:", width="stretch"):
+        st.code(links.page_url(st.context.url, form.page, query), language=None, wrap_lines=True)
+        st.caption("This link opens the page with these settings in any browser: copy it with the icon at its right.")
 
 
 def run_picker_and_state(run: Run, labels: dict[str, str]) -> None:

@@ -5,10 +5,11 @@ import streamlit as st
 
 import ui
 from cnnviz.data import images
-from cnnviz.learning import augmentation_spec, warping
+from cnnviz.learning import augmentation_link, augmentation_spec, warping
 from page_sections import augmentation_parameters
 
 ui.tighten_top()
+ui.open_link("augmentation", augmentation_link.AUGMENTATION)
 st.title("Augmentation")
 st.markdown(
     "Augmentation shows the network a slightly different copy of each training image every epoch "
@@ -44,7 +45,7 @@ def preview_copies(
     return warping.preview(photo, spec, count, seed=seed)
 
 
-source_column, upload_column = st.columns([1, 2])
+source_column, upload_column, link_column = st.columns([2, 4, 1], vertical_alignment="bottom")
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
 upload = upload_column.file_uploader("…or your own image", type=images.UPLOAD_TYPES, key="augmentation_upload")
 photo = load_photo(photo_name)
@@ -57,6 +58,8 @@ copies_place = st.container()
 
 spec, count, seed = augmentation_parameters.draw()
 copies, params = preview_copies(photo, spec, count, seed)
+with link_column:
+    ui.share_link("augmentation", augmentation_link.AUGMENTATION)
 with copies_place:
     per_row = 6
     cells = [(size, photo)] + [(warping.describe_transform(p), copy) for p, copy in zip(params, copies)]

@@ -3,13 +3,14 @@
 import streamlit as st
 
 import ui
-from cnnviz.lesson import channels, convolution, output_sizes
+from cnnviz.lesson import channels, convolution, links, output_sizes
 from cnnviz.pictures import steps
 from page_sections import convolution_photo, convolution_settings
 
 # What the picture may take of the window's height: the title, two lines and the step row stay above it.
 PICTURE_MAX_HEIGHT = "max(220px, calc(100vh - 330px))"
 
+ui.open_link("convolution", links.CONVOLUTION)
 ui.keep_settings("convolution", convolution_settings.SETTINGS)
 
 ui.tighten_top()
@@ -28,12 +29,14 @@ kernel = ui.read_grid("convolution_kernel", "kernel", convolution.kernel_presets
 trace = None
 with ui.explained_errors(stop=False):  # a setting that cannot work is a message here; the lessons below still run
     trace = convolution.trace_conv2d(grid, kernel, stride, padding, dilation, bias)
+link_values = {"grid": grid, "kernel": kernel, "stride": stride, "dilation": dilation, "bias": bias}
+link_values["padding"] = st.session_state.convolution_padding
 
 
 @st.fragment(run_every=ui.play_interval("convolution"))
 def show_step(trace: convolution.Trace) -> None:
     """Draw one step: the kernel, the lit window linked to its output cell, the feature map so far, the sum."""
-    index = ui.step_controls("convolution", trace.num_steps)
+    index = ui.step_controls("convolution", trace.num_steps, links.CONVOLUTION, link_values)
     st.markdown(steps.convolution_picture(trace, index, PICTURE_MAX_HEIGHT), unsafe_allow_html=True)
 
 
@@ -41,6 +44,7 @@ if trace is not None:
     show_step(trace)
     formula = steps.size_formula(grid.shape, kernel.shape, trace.output.shape, stride, padding, dilation)
     st.markdown(formula, unsafe_allow_html=True)
+    st.markdown(trace.boundary_note())
 if trace is not None and dilation > 1:
     st.caption(
         f"Dilation {dilation}: the kernel's cells sit {dilation} apart, so a {kernel.shape[0]}-wide kernel spans "

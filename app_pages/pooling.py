@@ -1,35 +1,31 @@
-"""Pooling: the max or the mean of each window, step by step, and a real feature map halving."""
+"""Pooling: the max, mean or sum of each window, step by step, a shift it absorbs, and a real feature map halving."""
 
 import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz.data import images
-from cnnviz.lesson import convolution, photos
+from cnnviz.lesson import convolution, links
 from cnnviz.pictures import steps
+from page_sections import pooling_lessons
 
 ui.tighten_top()
+ui.open_link("pooling", links.POOLING)
 title_column, settings_column = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title("Pooling")
 st.markdown(
-    "A pooling layer keeps one number per window: the **max** (the strongest response, ringed in green) or the "
-    "**average**. It has **no parameters to learn**, which is why Keras lists MaxPooling2D with `Param # 0`."
+    "A pooling layer keeps one number per window: the **max** (the strongest response, ringed in green), the "
+    "**average**, or the **sum** (average × the window's area). It has **no parameters to learn**, which is why "
+    "Keras lists MaxPooling2D with `Param # 0`."
 )
 # What the picture may take of the window's height: the title, two lines and the step row stay above it.
 PICTURE_MAX_HEIGHT = "max(200px, calc(100vh - 375px))"
 
 DEFAULT_GRID = np.array([[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]], dtype=float)
-MODES = ("max", "average")
 
-
-@st.cache_data(max_entries=8)
-def load_small_photo(name: str) -> np.ndarray:
-    """Return a sample photo as a 28×28 grayscale image, the size of a Fashion-MNIST picture."""
-    return images.to_grayscale(images.load_sample_photo(name), size=(28, 28))
-
-
-ui.keep_settings("pooling", ["grid", "size", "stride"])
+ui.keep_settings("pooling", ["grid", "size", "stride", "modes", "photo", "edge"])
 with settings_column.popover("Feature map, pool size, stride…", icon=":material/tune:", width="stretch"):
+    ui.setting("pooling_modes", list(convolution.POOLING_MODES))  # the widget's value: held in session state
+    st.pills("Pooling", convolution.POOLING_MODES, selection_mode="multi", key="pooling_modes")
     grid_text = ui.setting("pooling_grid", convolution.format_grid(DEFAULT_GRID))
     st.text_area("Feature map: one row per line", grid_text, key="pooling_grid", height=130)
     size_column, stride_column = st.columns(2)
@@ -39,31 +35,22 @@ with settings_column.popover("Feature map, pool size, stride…", icon=":materia
     )
 
 grid = ui.read_grid("pooling_grid", "feature map", DEFAULT_GRID)
+modes = [mode for mode in convolution.POOLING_MODES if mode in st.session_state.pooling_modes] or ["max"]
 with ui.explained_errors():
-    traces = {mode: convolution.trace_pool2d(grid, size, stride, mode) for mode in MODES}
+    traces = {mode: convolution.trace_pool2d(grid, size, stride, mode) for mode in modes}
+link_values = {"grid": grid, "size": size, "stride": stride, "modes": modes}
 
 
 @st.fragment(run_every=ui.play_interval("pooling"))
 def show_step(traces: dict[str, convolution.Trace]) -> None:
-    """Draw the same step of max and average pooling: one input, its window, both outputs."""
-    index = ui.step_controls("pooling", traces["max"].num_steps)
+    """Draw the same step of every chosen pooling: one input, its window, the outputs."""
+    index = ui.step_controls("pooling", next(iter(traces.values())).num_steps, links.POOLING, link_values)
     st.markdown(steps.pooling_picture(traces, index, PICTURE_MAX_HEIGHT), unsafe_allow_html=True)
 
 
 show_step(traces)
-st.markdown(steps.size_formula(grid.shape, (size, size), traces["max"].output.shape, stride), unsafe_allow_html=True)
-
-st.subheader("A real feature map")
-st.markdown(
-    "A 28×28 photo goes through a 3×3 edge kernel (valid padding, then ReLU), as in a first Conv2D layer: "
-    "26×26. Pooling it with the settings above keeps the edges and shrinks the map."
-)
-photo_column, edge_column = st.columns(2)
-photo_name = photo_column.selectbox("Photo", list(images.SAMPLE_PHOTOS), key="pooling_photo")
-edge_name = edge_column.selectbox("Edge kernel", photos.EDGE_KERNELS, key="pooling_edge")
-with ui.explained_errors():
-    pictures = photos.pooling_pictures(load_small_photo(photo_name), edge_name, size, stride)
-# Columns as wide as the pictures are: every map is drawn at the same pixel scale, so 26 → 13 shows as half.
-for column, (caption, picture) in zip(st.columns([picture.shape[1] for _, picture in pictures]), pictures):
-    column.image(picture, caption=caption, width="stretch")
+first = next(iter(traces.values()))
+st.markdown(steps.size_formula(grid.shape, (size, size), first.output.shape, stride), unsafe_allow_html=True)
+pooling_lessons.draw_grid_shift(grid, size, stride)
+pooling_lessons.draw_real_map(size, stride)
 ui.next_step("app_pages/layers.py", "Next: Layers, where the parameters come from")

@@ -7,7 +7,7 @@ from cnnviz.learning import analysis, experiment, launching, recipes, training
 from cnnviz.pictures import plots
 from cnnviz.runtime import jobs, run_config, runs
 from cnnviz.runtime.run_config import Optimizer, Weights
-from page_sections import train_export
+from page_sections import train_epochs, train_export
 
 step = launching.experiment_step(st.session_state.get("train_experiment"))
 if step.finished:  # the experiment ended: Compare selects the latest experiment's runs
@@ -27,6 +27,7 @@ def reset_recipe_settings() -> None:
     st.session_state.update({f"train_{name}": value for name, value in own.widget_values().items()})
 
 
+train_epochs.open_link()  # a link to Train fills the settings first
 if "train_recipe" not in st.session_state:
     st.session_state.train_recipe = "fashion_separable"
     reset_recipe_settings()
@@ -75,6 +76,7 @@ with st.expander("Settings: epochs, batch size, learning rate, dropout, augmenta
     label = st.text_input(
         "Label (empty: made from the settings)", key="train_label", max_chars=run_config.MAX_LABEL_LENGTH
     )
+    train_epochs.draw(choice, int(batch_size), int(epochs), int(limit))  # the steps an epoch, and Copy link
     chosen = dict(epochs=int(epochs), batch_size=int(batch_size), learning_rate=float(learning_rate),
                   optimizer=optimizer, seed=int(seed), limit=int(limit) or None, augment=augment, dropout=dropout,
                   weights=weights, label=label)  # fmt: skip

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from cnnviz.lesson import channels, convolution
+from cnnviz.lesson import channels, convolution, pooling
 from cnnviz.pictures import grids, steps
 from tests.grid_reader import read_pictures
 
@@ -84,7 +84,28 @@ def test_pooling_picture_rings_the_winner_and_fills_both_outputs():
     assert found["input"]["winner"] == [(0, 3)]
     assert found["pooled-max"]["cells"][0] == ["6", "9"] and found["pooled-average"]["cells"][0] == ["3.75", "4.75"]
     assert sums["pooling-0"] == "max: max(2, 9, 1, 7) = 9"
-    assert text.count("data-link=") == 2
+    assert found["pooled-sum"]["cells"][0] == ["15", "19"] and sums["pooling-2"] == "sum: 2 + 9 + 1 + 7 = 19"
+    assert text.count("data-link=") == 3, "a beam to each pooled map"
+
+
+def test_the_shift_picture_fills_the_cells_that_changed():
+    shift = pooling.compare_grid_shift(np.array([[1, 3, 2, 9], [5, 6, 1, 7], [4, 2, 8, 0], [3, 1, 4, 6]]), 2, 2)
+    found, _ = read_pictures(steps.shift_picture(shift))
+    assert found["shift-input-moved"]["cells"][0] == ["0", "1", "3", "2"]
+    assert found["shift-pooled"]["cells"] == [["6", "9"], ["4", "8"]]
+    assert found["shift-pooled-moved"]["cells"] == [["5", "6"], ["4", "8"]]
+    text = steps.shift_picture(shift)
+    assert text.count(f'fill="{grids.LIT_COLOUR}"') >= 16 + 2  # every moved feature cell, 2 pooled cells
+
+
+def test_the_convolution_picture_dashes_the_cells_no_window_is_centred_on():
+    valid = steps.convolution_picture(convolution.trace_conv2d(convolution.counting_grid(5), X_KERNEL), 0)
+    same = steps.convolution_picture(
+        convolution.trace_conv2d(convolution.counting_grid(5), X_KERNEL, padding="same"), 0
+    )
+    assert valid.count('data-never-centred="1"') == 16 and same.count('data-never-centred="1"') == 0
+    found, _ = read_pictures(valid)
+    assert found["input"]["cells"][0][0] == "1", "the corner is dashed, still a real input cell"
 
 
 def test_channels_picture_shows_each_channel_and_the_sum_with_the_bias():

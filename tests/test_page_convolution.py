@@ -1,9 +1,12 @@
 """The Convolution page through AppTest: the step-by-step grid, channels, a real photo, a learned filter."""
 
+from urllib.parse import parse_qsl, urlsplit
+
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import assert_no_errors, image_captions, markdown_text, open_page
+from tests.apptest_helpers import APP, assert_no_errors, image_captions, markdown_text, open_page
 from tests.grid_reader import arithmetic, grids_of, page_pictures
 from tests.helpers import encode_image
 
@@ -241,3 +244,45 @@ def test_stride_and_dilation_together_are_a_message_and_the_other_lessons_stay()
         "A kernel on a real photo",
     ]
     assert app.slider(key="convolution_channels_step").value == 1, "the channels lesson still works"
+
+
+def never_centred_cells(app) -> int:
+    """Return how many input cells the step picture dashes as never a window's centre."""
+    return sum(markdown.value.count('data-never-centred="1"') for markdown in app.markdown)
+
+
+def test_convolution_boundary_effect_marks_the_border_and_same_padding_clears_it():
+    app = open_page("app_pages/convolution.py")
+    assert never_centred_cells(app) == 16, "a 5×5 grid's border: 25 − 3×3 centres, counted by hand"
+    assert "16 of 25 cells, dashed, are never a window's centre" in markdown_text(app)
+    app.selectbox(key="convolution_padding").select("same").run()
+    assert never_centred_cells(app) == 0 and "visit every cell" in markdown_text(app)
+    app.selectbox(key="convolution_padding").select("valid").run()
+    app.number_input(key="convolution_stride").set_value(2).run()
+    # centres at rows and columns 1 and 3 only: 4 of 25 cells, so 21 never; 16 border + 5 inner skipped by the stride
+    assert never_centred_cells(app) == 21 and "(5 are skipped by stride 2)" in markdown_text(app)
+    assert_no_errors(app)
+
+
+def test_convolution_link_opens_the_same_step_and_a_bad_one_falls_back():
+    app = open_page("app_pages/convolution.py")
+    app.text_area(key="convolution_kernel").input("-1 0 1\n-2 0 2\n-1 0 1").run()
+    app.selectbox(key="convolution_padding").select("same").run()
+    app.number_input(key="convolution_bias").set_value(1.5).run()
+    app.slider(key="convolution_step").set_value(7).run()
+    link = next(code.value for code in app.code if "?lesson=convolution" in code.value)
+    opened = AppTest.from_file(APP, default_timeout=30)
+    opened.query_params.update(parse_qsl(urlsplit(link).query))
+    opened.run()
+    opened.switch_page("app_pages/convolution.py")
+    opened.run()
+    assert_no_errors(opened)
+    assert arithmetic(opened) == arithmetic(app) and grids_of(opened) == grids_of(app)
+    assert opened.selectbox(key="convolution_preset").value == "Sobel x", "the preset the kernel is"
+    bad = AppTest.from_file(APP, default_timeout=30)
+    bad.query_params.update({"lesson": "convolution", "dilation": "2", "kernel": "1 2_3 x"})
+    bad.run()
+    bad.switch_page("app_pages/convolution.py")
+    bad.run()
+    assert not bad.exception and len(bad.error) == 1 and "kernel is '1 2_3 x'" in bad.error[0].value
+    assert arithmetic(bad)[0].endswith("= 35"), "the defaults: the X kernel on 1..25"

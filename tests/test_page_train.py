@@ -116,3 +116,37 @@ def test_a_run_stopped_inside_its_first_epoch_offers_no_model_and_the_estimate_i
     )
     assert any("no trained model to download" in caption.value for caption in app.caption)
     assert any(caption.value.startswith("No run of this network on this data") for caption in app.caption)
+
+
+def test_the_epoch_arithmetic_follows_the_settings_and_the_link_opens_them(runs_dir):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_helpers import APP
+
+    app = open_page("app_pages/train.py", timeout=120)
+    text = "\n".join(markdown.value for markdown in app.markdown)
+    assert "55,000 images ÷ batch 32 = 1,719 steps an epoch" in text  # the tutorial's split, ⌈55,000 / 32⌉
+    app.selectbox(key="train_dataset").select("LFW faces (200 images: watch it overfit)").run()
+    app.number_input(key="train_batch_size").set_value(50).run()
+    app.number_input(key="train_epochs").set_value(3).run()
+    text = "\n".join(markdown.value for markdown in app.markdown)
+    assert "120 images ÷ batch 50 = 3 steps an epoch** (the last one 20 images)" in text and "9 steps" in text
+    link = next(code.value for code in app.code if "?lesson=train" in code.value)
+    opened = AppTest.from_file(APP, default_timeout=120)
+    opened.query_params.update(parse_qsl(urlsplit(link).query))
+    opened.run()
+    opened.switch_page("app_pages/train.py")
+    opened.run()
+    assert opened.selectbox(key="train_dataset").value == "LFW faces (200 images: watch it overfit)"
+    assert (
+        opened.number_input(key="train_epochs").value == 3 and opened.number_input(key="train_batch_size").value == 50
+    )
+    bad = AppTest.from_file(APP, default_timeout=120)
+    bad.query_params.update({"lesson": "train", "recipe": "resnet9000"})
+    bad.run()
+    bad.switch_page("app_pages/train.py")
+    bad.run()
+    assert not bad.exception and "recipe is 'resnet9000'" in bad.error[0].value
+    assert bad.selectbox(key="train_recipe").value == "fashion_separable"

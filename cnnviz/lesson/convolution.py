@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from cnnviz.errors import CnnvizError, InvalidGrid
 from cnnviz.lesson.output_sizes import Padding, check_dilation, dilated_size, output_size, resolve_padding
 
-POOLING_MODES = ("max", "average")
+POOLING_MODES = ("max", "average", "sum")  # sum = average × the window's area
 MAX_ABS_VALUE = 1_000_000
 
 
@@ -120,6 +120,8 @@ class Step:
             return f"max({', '.join(values)}) = {result}"
         if self.mode == "average":
             return f"({' + '.join(values)}) / {self.window.size} = {result}"
+        if self.mode == "sum":
+            return f"{' + '.join(values)} = {result}"
         # Channel by channel, as a person adds them up: all of channel 1's products, then channel 2's, …
         window, weights = with_channels(self.window), with_channels(self.weights)
         terms = " + ".join(product_terms(weights[:, :, c], window[:, :, c]) for c in range(window.shape[2]))
@@ -161,6 +163,51 @@ class Trace:
         window = self.padded_input[top : top + height : self.dilation, left : left + width : self.dilation]
         value = float(self.output[row, column])
         return Step(index, row, column, top, left, window, self.weights, self.mode, value, self.dilation, self.bias)
+
+    def never_centred(self) -> list[tuple[int, int]]:
+        """Return the real input's cells (on the padded grid) that no window is centred on: without padding, the
+        border the kernel only ever sees at a window's edge (an even kernel's centre: the cell above-left of it)."""
+        rows, columns = self.padded_input.shape[:2]
+        (top, bottom), (left, right) = self.padding
+        centre = [self.dilation * ((size - 1) // 2) for size in self.window_shape]
+        output_rows, output_columns = self.output.shape
+        centred = {
+            (row * self.stride + centre[0], column * self.stride + centre[1])
+            for row in range(output_rows)
+            for column in range(output_columns)
+        }
+        real = ((row, column) for row in range(top, rows - bottom) for column in range(left, columns - right))
+        return [cell for cell in real if cell not in centred]
+
+    def boundary_note(self) -> str:
+        """Return the boundary effect in words with this grid's numbers: which cells are never a window's centre."""
+        rows, columns = self.padded_input.shape[:2]
+        (top, bottom), (left, right) = self.padding
+        height, width = rows - top - bottom, columns - left - right
+        missed = self.never_centred()
+        size = f"{height}×{width} → {self.output.shape[0]}×{self.output.shape[1]}"
+        if not missed:
+            return (
+                f"**The boundary:** the zeros around it (grey) let the kernel's centre visit every cell, so the map "
+                f"keeps its size ({size}); the border windows read zeros, which is padding's price."
+            )
+        border = sum(
+            1 for row, column in missed if row in (top, rows - bottom - 1) or column in (left, columns - right - 1)
+        )
+        reason = "the kernel's centre never lands on them"
+        if border < len(missed):
+            reason += f" ({len(missed) - border} are skipped by stride {self.stride})"
+        padded = self.padding != ((0, 0), (0, 0))
+        fix = (
+            "More padding lets the centre reach them."
+            if padded
+            else "Padding 'same' adds zeros around the grid so every cell gets its turn at the centre."
+        )
+        return (
+            f"**The boundary:** {len(missed)} of {height * width} cells, dashed, are never a window's centre: "
+            f"{reason}. A border cell is only ever at a window's edge, so it counts in fewer sums and the map "
+            f"shrinks ({size}). {fix}"
+        )
 
     def partial_output(self, steps_done: int) -> np.ndarray:
         """Return the output with only the first `steps_done` cells filled in, NaN elsewhere."""
@@ -204,7 +251,7 @@ def trace_conv2d(
 
 
 def trace_pool2d(feature_map: object, size: int = 2, stride: int | None = None, mode: str = "max") -> Trace:
-    """Take the max or mean of each `size`×`size` window ('valid' windows, as Keras pools by default)."""
+    """Take the max, mean or sum of each `size`×`size` window ('valid' windows, as Keras pools by default)."""
     feature_map = check_grid(feature_map, "feature map")
     if mode not in POOLING_MODES:
         raise CnnvizError(f"Pooling mode must be one of {POOLING_MODES}; got {mode!r}.")
@@ -212,7 +259,8 @@ def trace_pool2d(feature_map: object, size: int = 2, stride: int | None = None, 
     for axis in (0, 1):
         output_size(feature_map.shape[axis], size, stride, "valid")
     windows = extract_windows(feature_map, (size, size), stride)
-    output = windows.max(axis=(2, 3)) if mode == "max" else windows.mean(axis=(2, 3))
+    reduce = {"max": np.max, "average": np.mean, "sum": np.sum}[mode]
+    output = reduce(windows, axis=(2, 3))
     return Trace(mode, feature_map, ((0, 0), (0, 0)), (size, size), stride, None, output)
 
 
@@ -229,7 +277,7 @@ def conv2d(
 
 
 def pool2d(feature_map: object, size: int = 2, stride: int | None = None, mode: str = "max") -> np.ndarray:
-    """Return the max- or average-pooled feature map; stride defaults to the window size."""
+    """Return the max-, average- or sum-pooled feature map; stride defaults to the window size."""
     return trace_pool2d(feature_map, size, stride, mode).output
 
 

@@ -1,5 +1,6 @@
 """The hand-written convolution on real photos: a kernel (a preset, the student's, or one a network learned)
-over a photo with ReLU, and the pooling of a first layer's feature map, as pictures with their sizes."""
+over a photo with ReLU, and the pooling of a first layer's feature map (max, average, sum, and a one-pixel
+shift), as pictures with their sizes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.data import images
-from cnnviz.lesson import convolution
+from cnnviz.lesson import convolution, pooling
 from cnnviz.lesson.output_sizes import Padding
 
 PHOTO_KERNELS = ("Sobel x", "Sobel y", "Laplacian", "sharpen", "box blur", "X kernel")
 EDGE_KERNELS = ("Sobel x", "Sobel y", "Laplacian")
 MOSTLY_OFF = 0.9  # ReLU zeroing more than this share of a map is worth a sentence
 POOLED_SCALE = 8  # each pixel of the pooling pictures drawn 8×8, so 26 → 13 reads as half
+CHANGED_RED = (228, 87, 46)  # cnnviz.pictures.grids.LIT_COLOUR
 
 
 @dataclass(frozen=True)
@@ -91,20 +93,57 @@ def convolve_photo(
     )
 
 
-def pooling_pictures(photo: np.ndarray, edge_kernel: str, size: int, stride: int) -> list[tuple[str, np.ndarray]]:
-    """Return a grey photo, its first-layer feature map (edge kernel, valid, ReLU) and both poolings, captioned.
+Picture = tuple[str, np.ndarray]  # a caption and an RGB or grey uint8 picture
 
-    Each picture is upscaled by repeating pixels (no smoothing), so the sizes compare by eye.
+
+@dataclass(frozen=True)
+class RealPooling:
+    """A photo's first-layer feature map pooled three ways, and the same photo one pixel to the right."""
+
+    comparison: pooling.PoolingComparison
+    shift: pooling.ShiftComparison
+    pictures: list[Picture]  # photo, feature map, max, average and sum pooled, on one brightness scale
+    shift_pictures: list[Picture]  # the feature map and its max-pooled map, before and after, changes in red
+
+
+def real_pooling(photo: np.ndarray, edge_kernel: str, size: int, stride: int) -> RealPooling:
+    """Return a grey photo's feature map (edge kernel, valid, ReLU) pooled max, average and sum, and the shift.
+
+    Each picture is upscaled by repeating pixels (no smoothing), so the sizes compare by eye; the maps share one
+    brightness scale (0 … the feature map's peak, sum's × the window's area), so average's blur shows as dimmer.
     """
-    feature_map = convolution.relu(convolution.conv2d(photo, convolution.kernel_presets(3)[edge_kernel]))
-    maps = [
-        ("photo", photo),
-        ("feature map", feature_map),
-        ("max pooled", convolution.pool2d(feature_map, size, stride, "max")),
-        ("average pooled", convolution.pool2d(feature_map, size, stride, "average")),
+    kernel = convolution.kernel_presets(3)[edge_kernel]
+    feature_map = convolution.relu(convolution.conv2d(photo, kernel))
+    comparison = pooling.compare_pooling(feature_map, size, stride)
+    shifted_map = convolution.relu(convolution.conv2d(pooling.shift_right(photo), kernel))
+    shift = pooling.compare_shift(
+        feature_map, shifted_map, size, stride, tolerance=pooling.SHIFT_TOLERANCE * comparison.peak()
+    )
+    peak, area = comparison.peak(), size * size
+    pictures = [picture("photo", photo, 1.0), picture("feature map", feature_map, peak, peak)]
+    for mode, scale in (("max", peak), ("average", peak), ("sum", peak * area)):
+        pictures.append(picture(f"{mode} pooled", comparison.pooled[mode], scale, comparison.peak(mode)))
+    shift_pictures = [
+        picture("feature map", feature_map, peak),
+        picture("after the shift", shifted_map, peak, changed=shift.feature_changed),
+        picture("max pooled", shift.pooled, peak),
+        picture("max pooled, after", shift.shifted_pooled, peak, changed=shift.pooled_changed),
     ]
+    return RealPooling(comparison, shift, pictures, shift_pictures)
+
+
+def picture(
+    name: str, values: np.ndarray, scale: float, peak: float | None = None, changed: np.ndarray | None = None
+) -> Picture:
+    """Return a map drawn 0 … `scale` as black … white, upscaled, captioned with its size (and peak); cells that
+    `changed` tinted red."""
+    grey = np.round(np.clip(values / scale if scale > 0 else values * 0, 0, 1) * 255).astype(np.uint8)
+    caption = f"{name}: {values.shape[0]}×{values.shape[1]}"
+    caption += "" if peak is None else f", peak {convolution.format_number(round(peak, 3))}"
+    if changed is not None:
+        grey = np.stack([grey] * 3, axis=-1)
+        grey[changed] = (0.4 * grey[changed] + 0.6 * np.array(CHANGED_RED)).astype(np.uint8)
+        caption += f", {int(changed.sum())} changed"
     block = np.ones((POOLED_SCALE, POOLED_SCALE), dtype=np.uint8)
-    return [
-        (f"{caption}: {values.shape[0]}×{values.shape[1]}", np.kron(images.to_display(values), block))
-        for caption, values in maps
-    ]
+    upscaled = np.kron(grey, block) if grey.ndim == 2 else np.kron(grey, block[:, :, None])
+    return caption, upscaled

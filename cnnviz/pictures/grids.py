@@ -26,6 +26,7 @@ LIT_COLOUR = "#e4572e"
 WINNER_COLOUR = "#1a7f37"
 TEXT_COLOUR = "#262730"
 PADDING_BACKGROUND = "#eeeeee"
+MARKED_COLOUR = "#5c5c66"  # the dashed square inside a cell no window is centred on
 EMPTY_BACKGROUND = "#fafafa"
 # One colour per kernel position (cycled beyond 9): the weight's cell, its small print in the window
 # and its term in the sum share it, so the eye can follow a weight from the kernel into the arithmetic.
@@ -55,6 +56,7 @@ class Grid:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> background, white text
     winner: tuple[int, int] | None = None
     tooltip_prefix: str = ""
+    marked: list[tuple[int, int]] = field(default_factory=list)  # dashed inside: never a window's centre
 
     @property
     def width(self) -> float:
@@ -128,6 +130,7 @@ def cell_svg(grid: Grid, row: int, column: int, background: str, text_colour: st
     x, y, size = grid.x + column * grid.cell, grid.y + row * grid.cell, grid.cell
     flags = ' data-lit="1"' if (row, column) in grid.lit else ""
     flags += ' data-winner="1"' if grid.winner == (row, column) else ""
+    flags += ' data-never-centred="1"' if (row, column) in grid.marked else ""
     parts = [
         f'<g data-cell="{row},{column}"{flags}><title>{html.escape(cell_label(grid, row, column, text, is_padding))}'
         "</title>",
@@ -211,6 +214,9 @@ def outline_svg(grid: Grid) -> str:
             parts.append(frame((left, top, right, bottom), LIT_COLOUR, 2, dashed=True))
         else:
             parts.append(frame((left, top, right, bottom), LIT_COLOUR, 4))
+    for cell in grid.marked:
+        left, top, right, bottom = grid.box([cell])
+        parts.append(frame((left + 5, top + 5, right - 5, bottom - 5), MARKED_COLOUR, 2, dashed=True))
     if grid.winner is not None:
         left, top, right, bottom = grid.box([grid.winner])
         parts.append(

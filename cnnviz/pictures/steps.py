@@ -12,6 +12,7 @@ import numpy as np
 
 from cnnviz.lesson.convolution import Step, Trace, format_factor, format_number, with_channels
 from cnnviz.lesson.output_sizes import Padding, output_size_formula
+from cnnviz.lesson.pooling import ShiftComparison
 from cnnviz.pictures import grids
 from cnnviz.pictures.grids import CAPTION, Grid
 
@@ -91,6 +92,7 @@ def convolution_picture(trace: Trace, index: int, max_height: str = "none") -> s
         padding=trace.padding,
         lit=step.cells(),
         weights=window_weights,
+        marked=trace.never_centred(),
     )
     output = Grid(
         "output",
@@ -109,7 +111,7 @@ def convolution_picture(trace: Trace, index: int, max_height: str = "none") -> s
 
 
 def pooling_terms(step: Step) -> str:
-    """Return `max(1, 3, 5, 6) = 6` (the winner in green) or `(1 + 3 + 5 + 6) / 4 = 3.75`."""
+    """Return `max(1, 3, 5, 6) = 6` (the winner in green), `(1 + 3 + 5 + 6) / 4 = 3.75` or `1 + 3 + 5 + 6 = 15`."""
     values = [format_number(v) for v in step.window.ravel()]
     if step.mode == "max":
         winner = int(np.argmax(step.window.ravel()))
@@ -118,19 +120,21 @@ def pooling_terms(step: Step) -> str:
             terms += [(", ", "")] if index else []
             terms.append((value, grids.WINNER_COLOUR if index == winner else ""))
         terms += [(") = ", ""), (format_number(step.value), grids.WINNER_COLOUR)]
+    elif step.mode == "sum":
+        terms = [(f"{' + '.join(values)} = ", ""), (format_number(step.value), grids.LIT_COLOUR)]
     else:
         terms = [(f"({' + '.join(values)}) / {len(values)} = ", ""), (format_number(step.value), grids.LIT_COLOUR)]
     return grids.coloured_terms(terms)
 
 
 def pooling_picture(traces: dict[str, Trace], index: int, max_height: str = "none") -> str:
-    """Return one step of max and average pooling: the input with its window and the winner ringed, both outputs."""
+    """Return one step of each pooling in `traces` (max, average, sum): the input with its window (the max's winner
+    ringed when max is one of them) and every output below the other."""
     steps = {mode: trace.step(index) for mode, trace in traces.items()}
-    first = steps["max"]
+    first, trace = next(iter(steps.values())), next(iter(traces.values()))
     top = MARGIN + CAPTION
-    source = Grid(
-        "input", traces["max"].padded_input, MARGIN, top, "feature map", lit=first.cells(), winner=first.winner()
-    )
+    winner = first.winner() if "max" in traces else None
+    source = Grid("input", trace.padded_input, MARGIN, top, "feature map", lit=first.cells(), winner=winner)
     outputs, y = [], top
     for mode, trace in traces.items():
         outputs.append(
@@ -150,9 +154,7 @@ def pooling_picture(traces: dict[str, Trace], index: int, max_height: str = "non
         grids.link_svg(source.box(first.cells()), grid.box([(first.row, first.column)]), grid.name) for grid in outputs
     )
     body = grids.grid_svg(source) + "".join(grids.grid_svg(grid) for grid in outputs) + links
-    heading = (
-        f"<b>Step {index + 1} of {traces['max'].num_steps}</b> · output row {first.row + 1}, column {first.column + 1}"
-    )
+    heading = f"<b>Step {index + 1} of {trace.num_steps}</b> · output row {first.row + 1}, column {first.column + 1}"
     lines = [f"<b>{mode}</b>: {pooling_terms(step)}" for mode, step in steps.items()]
     arithmetic = arithmetic_block("pooling", heading, lines)
     return step_html(arithmetic, grids.svg_document(width, height, body, "pooling", max_height))
@@ -260,3 +262,28 @@ def size_formula(
         f'<div data-formula="output-size" style="font-size:clamp(16px, 2.2vh, 22px)">'
         f"<b>Output size: {output_shape[0]}×{output_shape[1]}</b><br>{where}</div>"
     )
+
+
+def caption_width(text: str) -> float:
+    """Return about how wide a grid's caption is drawn, in design units."""
+    return len(text) * grids.CAPTION_FONT * grids.BOLD_CHARACTER_WIDTH
+
+
+def shift_picture(shift: ShiftComparison, cell: float = 48, max_height: str = "none") -> str:
+    """Return a feature map and the same map one column right, each beside its max-pooled map; changed cells filled."""
+    maps = [
+        ("shift-input", shift.feature_map, "feature map", None, "Blues"),
+        ("shift-input-moved", shift.shifted_feature_map, "1 column right", shift.feature_changed, "Blues"),
+        ("shift-pooled", shift.pooled, "max pooled", None, "Greens"),
+        ("shift-pooled-moved", shift.shifted_pooled, "max pooled, moved", shift.pooled_changed, "Greens"),
+    ]
+    placed, x = [], MARGIN
+    for name, values, caption, changed, colours in maps:
+        fills = {} if changed is None else {tuple(place): grids.LIT_COLOUR for place in np.argwhere(changed)}
+        width = max(values.shape[1] * cell, caption_width(caption))
+        grid_x = x + (width - values.shape[1] * cell) / 2  # centred under its caption
+        placed.append(Grid(name, values, grid_x, MARGIN + CAPTION, caption, cell, colorscale=colours, fills=fills))
+        x += width + GAP / 2
+    width, height = picture_size(placed)
+    body = "".join(grids.grid_svg(grid) for grid in placed)
+    return grids.svg_document(width, height, body, "shift", max_height)
