@@ -26,12 +26,17 @@ def script_text(make_config: Callable[[], RunConfig]) -> str:
         return f'"""cnnviz could not write this script: {error}"""\n'
 
 
-def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str, chosen: dict) -> None:
-    """Draw the recipe's note on its tutorial, the tutorial-subset button and the settings' script download."""
+def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str, chosen: dict) -> dict:
+    """Draw the recipe's note on its tutorial, its input size, the tutorial-subset button and the settings' script
+    download; return the settings with the input size a person asked for."""
     recipe = recipes.get_recipe(recipe_name)
     if recipe.note:
         st.caption(recipe.note)
-    script_column, subset_column = st.columns(2, vertical_alignment="center")  # each button keeps its whole label
+    script_column, subset_column, size_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+    if recipe.resizes_data:  # the tutorial's size unless asked: the count then is no longer the tutorial's
+        side = recipe.input_shape[0]
+        asked = size_column.number_input(f"Input side (0 = {side})", 0, 1024, key="train_input_size")
+        chosen = {**chosen, "input_size": int(asked) or None}
     if recipe.tutorial_limit:
         subset_column.button(
             f"The tutorial's {recipe.tutorial_subset}",
@@ -43,10 +48,10 @@ def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str,
     problem = exporting.script_problem(recipe_name, choice.name)
     if problem is not None:
         script_column.caption(problem)
-        return
+        return chosen
     if choice.asks_for_path and not path.strip():
         script_column.caption("Type the folder's path to download these settings as a Keras script.")
-        return
+        return chosen
     script_column.download_button(
         "Settings as a Keras script",
         data=lambda: script_text(lambda: training.default_config(recipe_name, choice.source_with(path), **chosen)),
@@ -55,3 +60,4 @@ def draw_tutorial_and_script(recipe_name: str, choice: DatasetChoice, path: str,
         icon=":material/download:",
         help="Before any run: the network, the data, compile and fit with these settings, Keras alone, no cnnviz.",
     )
+    return chosen

@@ -59,3 +59,12 @@ def test_the_script_of_settings_is_the_export_or_says_why_not(tmp_path):
     text = train_export.script_text(lambda: training.default_config("malaria_batchnorm", missing))
     assert text.startswith('"""cnnviz could not write this script: There is no folder at')
     compile(text, "settings.py", "exec")  # still a Python file a student can open
+
+
+def test_malaria_takes_another_input_side_only_when_asked(train_page):
+    assert not [box for box in train_page.number_input if box.key == "train_input_size"], "only where data is resized"
+    train_page.selectbox(key="train_recipe").select("malaria_batchnorm").run()
+    box = train_page.number_input(key="train_input_size")
+    assert box.label == "Input side (0 = 64)" and box.value == 0
+    text = train_export.script_text(lambda: training.default_config("malaria_batchnorm", "lfw_faces", input_size=32))
+    assert "INPUT_SHAPE = (32, 32, 3)" in text

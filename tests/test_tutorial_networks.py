@@ -130,3 +130,31 @@ def test_a_tensorflow_datasets_set_is_loaded_at_the_recipes_size_not_150(monkeyp
     with pytest.raises(datasets.DatasetUnavailable):
         training.load_dataset(config)
     assert asked == {"name": datasets.DatasetName.MALARIA, "image_size": (64, 64)}
+
+
+def test_a_student_who_asks_gets_the_malaria_net_at_another_size(tmp_path):
+    folder = make_class_folders(tmp_path / "cells", {"Parasitized": 8, "Uninfected": 8}, size=(90, 100))
+    status = train_cli(
+        tmp_path,
+        "--recipe",
+        "malaria_batchnorm",
+        "--dataset",
+        "folder",
+        "--dataset-path",
+        str(folder),
+        "--input-size",
+        "32",
+    )
+    assert status["state"] == "finished", status.get("message")
+    assert status["input_shape"] == [32, 32, 3]
+    # Only the first Dense layer changes: 8·8·32 inputs instead of 16·16·32.
+    assert status["parameters"] == MALARIA_BY_HAND - (16 * 16 * 32 * 512) + (8 * 8 * 32 * 512) == 1_194_402
+
+
+def test_an_input_size_is_checked_and_ignored_by_a_pretrained_base():
+    from cnnviz.errors import CnnvizError
+
+    with pytest.raises(CnnvizError, match="input size is a whole number of pixels from 8 to 1024"):
+        training.default_config("malaria_batchnorm", "lfw_faces", input_size=4)
+    vgg16 = recipes.get_recipe("vgg16_frozen_augment")
+    assert training.choose_input_shape(vgg16, datasets.load("lfw_faces"), input_size=64) == (150, 150, 3)
