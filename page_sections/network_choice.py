@@ -31,7 +31,7 @@ class Choice:
 @st.cache_resource(max_entries=6)
 def load_model_at(run_id: str, version: float, epoch: int):
     """Load a run's network as it was at the end of one epoch (its kept weights), once per server."""
-    return time_lapse.load_model_at(runs.load_run(run_id), epoch)
+    return time_lapse.load_model_at(runs.load_run(run_id), epoch, predict_model.load_model(run_id, version))
 
 
 @st.cache_resource(max_entries=2)

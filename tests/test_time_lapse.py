@@ -120,3 +120,13 @@ def test_patterns_are_computed_by_the_worker_and_cached_per_model_version(three_
     pattern_store.write_job(run.folder, "conv1", PatternState.RUNNING, pid=999_999_999)
     assert pattern_store.current_job(run, "conv1").state is PatternState.FAILED
     assert run_cnnviz("patterns", "--run-dir", str(run.folder), "--layer", "dense").returncode == 2
+
+
+def test_an_epoch_cloned_from_the_final_model_is_the_same_network_and_leaves_it_alone(three_epochs):
+    final = explain.load_run_model(three_epochs)
+    before = [weight.copy() for weight in final.get_weights()]
+    cloned, loaded = time_lapse.load_model_at(three_epochs, 1, final), time_lapse.load_model_at(three_epochs, 1)
+    for a, b in zip(cloned.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(final.get_weights(), before):
+        np.testing.assert_array_equal(a, b)

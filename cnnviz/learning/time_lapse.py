@@ -37,15 +37,24 @@ def find_snapshot(run: Run, epoch: int) -> EpochSnapshot:
     )
 
 
-def load_model_at(run: Run, epoch: int) -> keras.Model:
-    """Return the run's network as it was at the end of one complete epoch (its whole weights were kept)."""
+def load_model_at(run: Run, epoch: int, final_model: keras.Model | None = None) -> keras.Model:
+    """Return the run's network as it was at the end of one complete epoch (its whole weights were kept).
+
+    Given the run's final model already loaded, its architecture is cloned rather than read from the file again
+    (a third of the time: BENCHMARKS.md, "The Network page"); the final model itself is left untouched.
+    """
     snapshot = find_snapshot(run, epoch)
     if not snapshot.whole:
         raise CnnvizError(
             f"{run.label}'s network is too big to keep whole every epoch: only its first convolution was kept, "
             "so the replay shows that layer's filters and the final model's view."
         )
-    return explain.load_run_model(run, weights=epoch_snapshots.read_weights(snapshot.path))
+    weights = epoch_snapshots.read_weights(snapshot.path)
+    if final_model is None:
+        return explain.load_run_model(run, weights=weights)
+    model = keras.models.clone_model(final_model)
+    explain.set_run_weights(model, weights)
+    return model
 
 
 @dataclass(frozen=True)

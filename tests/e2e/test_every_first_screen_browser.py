@@ -98,6 +98,15 @@ SCREENS = {
         (Part("the photo", css(IMAGE, 0)), Part("the first augmented copy", css(IMAGE, 1))),
     ),
     "datasets": Screen("datasets", "Datasets", (Part("the first sample", css(IMAGE)),)),
+    # A fresh server: no dataset of the class's own yet, so the form that makes one (the camera follows it).
+    "your_data": Screen(
+        "your_data",
+        "Your data",
+        (
+            Part("the classes to name", css(".st-key-your_data_classes"), picture=False),
+            Part("the Make the dataset button", css(".st-key-your_data_make button"), picture=False),
+        ),
+    ),
     "train": Screen("train", "Train", (Part("the live curves", css(CHART)),)),
     "compare": Screen(
         "compare",
@@ -114,6 +123,7 @@ SCREENS = {
             Part("the prediction", lambda page: page.get_by_role("heading", level=3).first, picture=False),
         ),
     ),
+    "network": Screen("network", "Network", (Part("every layer's maps for one image", css(CHART, 0)),)),
 }
 
 
