@@ -118,3 +118,15 @@ def test_the_script_takes_a_limit_in_turn_from_each_class_as_cnnviz_does():
     assert list(taken) == list(split.limited(5).labels) == [0, 0, 0, 1, 1]
     _, each = namespace["in_turn"](images, labels, 3, True)
     assert list(each) == list(split.per_class_limited(3).labels) == [0, 0, 0, 1, 1, 1]
+
+
+def test_the_script_repeats_grey_into_rgb_and_resizes_for_the_malaria_net():
+    config = training.default_config("malaria_batchnorm", "fashion_mnist", limit=8)
+    namespace: dict = {"__name__": "exported"}
+    exec(exporting.export_script(config, (64, 64, 3), 10), namespace)  # noqa: S102
+    grey = np.zeros((2, 28, 28, 1), dtype="uint8")
+    grey[:, 10:18, 10:18] = 200
+    fitted = namespace["fit_to_input"](grey)
+    assert fitted.shape == (2, 64, 64, 3)
+    assert np.allclose(fitted[..., 0], fitted[..., 2]) and fitted.max() > 150, "the same grey in R, G and B"
+    assert namespace["build_model"]().count_params() == 4_340_130 - 514 + 2_570, "ten classes: only the output grows"
