@@ -104,14 +104,14 @@ def stack_when_narrow(key: str, below_pixels: int = 1100, column_width: str = "1
 
 
 def buttons_keep_their_labels(key: str, select_width: str = "9rem") -> None:
-    """Give the buttons in the row of container `key` the width of their labels and the other columns the rest, so
-    a narrow window (a projector at 150% zoom) keeps one row with readable buttons; below `select_width` a column
-    wraps to the next line instead of shrinking further."""
+    """Give the buttons (and popovers) in the row of container `key` the width of their labels and the other columns
+    the rest, so a narrow window (a projector at 150% zoom) keeps one row with readable buttons; below `select_width`
+    a column wraps to the next line instead of shrinking further."""
     row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
     st.html(
         f"<style>{row}{{flex-wrap:wrap}}"
         f"{row} > [data-testid='stColumn']{{flex:1 1 0 !important;min-width:{select_width}}}"
-        f"{row} > [data-testid='stColumn']:has([data-testid='stButton'])"
+        f"{row} > [data-testid='stColumn']:has([data-testid='stButton'], [data-testid='stPopover'])"
         "{flex:0 0 auto !important;width:auto !important;min-width:auto}</style>"
     )
 
@@ -197,7 +197,10 @@ def step_controls(
 
     With a link form, the row ends with Copy link, and the page's URL follows every step (the fragment reruns alone).
     """
-    play_column, slider_column, *link_column = st.columns(
+    if form is not None:  # Play and Copy link as wide as their labels (at 150% zoom they shrank to "P…")
+        buttons_keep_their_labels(f"{page}_step_row")
+    row = st.container(key=f"{page}_step_row")
+    play_column, slider_column, *link_column = row.columns(
         [1, 5] + [1.4] * (form is not None), vertical_alignment="center"
     )
     with play_column:

@@ -51,7 +51,8 @@ def draw_settings() -> None:
         PADDINGS,
         PADDINGS.index(ui.setting("convolution_padding", "valid")),
         key="convolution_padding",
-        help="valid: no zeros; same: Keras pads so output = ⌈n / stride⌉; a number: that many zeros on each side",
+        help="valid: no zeros, so the border cells are never a window's centre (dashed on the grid); same: Keras pads "
+        "so output = ⌈n / stride⌉; a number: that many zeros on each side",
     )
     dilation_column.number_input(
         "Dilation",
