@@ -123,3 +123,19 @@ def png_photo() -> bytes:
     from tests.helpers import encode_image
 
     return encode_image(images.load_sample_photo("coffee")[::8, ::8])
+
+
+def test_filter_patterns_are_computed_in_a_worker_and_shown_when_it_ends(runs_dir):
+    from cnnviz.runtime import pattern_store
+    from cnnviz.runtime.pattern_store import PatternState
+    from tests.waiting import wait_for
+
+    app = open_network(runs_dir)
+    run = runs.load_run(run_ids(runs_dir, "fashion_separable")[0])
+    app.selectbox(key=f"network_pattern_layer_{run.run_id}").select("conv1").run()
+    app.button(key="network_pattern_start").click().run()
+    assert_no_errors(app)
+    wait_for(lambda: pattern_store.current_job(run, "conv1").state is PatternState.FINISHED, timeout=180)
+    app.run()  # what the page's progress fragment does when it sees the worker end
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "The input each of conv1's 32 filters answers most" in captions
