@@ -40,24 +40,21 @@ def show_result() -> None:
         st.warning(line)
 
 
-def save(dataset: own_photos.OwnDataset, class_name: str, files: list[UploadedFile]) -> None:
+def save(
+    dataset: own_photos.OwnDataset, class_name: str, files: list[UploadedFile], release_files: bool = True
+) -> None:
     """Save the files to a class, release them from memory, keep what happened, and draw the page again."""
     keep_result(own_photos.add_photos(dataset, class_name, [(file.name, file.getvalue()) for file in files]))
-    release(files)
+    if release_files:
+        release(files)
     st.rerun()  # the counts, the thumbnails and the uploader (emptied) show the photos saved
 
 
 def add(dataset: own_photos.OwnDataset) -> None:
     """Draw the class to add to, the camera and the uploader; save what they bring at once."""
-    counts = {count.class_name: count for count in own_photos.class_counts(dataset)}
     choice_column, camera_column = st.columns([1, 1])
-    class_name = choice_column.radio(
-        "Add photos to",
-        dataset.class_names,
-        format_func=lambda name: f"{name} ({counts[name].photos})",
-        horizontal=True,
-        key="your_data_class",
-    )
+    # The names alone: a label with the count would change with every photo, and Streamlit would forget the choice.
+    class_name = choice_column.radio("Add photos to", dataset.class_names, horizontal=True, key="your_data_class")
     upload_number = st.session_state.setdefault("your_data_upload_number", 0)
     uploads = choice_column.file_uploader(
         f"Or upload photos of {class_name} (several at once; at most {own_photos.MAX_PHOTOS_PER_CLASS} a class)",
@@ -72,7 +69,8 @@ def add(dataset: own_photos.OwnDataset) -> None:
     camera_column.caption(own_photos.CAMERA_HELP)
     if isinstance(shot, UploadedFile) and shot.file_id != st.session_state.get("your_data_last_shot"):
         st.session_state.your_data_last_shot = shot.file_id  # the next run sees the same shot: save it once
-        save(dataset, class_name, [shot])
+        # Not released: the camera shows it from the server until Clear photo, which deletes it (one a tab).
+        save(dataset, class_name, [shot], release_files=False)
     files = [file for file in uploads or [] if isinstance(file, UploadedFile)]
     if files:
         st.session_state.your_data_upload_number = upload_number + 1
@@ -106,7 +104,7 @@ def classes(dataset: own_photos.OwnDataset) -> None:
     for number, count in enumerate(own_photos.class_counts(dataset)):
         split = f"{count.train} to train on, {count.validation} to validate with" if count.photos else "no photos yet"
         more = f"; add {count.missing} more" if count.missing else ""
-        st.markdown(f"**{count.class_name}** · {count.photos} photos ({split}{more})")
+        st.markdown(f"**{count.class_name}** · {count.photos} photo{'' if count.photos == 1 else 's'} ({split}{more})")
         photos = thumbnails(dataset.folder_name, count.class_name, own_photos.version(dataset))
         if not photos:
             continue

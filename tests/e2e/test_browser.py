@@ -24,6 +24,7 @@ PAGES = {
     "layers": "Layers",
     "augmentation": "Augmentation",
     "datasets": "Datasets",
+    "your_data": "Your data",
     "train": "Train",
     "compare": "Compare",
     "mistakes": "Mistakes",
