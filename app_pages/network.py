@@ -52,7 +52,7 @@ if clicked is not None and clicked != selected:
 st.session_state.network_selected = selected
 answer = choice.class_names[int(view.probabilities.argmax())]
 truth = f" (its true class: {choice.class_names[choice.true_class]})" if choice.true_class is not None else ""
-epoch = f" at epoch {choice.epoch}" if choice.epoch else ""
+epoch = f" at epoch {choice.epoch}" if choice.replays_network else ""
 st.caption(
     f"{view.describe_shapes()}. The network says **{answer}**{truth}{epoch}. Each column shows the "
     f"{maps_shown} maps that respond most; pick another below."

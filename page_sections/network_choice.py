@@ -24,7 +24,8 @@ class Choice:
     class_names: list[str]
     prepared: explain.PreparedImage
     true_class: int | None
-    epoch: int | None  # None: the final model
+    epoch: int | None  # the slider's epoch (None: the final model, or no slider)
+    replays_network: bool  # the model is the network at `epoch` (else the final one: only its first layer was kept)
     note: str | None  # about the image or the epochs, one line
 
 
@@ -83,14 +84,15 @@ def choose_epoch(column, run: runs.Run | None) -> tuple[int | None, str | None]:
     snapshots = run.snapshots
     if not snapshots:
         return None, "This run was trained before cnnviz kept each epoch's weights: train it again for the time-lapse."
-    if not snapshots[-1].whole:
-        return None, "This network is too big to keep whole each epoch: the time-lapse shows its first layer only."
     if len(snapshots) == 1:
         return None, "One epoch kept: train for more epochs to watch it learn."
     epochs = [snapshot.epoch for snapshot in snapshots]
     epoch = column.select_slider(
         "Epoch (replay the learning)", epochs, value=epochs[-1], key=f"network_epoch_{run.run_id}"
     )
+    if not snapshots[-1].whole:
+        note = "This network is too big to keep whole each epoch: the epochs replay its first layer's filters only."
+        return epoch, note
     return (None if epoch == epochs[-1] else epoch), None
 
 
@@ -105,7 +107,8 @@ def choose() -> Choice:
             st.info("Drop an image above to see it flow through the network.")
             st.stop()
         epoch, note = choose_epoch(epoch_column, run)
-        if epoch is not None:
+        replays_network = epoch is not None and run.snapshots[-1].whole
+        if replays_network:
             model, model_key = load_model_at(run.run_id, run.model_version, epoch), f"{model_key}@epoch{epoch}"
         fit = explain.check_image_fit(run.config.dataset, image) if run is not None else None
         prepared = explain.prepare_for_model(
@@ -113,4 +116,4 @@ def choose() -> Choice:
         )
     if fit is not None and fit.warning:
         note = fit.warning
-    return Choice(model, model_key, run, class_names, prepared, true_class, epoch, note)
+    return Choice(model, model_key, run, class_names, prepared, true_class, epoch, replays_network, note)

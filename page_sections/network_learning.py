@@ -86,13 +86,15 @@ def show_time_lapse(choice) -> None:
     figure.add_vline(x=epoch, line=dict(color=network.SELECTED_OUTLINE, width=3))
     curves_column.plotly_chart(figure, key="network_curves")
     with filters_column, ui.explained_errors(stop=False):
-        model = choice.model if run.snapshots[-1].whole else None
-        st.image(network.tiles(first_filters(choice.model_key, run, epoch, model), columns=8, size=40), width="stretch")
+        model = choice.model if choice.replays_network or choice.epoch is None else None  # None: read the kept layer
+        filters = first_filters(f"{run.run_id}@{run.model_version}@{epoch}", run, epoch, model)
+        st.image(network.tiles(filters, columns=8, size=40), width="stretch")
         st.caption(f"The first convolution's filters at epoch {epoch} (grey is 0; one scale for all)")
     answer = int(np.argmax(explain.probabilities(choice.model, choice.prepared.batch)))
     heatmap = grad_cam(choice.model_key, choice.model, choice.prepared.batch, answer)
     cam_column.image(explain.overlay(choice.prepared.seen, heatmap), width="stretch")
-    cam_column.caption(f"Grad-CAM of {choice.class_names[answer]} at epoch {epoch}")
+    at = f"at epoch {epoch}" if choice.replays_network or choice.epoch is None else "of the final model"
+    cam_column.caption(f"Grad-CAM of {choice.class_names[answer]} {at}")
     if choice.true_class is not None:
         name = choice.class_names[choice.true_class]
         curve = confidence(

@@ -104,3 +104,19 @@ def test_a_cell_outside_the_map_or_a_dense_layer_says_so():
         arithmetic.cell_arithmetic(model, batch, "pool1", 14, 0, 0)
     with pytest.raises(CnnvizError, match="Dense"):
         arithmetic.cell_arithmetic(model, batch, "dense", 0, 0, 0)
+
+
+def test_a_functional_model_from_elsewhere_is_viewed_and_explained_like_a_sequential_one():
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((12, 12, 3))
+    x = keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="tanh", name="strided")(inputs)
+    x = keras.layers.AveragePooling2D(2, name="average")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, outputs)
+    batch = sample_batch((12, 12, 3), seed=5) / 255 - 0.5
+    view = network_view.network_view(model, batch)
+    assert view.names == ["strided", "average", "relu"] and view.describe_shapes().startswith("12×12×3 → 6×6×4 → 3×3×4")
+    assert check_layer(model, batch, "strided") is CellKind.CONVOLUTION  # stride 2 and 'same' padding, tanh
+    assert check_layer(model, batch, "average") is CellKind.POOLING
+    assert check_layer(model, batch, "relu") is CellKind.ELEMENTWISE

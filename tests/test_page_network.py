@@ -139,3 +139,27 @@ def test_filter_patterns_are_computed_in_a_worker_and_shown_when_it_ends(runs_di
     app.run()  # what the page's progress fragment does when it sees the worker end
     captions = " ".join(caption.value for caption in app.caption)
     assert "The input each of conv1's 32 filters answers most" in captions
+
+
+def test_a_network_kept_by_its_first_layer_only_replays_those_filters(runs_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from cnnviz.runtime import epoch_snapshots
+
+    run = runs.load_run(run_ids(runs_dir, "fashion_separable")[0])
+    store = tmp_path / "runs"
+    shutil.copytree(run.folder, store / run.folder.name)
+    folder = store / run.folder.name
+    for snapshot in runs.load_folder(folder).snapshots:  # as a VGG16 net's epochs are kept: the first conv only
+        model = time_lapse.load_model_at(run, snapshot.epoch)
+        conv1 = model.get_layer("conv1")
+        epoch_snapshots.write_first_layer(folder, snapshot.epoch, conv1.kernel.numpy(), conv1.bias.numpy())
+        snapshot.path.unlink()
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(store))
+    app = open_page("app_pages/network.py", timeout=120)
+    app.select_slider(key=f"network_epoch_{run.run_id}").set_value(1).run()
+    assert_no_errors(app)
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "replay its first layer's filters only" in captions
+    assert "The first convolution's filters at epoch 1" in captions and "of the final model" in captions
+    assert "at epoch 1" not in captions.split("The first convolution's")[0], "the overview stays the final model's"

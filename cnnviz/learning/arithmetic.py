@@ -9,81 +9,14 @@ value here is checked against Keras's own layer output (tests/test_arithmetic.py
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 import keras
 import numpy as np
 from keras import ops
 
 from cnnviz.errors import CnnvizError
 from cnnviz.learning import explain
+from cnnviz.learning.network_records import CellArithmetic, CellKind, ChannelTerm
 from cnnviz.lesson.output_sizes import dilated_size
-
-
-class CellKind(Enum):
-    """What kind of layer made the number, which decides how its arithmetic reads."""
-
-    CONVOLUTION = "Conv2D"
-    SEPARABLE = "SeparableConv2D"
-    POOLING = "pooling"
-    ELEMENTWISE = "elementwise"  # an activation or batch normalization layer of its own: one input number
-
-
-@dataclass(frozen=True)
-class ChannelTerm:
-    """One input channel's share of a convolution cell: the window it saw, the kernel slice, their sum."""
-
-    channel: int
-    window: np.ndarray  # (kernel height, kernel width): the layer's input under the kernel, zeros in the padding
-    kernel: np.ndarray  # (kernel height, kernel width): the learned weights for this channel
-    total: float  # sum(window × kernel)
-
-
-@dataclass(frozen=True)
-class CellArithmetic:
-    """How the value at (row, column, channel) of one layer's output was computed."""
-
-    layer: str
-    kind: CellKind
-    row: int
-    column: int
-    channel: int
-    terms: tuple[ChannelTerm, ...]  # convolution: one per input channel; separable: the depthwise stage
-    pointwise: np.ndarray | None  # separable only: the weight of each depthwise result in this filter's sum
-    bias: float
-    pre_activation: float  # the sum (plus bias) before the activation; a pooling's result
-    activation: str  # "relu", "linear", …; "max" or "average" for a pooling
-    value: float  # what the layer output holds at this cell
-    pool_window: np.ndarray | None = None  # pooling only: the input window
-    winner: tuple[int, int] | None = None  # max pooling only: where in the window the largest value is
-    padded: bool = False  # the window reaches into the zero padding
-
-    @property
-    def depthwise_values(self) -> np.ndarray:
-        """Return each channel's sum: the convolution's terms, or the separable's depthwise results."""
-        return np.array([term.total for term in self.terms])
-
-    def largest_terms(self, count: int = 4) -> list[ChannelTerm]:
-        """Return the channels that contribute most (by size) to the sum, for a picture of a few of them."""
-        shares = np.abs(self.contributions())
-        return [self.terms[index] for index in np.argsort(-shares, kind="stable")[:count]]
-
-    def contributions(self) -> np.ndarray:
-        """Return each input channel's contribution to the sum (after the pointwise weight for a separable)."""
-        values = self.depthwise_values
-        return values * self.pointwise if self.pointwise is not None else values
-
-    def describe(self) -> str:
-        """Return the arithmetic as one line, e.g. `Σ 32 channels 1.9040 + bias −0.0310 = 1.8730 → relu → 1.8730`."""
-        if self.kind is CellKind.POOLING:
-            size = "×".join(map(str, self.pool_window.shape))
-            return f"{self.activation} of the {size} window = {self.value:.4f}"
-        if self.kind is CellKind.ELEMENTWISE:
-            return f"{self.activation}({self.pre_activation:.4f}) = {self.value:.4f}"
-        total = float(self.contributions().sum())
-        channels = f"Σ {len(self.terms)} channel{'s' * (len(self.terms) > 1)} {total:.4f}"
-        return f"{channels} + bias {self.bias:.4f} = {self.pre_activation:.4f} → {self.activation} → {self.value:.4f}"
 
 
 def layer_input(model: keras.Model, batch: np.ndarray, layer_name: str) -> np.ndarray:

@@ -13,8 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.data import images
-from cnnviz.learning.arithmetic import CellArithmetic, CellKind
-from cnnviz.learning.network_view import LayerOutput, NetworkView
+from cnnviz.learning.network_records import CellArithmetic, CellKind, LayerOutput, NetworkView
 from cnnviz.lesson.convolution import format_factor, format_number, trace_conv2d, trace_pool2d
 from cnnviz.pictures import steps
 

@@ -10,6 +10,7 @@ recorded as failed, never checking processes themselves.
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 import time
@@ -159,11 +160,13 @@ def launch_queued(root: Path) -> None:
         warm.keep_one_ready(root, for_queue=True)
 
 
-def spawn(arguments: list[str], folder: Path) -> int:
-    """Start `python -m cnnviz ARGUMENTS` detached, its output in the run's worker.log; return its pid."""
+def spawn(arguments: list[str], folder: Path, environment: dict[str, str] | None = None) -> int:
+    """Start `python -m cnnviz ARGUMENTS` detached (with `environment` added), its output in the run's worker.log;
+    return its pid."""
     with open(RunFiles(folder).worker_log, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "cnnviz", *arguments],  # the installed package, as the CLI runs it
+            env={**os.environ, **(environment or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

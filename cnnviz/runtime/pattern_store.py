@@ -125,4 +125,5 @@ def start(run: Run, layer: str) -> None:
     if job is not None and job.state is PatternState.RUNNING:
         return
     write_job(run.folder, layer, PatternState.RUNNING, message="starting the worker", started=time.time())
-    jobs.spawn(["patterns", "--run-dir", str(run.folder), "--layer", layer], run.folder)
+    # On the run's own backend: a network trained on JAX climbs its gradients on JAX.
+    jobs.spawn(["patterns", "--run-dir", str(run.folder), "--layer", layer], run.folder, {"KERAS_BACKEND": run.backend})
