@@ -63,7 +63,7 @@ def show_home() -> None:
         )
     st.markdown(
         "**The lesson, in order:** Convolution → Pooling → Layers → Augmentation → Datasets → Train → Compare → "
-        "Mistakes → Predict (or pick any page in the sidebar)."
+        "Mistakes → Predict → Network (or pick any page in the sidebar)."
     )
     st.subheader("This machine")
     st.markdown(f"**Device:** {device}  \n**Keras backend:** {backend}")

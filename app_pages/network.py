@@ -59,5 +59,5 @@ st.caption(
 )
 
 network_closer.show(choice, view, selected)
-network_learning.show(choice, view)
+network_learning.show(choice, st.session_state.network_selected)
 ui.next_step("app_pages/predict.py", "Next: Predict, with Grad-CAM on any image")

@@ -43,20 +43,25 @@ def follow_patterns(run: runs.Run, layer: str) -> None:
     st.progress(job.fraction, text=f"Climbing each filter's gradient in a worker: {job.message}")
 
 
-def show_patterns(choice) -> None:
-    """Draw the filter patterns of a chosen convolution: computed in a worker once, then read from the run."""
+def show_patterns(choice, selected: tuple[str, int]) -> None:
+    """Draw the filter patterns of a convolution (the one looked at closer, by default): computed in a worker once,
+    then read from the run; the looked-at map's own filter enlarged beside them."""
     run = choice.run
     if run is None:
         st.info("Filter patterns are computed for runs trained here (the worker keeps them in the run's folder).")
         return
     layers = filter_patterns.filter_layers(choice.model)
-    layer = st.selectbox(
-        "Convolution", layers, index=min(2, len(layers) - 1), key=f"network_pattern_layer_{run.run_id}"
-    )
+    index = layers.index(selected[0]) if selected[0] in layers else min(2, len(layers) - 1)
+    key = f"network_pattern_layer_{run.run_id}_{selected[0]}"  # follows the layer clicked above
+    layer = st.selectbox("Convolution", layers, index=index, key=key)
     job = pattern_store.current_job(run, layer)
     if job is not None and job.state is PatternState.FINISHED:
         pictures = stored_patterns(run.run_id, run.model_version, layer)
-        st.image(network.tiles(pictures, columns=16), width="stretch")
+        grid_column, chosen_column = st.columns([4, 1])
+        grid_column.image(network.tiles(pictures, columns=16), width="stretch")
+        channel = selected[1] if selected[0] == layer else 0
+        chosen_column.image(network.enlarge(pictures[channel], 160), width="stretch")
+        chosen_column.caption(f"filter {channel + 1}: what map {channel + 1} of {layer} looks for")
         st.caption(
             f"The input each of {layer}'s {len(pictures)} filters answers most: grey noise, climbed "
             f"{filter_patterns.STEPS}+ steps up the filter's gradient (computed in {job.seconds:.0f} s). "
@@ -105,10 +110,10 @@ def show_time_lapse(choice) -> None:
         )
 
 
-def show(choice, view) -> None:
+def show(choice, selected: tuple[str, int]) -> None:
     """Draw both deeper looks as tabs under the closer look."""
     patterns_tab, time_lapse_tab = st.tabs(["What each filter looks for", "Learning, epoch by epoch"])
     with patterns_tab:
-        show_patterns(choice)
+        show_patterns(choice, selected)
     with time_lapse_tab:
         show_time_lapse(choice)

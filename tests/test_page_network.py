@@ -132,13 +132,15 @@ def test_filter_patterns_are_computed_in_a_worker_and_shown_when_it_ends(runs_di
 
     app = open_network(runs_dir)
     run = runs.load_run(run_ids(runs_dir, "fashion_separable")[0])
-    app.selectbox(key=f"network_pattern_layer_{run.run_id}").select("conv1").run()
+    app.session_state["network_selected"] = ("conv1", 4)  # a click on conv1's map 5: its patterns are offered
+    app.run()
     app.button(key="network_pattern_start").click().run()
     assert_no_errors(app)
     wait_for(lambda: pattern_store.current_job(run, "conv1").state is PatternState.FINISHED, timeout=180)
     app.run()  # what the page's progress fragment does when it sees the worker end
     captions = " ".join(caption.value for caption in app.caption)
     assert "The input each of conv1's 32 filters answers most" in captions
+    assert "filter 5: what map 5 of conv1 looks for" in captions
 
 
 def test_a_network_kept_by_its_first_layer_only_replays_those_filters(runs_dir, tmp_path, monkeypatch):
