@@ -45,7 +45,9 @@ def preview_copies(
     return warping.preview(photo, spec, count, seed=seed)
 
 
-source_column, upload_column, link_column = st.columns([2, 4, 1], vertical_alignment="bottom")
+ui.buttons_keep_their_labels("augmentation_sources")  # Copy link as wide as its label at 150% zoom too
+sources = st.container(key="augmentation_sources")
+source_column, upload_column, link_column = sources.columns([2, 4, 1], vertical_alignment="bottom")
 photo_name = source_column.selectbox("Sample photo", list(images.SAMPLE_PHOTOS), key="augmentation_photo")
 upload = upload_column.file_uploader("…or your own image", type=images.UPLOAD_TYPES, key="augmentation_upload")
 photo = load_photo(photo_name)

@@ -28,7 +28,9 @@ def picture_of(page: Page) -> tuple[dict, dict, np.ndarray]:
 
 
 def test_a_copied_link_opens_the_same_convolution_in_a_new_browser(browser, server_url):
-    first = browser.new_context(viewport={"width": 1440, "height": 900})
+    first = browser.new_context(
+        viewport={"width": 1440, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
     second = browser.new_context(viewport={"width": 1440, "height": 900})  # no cookies, no session of the first
     try:
         page = first.new_page()
@@ -58,6 +60,11 @@ def test_a_copied_link_opens_the_same_convolution_in_a_new_browser(browser, serv
         page.get_by_role("button", name="Copy link").click()
         link = page.get_by_test_id("stCode").inner_text().strip()
         assert link == page.url, "the link shown to copy is the page's own address"
+        # The code block's copy icon writes it to the clipboard (navigator.clipboard: localhost or https only).
+        page.get_by_test_id("stCode").hover()
+        page.get_by_role("button", name="Copy to clipboard").click()
+        expect(page.get_by_role("button", name="Copied")).to_be_visible(timeout=5_000)
+        assert page.evaluate("navigator.clipboard.readText()") == link
 
         other = second.new_page()
         open_page(other, link, "Convolution")
@@ -81,4 +88,19 @@ def test_a_hand_edited_link_falls_back_to_the_defaults_with_one_line(page, serve
     expect(error).to_have_count(1, timeout=15_000)
     expect(error).to_contain_text("grid is '1 2_3': Every row of the grid needs the same number of values")
     expect(page.get_by_text("Output size: 3×3")).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_another_page_reads_only_its_own_settings_from_the_address(page, server_url):
+    open_page(page, f"{server_url}/convolution?lesson=convolution&stride=2", "Convolution")
+    expect(page.get_by_text("Output size: 2×2")).to_be_visible(timeout=15_000)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Pooling").click()
+    expect(page.get_by_role("heading", name="Pooling", level=1)).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/pooling\?lesson=pooling&"), timeout=15_000)
+    assert "kernel=" not in page.url, "Convolution's settings left the address"
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Convolution").click()
+    expect(page.get_by_role("heading", name="Convolution", level=1)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Output size: 2×2")).to_be_visible(timeout=15_000)  # kept while visiting Pooling
+    expect(page).to_have_url(re.compile(r"[?&]stride=2(&|$)"), timeout=15_000)
     assert_no_exception(page)
