@@ -41,7 +41,7 @@ def load_model_at(run: Run, epoch: int, final_model: keras.Model | None = None) 
     """Return the run's network as it was at the end of one complete epoch (its whole weights were kept).
 
     Given the run's final model already loaded, its architecture is cloned rather than read from the file again
-    (a third of the time: BENCHMARKS.md, "The Network page"); the final model itself is left untouched.
+    (0.24 → 0.09 s: BENCHMARKS.md, "The Network page"); the final model itself is left untouched.
     """
     snapshot = find_snapshot(run, epoch)
     if not snapshot.whole:
