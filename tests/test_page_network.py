@@ -165,3 +165,17 @@ def test_a_network_kept_by_its_first_layer_only_replays_those_filters(runs_dir, 
     assert "replay its first layer's filters only" in captions
     assert "The first convolution's filters at epoch 1" in captions and "of the final model" in captions
     assert "at epoch 1" not in captions.split("The first convolution's")[0], "the overview stays the final model's"
+
+
+def test_a_photo_unlike_the_training_images_gets_predicts_warning(runs_dir):
+    from cnnviz.data import images
+    from tests.helpers import encode_image
+
+    sneaker_on_white = 255 - np.zeros((60, 60), dtype=np.uint8)
+    sneaker_on_white[25:40, 10:50] = 40
+    app = open_network(runs_dir)
+    app.radio(key="network_image_source").set_value("upload").run()
+    app.file_uploader(key="network_upload").upload("sneaker.png", encode_image(sneaker_on_white), "image/png").run()
+    assert_no_errors(app)
+    assert "light background" in " ".join(caption.value for caption in app.caption)
+    assert images.border_brightness(sneaker_on_white) > 128
