@@ -29,6 +29,7 @@ PAGES = {
     "compare": "Compare",
     "mistakes": "Mistakes",
     "predict": "Predict",
+    "network": "Network",
 }
 
 
