@@ -33,7 +33,7 @@ def pick(source: str, run: runs.Run | None, class_names: list[str]) -> np.ndarra
             with ui.explained_errors(stop=False, prefix=f"{upload.name}: "):
                 return decode(upload.getvalue())
     elif source == "camera":
-        shot = st.camera_input("Point the camera at an object and take a photo", key="predict_camera")
+        shot = st.camera_input("Point the camera at an object", width=320, key="predict_camera")
         st.caption(own_photos.CAMERA_HELP)
         if isinstance(shot, UploadedFile):
             with ui.explained_errors(stop=False):

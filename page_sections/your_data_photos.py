@@ -57,7 +57,7 @@ def add(dataset: own_photos.OwnDataset) -> None:
     class_name = choice_column.radio("Add photos to", dataset.class_names, horizontal=True, key="your_data_class")
     upload_number = st.session_state.setdefault("your_data_upload_number", 0)
     uploads = choice_column.file_uploader(
-        f"Or upload photos of {class_name} (several at once; at most {own_photos.MAX_PHOTOS_PER_CLASS} a class)",
+        f"Or upload photos of {class_name} (several at once)",
         type=images.UPLOAD_TYPES,
         accept_multiple_files=True,
         key=f"your_data_upload_{upload_number}",  # a new key empties the uploader once its files are saved

@@ -339,12 +339,12 @@ def describe(dataset: OwnDataset) -> str:
 
 
 SHORTCUT_NOTE = (
-    "Heatmap on the table, the wall or your sleeve, not on your object? That is shortcut learning: the model tells "
-    "your classes apart by where they were photographed. Photograph every class in the same places and light."
+    "Heatmap on the background, not on your object? That is shortcut learning: the model tells your classes apart "
+    "by where you photographed them. Shoot every class in the same places."
 )
 CAMERA_HELP = (
-    "No picture? Allow the camera for this page (the camera icon in the address bar). Browsers give a camera "
-    "only to pages at https:// or localhost: on a class server at http://…, upload photos instead."
+    "No picture? Allow the camera (the icon in the address bar). Browsers allow it only on https:// or localhost "
+    "pages; elsewhere, upload photos."
 )
 
 
