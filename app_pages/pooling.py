@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cnnviz.lesson import convolution, links
+from cnnviz.lesson import convolution, links, pooling
 from cnnviz.pictures import steps
 from page_sections import pooling_lessons
 
@@ -35,7 +35,7 @@ with settings_column.popover("Feature map, pool size, stride…", icon=":materia
     )
 
 grid = ui.read_grid("pooling_grid", "feature map", DEFAULT_GRID)
-modes = [mode for mode in convolution.POOLING_MODES if mode in st.session_state.pooling_modes] or ["max"]
+modes = pooling.chosen_modes(st.session_state.pooling_modes)
 with ui.explained_errors():
     traces = {mode: convolution.trace_pool2d(grid, size, stride, mode) for mode in modes}
 link_values = {"grid": grid, "size": size, "stride": stride, "modes": modes}

@@ -71,6 +71,8 @@ def test_pooling_sum_beside_max_and_average_and_the_modes_switch():
     app.slider(key="pooling_step").set_value(1).run()
     assert arithmetic(app) == ["average: (1 + 3 + 5 + 6) / 4 = 3.75", "sum: 1 + 3 + 5 + 6 = 15"]
     assert "pooled-max" not in grids_of(app) and grids_of(app)["input"]["winner"] == []
+    app.button_group(key="pooling_modes").set_value([]).run()
+    assert arithmetic(app) == ["max: max(1, 3, 5, 6) = 6"], "none picked: max, the layer Keras tutorials use"
     assert_no_errors(app)
 
 

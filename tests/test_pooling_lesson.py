@@ -99,3 +99,8 @@ def test_the_photos_shift_counted_against_keras():
 def test_shift_right_refuses_a_shift_wider_than_the_grid():
     with pytest.raises(pooling.CnnvizError, match="between 1 and 3"):
         pooling.shift_right(np.ones((4, 4)), 4)
+
+
+def test_the_modes_keep_the_lessons_order_and_none_picked_is_max():
+    assert pooling.chosen_modes(["sum", "max"]) == ["max", "sum"]
+    assert pooling.chosen_modes([]) == pooling.chosen_modes(None) == ["max"]

@@ -45,6 +45,11 @@ class PoolingComparison:
         )
 
 
+def chosen_modes(picked: list[str] | None) -> list[str]:
+    """Return the picked pooling modes in the lesson's order (max, average, sum); max when none is picked."""
+    return [mode for mode in convolution.POOLING_MODES if mode in (picked or [])] or ["max"]
+
+
 def compare_pooling(feature_map: np.ndarray, size: int, stride: int) -> PoolingComparison:
     """Return a feature map pooled max, average and sum with a `size`×`size` window moving by `stride`."""
     feature_map = convolution.check_grid(feature_map, "feature map")
