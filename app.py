@@ -29,6 +29,7 @@ def preload_lazy_modules() -> None:
     then = ("cnnviz.data.datasets:preload_fashion_mnist",)
     if settings.preload_keras():  # and the model Predict opens on, into its cache
         names = (*names, "keras", "cnnviz.learning.explain", "page_sections.predict_model")
+        names = (*names, "cnnviz.learning.network_view")
         then = (*then, "page_sections.predict_model:preload_default_model")
     server.import_in_background(names, then=then)
 

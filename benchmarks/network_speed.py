@@ -66,6 +66,7 @@ def page_redraws(run) -> dict[str, float]:
         app.run()
 
     cell_click = statistics.median(median_seconds(lambda cell=cell: click_cell(cell), 1) for cell in cells)
+    app.button_group(key="network_deeper").set_value("Learning, epoch by epoch").run()  # the replay's own pictures
     slider = app.select_slider(key=f"network_epoch_{run.run_id}")
     first_switch = median_seconds(lambda: slider.set_value(1).run(), 1)  # that epoch's model not loaded yet
     back = median_seconds(lambda: app.select_slider(key=f"network_epoch_{run.run_id}").set_value(2).run(), 1)

@@ -25,6 +25,7 @@ from benchmarks.harness.server import start_server, stop_server
 from benchmarks.harness.trainings import run_cnnviz, train_with_cli
 
 PAGES = ["Convolution", "Pooling", "Layers", "Augmentation", "Datasets", "Train", "Compare", "Mistakes", "Predict"]
+PAGES += ["Network"]
 PICTURE = (
     "[data-grid], [data-testid='stPlotlyChart'] .main-svg, [data-testid='stImage'] img, [data-testid='stMarkdown'] svg"
 )

@@ -110,10 +110,13 @@ def show_time_lapse(choice) -> None:
         )
 
 
+DEEPER_LOOKS = ["What each filter looks for", "Learning, epoch by epoch"]
+
+
 def show(choice, selected: tuple[str, int]) -> None:
-    """Draw both deeper looks as tabs under the closer look."""
-    patterns_tab, time_lapse_tab = st.tabs(["What each filter looks for", "Learning, epoch by epoch"])
-    with patterns_tab:
+    """Draw one of the two deeper looks under the closer look (one at a time: tabs would compute both each click)."""
+    look = st.segmented_control("Look deeper", DEEPER_LOOKS, default=DEEPER_LOOKS[0], key="network_deeper")
+    if look == DEEPER_LOOKS[0]:
         show_patterns(choice, selected)
-    with time_lapse_tab:
+    elif look == DEEPER_LOOKS[1]:
         show_time_lapse(choice)

@@ -87,6 +87,7 @@ def test_the_epoch_slider_replays_the_network_at_that_epoch(runs_dir):
     run = runs.load_run(run_ids(runs_dir, "fashion_separable")[0])
     assert [snapshot.epoch for snapshot in run.snapshots] == [1, 2]
     app.select_slider(key=f"network_epoch_{run.run_id}").set_value(1).run()
+    app.button_group(key="network_deeper").set_value("Learning, epoch by epoch").run()
     assert_no_errors(app)
     answer_line = next(note["text"] for note in plotly_specs(app)[0]["layout"]["annotations"] if "%" in note["text"])
     batch = explain.held_out_images(run).load([0]).astype("float32")
@@ -160,6 +161,7 @@ def test_a_network_kept_by_its_first_layer_only_replays_those_filters(runs_dir, 
     monkeypatch.setenv("CNNVIZ_RUNS_DIR", str(store))
     app = open_page("app_pages/network.py", timeout=120)
     app.select_slider(key=f"network_epoch_{run.run_id}").set_value(1).run()
+    app.button_group(key="network_deeper").set_value("Learning, epoch by epoch").run()
     assert_no_errors(app)
     captions = " ".join(caption.value for caption in app.caption)
     assert "replay its first layer's filters only" in captions

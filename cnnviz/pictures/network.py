@@ -58,83 +58,82 @@ def network_figure(
 ) -> go.Figure:
     """Return the whole network for one image: the input, a column per layer (its `shown` channels), the answer.
 
-    Each map is a point a click selects (customdata: the layer's name and the channel).
+    Each map is a point a click selects (customdata: the layer's name and the channel). The pictures, headings
+    and captions go into the layout in one call: added one by one, plotly validated each (0.42 s for 28 maps).
     """
-    figure = go.Figure()
     rows = max((len(channels) for channels in shown.values()), default=1)
-    x, y, names, channels, hover = [], [], [], [], []
-    add_tile(figure, input_picture(view.image), 0, 0)
-    annotate(figure, 0, f"<b>input</b><br>{'×'.join(map(str, view.image.shape))}")
+    tiles = [tile(input_picture(view.image), 0, 0)]
+    notes = [heading(0, f"<b>input</b><br>{'×'.join(map(str, view.image.shape))}")]
+    shapes, x, y, customdata, hover = [], [], [], [], []
     for column, output in enumerate(view.layers, start=1):
         low, high = output.scale
-        annotate(figure, column, layer_title(output))
+        notes.append(heading(column, layer_title(output)))
         for row, channel in enumerate(shown[output.name]):
-            add_tile(figure, colour_map(output.maps[..., channel], low, high), column, row)
+            tiles.append(tile(colour_map(output.maps[..., channel], low, high), column, row))
+            notes.append(caption(column, row, f"map {channel + 1}"))
             x.append(column * COLUMN + TILE / 2)
             y.append(row * (TILE + 22) + TILE / 2)
-            names.append(output.name)
-            channels.append(channel)
+            customdata.append((output.name, channel))
             hover.append(f"{output.name}, map {channel + 1} of {output.maps.shape[-1]}: click to look closer")
-            add_caption(figure, column, row, f"map {channel + 1}")
         if selected is not None and selected[0] == output.name and selected[1] in shown[output.name]:
-            row = shown[output.name].index(selected[1])
-            outline(figure, column * COLUMN, row * (TILE + 22), TILE)
+            shapes.append(outline(column * COLUMN, shown[output.name].index(selected[1]) * (TILE + 22), TILE))
     answer_column = len(view.layers) + 1
-    annotate(figure, answer_column, "<b>answer</b>")
+    notes.append(heading(answer_column, "<b>answer</b>"))
     for rank, index in enumerate(np.argsort(-view.probabilities)[:5]):
-        figure.add_annotation(
-            x=answer_column * COLUMN - 8, y=rank * 26 + 10,
-            text=f"{html.escape(class_names[index])} {view.probabilities[index]:.1%}",
-            showarrow=False, xanchor="left", font=dict(size=15 if rank else 18, color="#222" if rank else "#c0392b"),
+        notes.append(
+            dict(
+                x=answer_column * COLUMN - 8, y=rank * 26 + 10, xref="x", yref="y",
+                text=f"{html.escape(class_names[index])} {view.probabilities[index]:.1%}", showarrow=False,
+                xanchor="left", font=dict(size=15 if rank else 18, color="#222" if rank else "#c0392b"),
+            )
         )  # fmt: skip
-    figure.add_trace(
-        go.Scatter(
-            x=x, y=y, mode="markers", customdata=list(zip(names, channels)), hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>",
-            marker=dict(symbol="square", size=TILE - 8, color="rgba(0,0,0,0)"),
-            selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)), showlegend=False,
-        )
+    points = go.Scatter(
+        x=x, y=y, mode="markers", customdata=customdata, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        marker=dict(symbol="square", size=TILE - 8, color="rgba(0,0,0,0)"),
+        selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)), showlegend=False,
     )  # fmt: skip
     width = answer_column * COLUMN + ANSWER_WIDTH
     height = rows * (TILE + 22) + HEADING
     hidden = dict(visible=False, showgrid=False, zeroline=False)
     # Squares stay squares at any width (scaleanchor): a narrower window shrinks the whole row, never one axis.
-    figure.update_layout(
-        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor="white", dragmode=False,
+    layout = dict(
+        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor="white", dragmode=False, hovermode="closest",
         xaxis=dict(range=[-4, width], **hidden),
         # The headings sit inside the range (above it, plotly would hide them); a wider window adds room below.
         yaxis=dict(range=[height - HEADING, -HEADING], scaleanchor="x", constraintoward="top", **hidden),
-        hovermode="closest",
+        images=tiles, annotations=notes, shapes=shapes,
     )  # fmt: skip
-    return figure
+    return go.Figure(points, layout)
 
 
-def add_tile(figure: go.Figure, picture: np.ndarray, column: int, row: int) -> None:
-    """Place one map's picture in its column and row of the overview."""
-    figure.add_layout_image(
+def tile(picture: np.ndarray, column: int, row: int) -> dict:
+    """Return one map's picture placed in its column and row of the overview (a layout image)."""
+    return dict(
         source=images.png_data_uri(enlarge(picture, TILE)), xref="x", yref="y", x=column * COLUMN, y=row * (TILE + 22),
         sizex=TILE, sizey=TILE, xanchor="left", yanchor="top", sizing="stretch", layer="below",
     )  # fmt: skip
 
 
-def annotate(figure: go.Figure, column: int, text: str) -> None:
-    """Write a column's heading above it."""
-    figure.add_annotation(
-        x=column * COLUMN + TILE / 2, y=-4, text=text, showarrow=False, yanchor="bottom", font=dict(size=12)
-    )
+def heading(column: int, text: str) -> dict:
+    """Return a column's heading, above it (a layout annotation)."""
+    return dict(
+        x=column * COLUMN + TILE / 2, y=-4, xref="x", yref="y", text=text, showarrow=False, yanchor="bottom",
+        font=dict(size=12),
+    )  # fmt: skip
 
 
-def add_caption(figure: go.Figure, column: int, row: int, text: str) -> None:
-    """Write a small caption under one map."""
-    figure.add_annotation(
-        x=column * COLUMN + TILE / 2, y=row * (TILE + 22) + TILE + 9, text=text, showarrow=False, font=dict(size=12)
-    )
+def caption(column: int, row: int, text: str) -> dict:
+    """Return a small caption under one map (a layout annotation)."""
+    return dict(
+        x=column * COLUMN + TILE / 2, y=row * (TILE + 22) + TILE + 9, xref="x", yref="y", text=text, showarrow=False,
+        font=dict(size=12),
+    )  # fmt: skip
 
 
-def outline(figure: go.Figure, left: float, top: float, size: float) -> None:
-    """Ring the chosen map."""
-    figure.add_shape(
-        type="rect", x0=left - 3, x1=left + size + 3, y0=top - 3, y1=top + size + 3,
+def outline(left: float, top: float, size: float) -> dict:
+    """Return the ring around the chosen map (a layout shape)."""
+    return dict(
+        type="rect", x0=left - 3, x1=left + size + 3, y0=top - 3, y1=top + size + 3, xref="x", yref="y",
         line=dict(color=SELECTED_OUTLINE, width=4),
     )  # fmt: skip
 
