@@ -34,15 +34,13 @@ if not view.layers:
 maps_shown = st.session_state.get("network_maps", 3)
 selected = st.session_state.get("network_selected")
 if selected is None or selected[0] not in view.names:
-    selected = (view.names[min(4, len(view.names) - 1)], 0)  # the third convolution of fashion_separable
-shown = {output.name: output.strongest_channels(maps_shown) for output in view.layers}
-if selected[1] not in shown[selected[0]]:
-    shown[selected[0]] = [*shown[selected[0]][:-1], selected[1]]
+    selected = view.default_map()
 event = st.plotly_chart(
-    network.network_figure(view, choice.class_names, shown, selected),
+    network.network_figure(view, choice.class_names, view.shown_channels(maps_shown, selected), selected),
     on_select="rerun",
     selection_mode="points",
-    key=f"network_overview_{choice.model_key}_{choice.prepared.key}",
+    # A new chart for each selection: a click's point would otherwise stay selected and undo the pickers below.
+    key=f"network_overview_{choice.model_key}_{choice.prepared.key}_{selected[0]}_{selected[1]}",
     config={"displayModeBar": False},
 )
 clicked = network.clicked_map(event)

@@ -54,10 +54,19 @@ def test_network_opens_on_every_layer_of_the_best_run_and_a_numbers_arithmetic(r
     assert "28×28×1 → 28×28×32 → 28×28×32 → 14×14×32" in " ".join(caption.value for caption in app.caption)
     row, column, value, final = shown_cell(app)
     layer, channel = app.session_state["network_selected"]
-    assert layer == "separable2"
+    assert (layer, channel) == ("conv2", 0), "the third convolution's first map"
     expected = keras_value(runs_dir, "fashion_separable", layer, row, column, channel)
     assert value == pytest.approx(expected, abs=1e-4) and final == pytest.approx(expected, abs=1e-4)
+    assert "its slice of the kernel" in markdown_text(app) and "All 32 channels' sums" in markdown_text(app)
+    app.session_state["network_selected"] = ("separable2", 3)  # a separable convolution: depthwise, then pointwise
+    app.run()
+    row, column, value, final = shown_cell(app)
+    expected = keras_value(runs_dir, "fashion_separable", "separable2", row, column, 3)
+    assert value == pytest.approx(expected, abs=1e-4) and final == pytest.approx(expected, abs=1e-4)
     assert "depthwise kernel" in markdown_text(app) and "Pointwise" in markdown_text(app)
+    # The pickers below the overview move the selection too, and a click's old point does not undo them.
+    app.selectbox(key="network_layer_separable2_3").select("pool1").run()
+    assert app.session_state["network_selected"] == ("pool1", 3)
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,19 @@ class NetworkView:
         """Return the shown layers' names, input to output."""
         return [output.name for output in self.layers]
 
+    def default_map(self) -> tuple[str, int]:
+        """Return the map a student looks at first: the third convolution's (the first deep one), its first map."""
+        convolutions = [output.name for output in self.layers if "Conv" in output.kind] or self.names
+        return convolutions[min(2, len(convolutions) - 1)], 0
+
+    def shown_channels(self, count: int, selected: tuple[str, int]) -> dict[str, list[int]]:
+        """Return, per layer, the `count` maps the overview shows: those that respond most, and the selected one."""
+        shown = {output.name: output.strongest_channels(count) for output in self.layers}
+        layer, channel = selected
+        if layer in shown and channel not in shown[layer]:
+            shown[layer] = [*shown[layer][:-1], channel]
+        return shown
+
     def describe_shapes(self) -> str:
         """Return the shapes in order, e.g. '28×28×1 → 28×28×32 → 14×14×32 → … → 10 probabilities'."""
         shapes = ["×".join(map(str, self.image.shape)), *(output.shape_text for output in self.layers)]
