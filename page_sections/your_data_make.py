@@ -10,20 +10,22 @@ from cnnviz.errors import CnnvizError
 def remember(dataset: own_photos.OwnDataset) -> None:
     """Keep the dataset for this page session and in the page's link, so a reload or a restart opens it again."""
     st.session_state.your_data_open = (dataset.folder_name, dataset.key)
-    st.query_params.update({"dataset": dataset.folder_name, "key": dataset.key})
+    # Named for this page: other pages read their own settings from the link (Train's "dataset" is a choice).
+    st.query_params.update({"your_data": dataset.folder_name, "your_data_key": dataset.key})
 
 
 def forget() -> None:
     """Close the dataset (its photos stay on the server and on Train): the page offers a new one."""
     st.session_state.your_data_open = None
-    st.query_params.clear()
+    for name in ("your_data", "your_data_key"):
+        st.query_params.pop(name, None)
 
 
 def current() -> own_photos.OwnDataset | None:
     """Return the dataset this session made, else the one its link names (with the link's key), else None."""
     wanted = st.session_state.get("your_data_open")
-    if wanted is None and "dataset" in st.query_params:
-        wanted = (st.query_params.get("dataset", ""), st.query_params.get("key", ""))
+    if wanted is None and "your_data" in st.query_params:
+        wanted = (st.query_params.get("your_data", ""), st.query_params.get("your_data_key", ""))
     if wanted is None:
         return None
     try:

@@ -91,7 +91,7 @@ def train_button(dataset: own_photos.OwnDataset) -> None:
     ):
         settings = launching.train_page_settings(dataset)
         st.session_state.update({f"train_{name}": value for name, value in settings.items()})
-        st.switch_page("app_pages/train.py")
+        st.switch_page("app_pages/train.py")  # without this page's link: Train reads its own settings from one
 
 
 def delete(dataset: own_photos.OwnDataset, class_name: str, photo_id: str) -> None:

@@ -77,7 +77,7 @@ def test_camera_shots_and_uploads_fill_the_classes_and_train_opens_on_them(tmp_p
     assert not app.button(key="your_data_train").disabled
     app.button(key="your_data_train").click().run()
     train = app.selectbox(key="train_dataset")
-    assert train.value == "your photos: Kitchen things (cup, phone; 10 photos)"
+    assert train.value == "your photos: Kitchen things (cup, phone)"
     assert app.selectbox(key="train_recipe").value == "own_photos_small"
     assert (app.toggle(key="train_dropout").value, app.toggle(key="train_augment").value) == (False, False)
     assert app.number_input(key="train_epochs").value == 40
@@ -114,19 +114,19 @@ def test_a_reload_opens_the_dataset_from_its_link_and_a_wrong_key_opens_nothing(
     app = make()
     upload(app, shots("coffee", 2))
     link = dict(app.query_params)
-    assert link["dataset"] == "kitchen-things" and len(link["key"]) == 16
+    assert link["your_data"] == "kitchen-things" and len(link["your_data_key"]) == 16
     reloaded = open_page()  # a new session, as after a reload or a server restart, on the same link
     reloaded.query_params.update(link)
     reloaded.switch_page("app_pages/your_data.py").run()
     assert_no_errors(reloaded)
     assert class_lines(reloaded)[0].startswith("**cup** · 2 photos")
     stranger = open_page()
-    stranger.query_params.update({"dataset": "kitchen-things", "key": "0" * 16})
+    stranger.query_params.update({"your_data": "kitchen-things", "your_data_key": "0" * 16})
     stranger.switch_page("app_pages/your_data.py").run()
     assert "is not on this server, or the link is incomplete. Make a new dataset below" in stranger.warning[0].value
     assert stranger.button(key="your_data_make") and not class_lines(stranger)
     same_name = make()  # another student, the same name: a folder of their own
-    assert dict(same_name.query_params)["dataset"] == "kitchen-things-2"
+    assert dict(same_name.query_params)["your_data"] == "kitchen-things-2"
     assert class_lines(same_name)[0] == "**cup** · 0 photos (no photos yet; add 5 more)"
 
 
@@ -145,3 +145,17 @@ def test_saved_uploads_are_released_from_the_servers_memory(monkeypatch):
     # A camera shot stays until Clear photo (the camera shows it from the server), which deletes it: one a tab.
     app.camera_input(key="your_data_camera").upload(*shots("coffee", 1, seed=7)[0]).run()
     assert len(released) == 3 and class_lines(app)[0].startswith("**cup** · 4 photos")
+
+
+def test_train_keeps_the_dataset_chosen_while_photos_are_added():
+    app = make()
+    upload(app, shots("coffee", 5))
+    app.radio(key="your_data_class").set_value("phone").run()
+    upload(app, shots("cat (chelsea)", 5))
+    app.button(key="your_data_train").click().run()
+    chosen = app.selectbox(key="train_dataset").value
+    app.switch_page("app_pages/your_data.py").run()
+    upload(app, shots("cat (chelsea)", 2, seed=4))  # two more photos, then back to Train by the sidebar
+    app.switch_page("app_pages/train.py").run()
+    assert_no_errors(app)
+    assert app.selectbox(key="train_dataset").value == chosen == "your photos: Kitchen things (cup, phone)"

@@ -333,9 +333,9 @@ def version(dataset: OwnDataset) -> tuple[tuple[int, str], ...]:
 
 
 def describe(dataset: OwnDataset) -> str:
-    """Return the dataset as a list entry: its name, its classes and how many photos it holds."""
-    total = sum(count.photos for count in class_counts(dataset))
-    return f"your photos: {dataset.title} ({', '.join(dataset.class_names)}; {total} photos)"
+    """Return the dataset as a list entry: its name and classes (no count: Train keeps its choice by this text,
+    and a photo added meanwhile would change it)."""
+    return f"your photos: {dataset.title} ({', '.join(dataset.class_names)})"
 
 
 SHORTCUT_NOTE = (
