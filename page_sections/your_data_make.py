@@ -40,7 +40,9 @@ def current() -> own_photos.OwnDataset | None:
 
 def form() -> own_photos.OwnDataset | None:
     """Draw the form that names a dataset and its classes; return the dataset once made."""
-    name_column, classes_column, make_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+    ui.buttons_keep_their_labels("your_data_form")  # Make the dataset keeps its label at 150% zoom
+    row = st.container(key="your_data_form")
+    name_column, classes_column, make_column = row.columns([2, 2, 1], vertical_alignment="bottom")
     title = name_column.text_input("Dataset name", placeholder="kitchen things", key="your_data_title")
     classes = classes_column.text_area(
         f"Classes, one a line ({own_photos.MIN_CLASSES} to {own_photos.MAX_CLASSES})",
