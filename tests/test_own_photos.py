@@ -218,5 +218,6 @@ def test_a_short_real_training_on_the_photos_through_the_cli(tmp_path):
     run = runs.list_runs(tmp_path / "runs")[0]
     assert run.state.value == "finished" and run.epochs_done == 3
     assert run.class_names == ["cat", "coffee"]
+    assert run.label == "folder cat-and-coffee · all images · dropout + augmentation"  # which student's folder
     assert own_photos.shortcut_note(run.config.dataset_path) == own_photos.SHORTCUT_NOTE
     assert own_photos.shortcut_note(str(tmp_path)) is None

@@ -146,14 +146,16 @@ def clean_label(label: str) -> str:
     return " ".join(str(label or "").split())[:MAX_LABEL_LENGTH]
 
 
-def describe_data(dataset: DatasetName, limit: int | None) -> str:
-    """Return what a run trains on in words, e.g. 'Fashion-MNIST · 1,000 images'."""
+def describe_data(dataset: DatasetName, limit: int | None, folder: str | None = None) -> str:
+    """Return what a run trains on in words, e.g. 'Fashion-MNIST · 1,000 images', or 'folder cup-and-phone · …'."""
     images = f"{limit:,} images" if limit else "all images"
-    return f"{DatasetName.parse(dataset).title} · {images}"
+    # A class server holds many folders (each student's own photos): the folder's name tells their runs apart.
+    name = f"folder {Path(folder).name}" if folder else DatasetName.parse(dataset).title
+    return f"{name} · {images}"
 
 
 def describe_settings(config: RunConfig) -> str:
     """Return a label to tell runs apart by, e.g. 'Fashion-MNIST · 1,000 images · dropout + augmentation'."""
     switches = (("dropout", config.dropout), ("augmentation", config.augment))
     regularisation = " + ".join(name for name, on in switches if on) or "no dropout, no augmentation"
-    return f"{describe_data(config.dataset, config.limit)} · {regularisation}"
+    return f"{describe_data(config.dataset, config.limit, config.dataset_path)} · {regularisation}"
