@@ -1,8 +1,9 @@
 """How long the small 64×64 convnet takes on a class's own photos: 2 classes × 30 photos, through the CLI.
 
 The photos are hand-held-camera-like shots of two real photos that ship with scikit-image (the cat and the
-coffee cup): each a random crop of 20-60% of the picture (a part of it, the way a phone held close frames it), a little off centre, in a slightly different
-light, saved through the Your data page's own code (own_photos.add_photos). The run is the Train page's
+coffee cup): each a random crop of 20-60% of the picture (a part of it, the way a phone held close frames
+it), in a slightly different light, saved through the Your data page's own code (own_photos.add_photos).
+The run is the Train page's
 (`python -m cnnviz train`, a process of its own, Keras imported in it), so the time is what a student waits.
 
     python -m benchmarks.own_photos_training               # the baseline, the recipe's 40 epochs
