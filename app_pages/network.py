@@ -23,9 +23,12 @@ def view_of(model_key: str, _model, batch) -> network_view.NetworkView:
 
 
 choice = network_choice.choose()
-view = view_of(choice.model_key, choice.model, choice.prepared.batch)
+with ui.explained_errors():
+    view = view_of(choice.model_key, choice.model, choice.prepared.batch)
 if choice.note:
-    st.caption(choice.note)
+    st.warning(choice.note, icon=":material/info:")
+if view.from_logits:
+    st.caption("This model gives scores (logits), not probabilities: the answer shows them through a softmax.")
 if not view.layers:
     st.warning("This model has no convolution or pooling layer, so there are no feature maps to show: only its answer.")
     st.plotly_chart(plots.probability_figure(choice.class_names, list(view.probabilities)), key="network_probabilities")
@@ -48,7 +51,7 @@ if clicked is not None and clicked != selected:
     st.session_state.network_selected, st.session_state.network_cell = clicked, None
     st.rerun()
 st.session_state.network_selected = selected
-answer = choice.class_names[int(view.probabilities.argmax())]
+answer = choice.class_names[view.answer]
 truth = f" (its true class: {choice.class_names[choice.true_class]})" if choice.true_class is not None else ""
 epoch = f" at epoch {choice.epoch}" if choice.replays_network else ""
 st.caption(

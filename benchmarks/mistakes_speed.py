@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness.server import ROOT
+from benchmarks.harness.timing import median_seconds
 from benchmarks.harness.trainings import run_cnnviz
 
 OPEN_MATRIX = """
@@ -32,16 +33,6 @@ matrix = mistakes.load_confusion(jobs.evaluation_of(run))
 matrices.confusion_figure(matrix, matrix.cells_by_interest()[0]).to_json()
 print(time.perf_counter() - started, "keras" in sys.modules, matrix.images)
 """
-
-
-def median_seconds(action, rounds: int) -> float:
-    """Return the median wall time of `action()` over `rounds` calls."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def train_run(root: Path) -> Path:

@@ -20,17 +20,8 @@ import time
 from pathlib import Path
 
 from benchmarks.harness.server import ROOT
+from benchmarks.harness.timing import median_seconds
 from benchmarks.harness.trainings import run_cnnviz
-
-
-def median_seconds(action, rounds: int) -> float:
-    """Return the median wall time of `action()` over `rounds` calls."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def snapshot_cost(run, scratch: Path) -> tuple[float, int]:

@@ -77,23 +77,15 @@ def choose_image(column, number_column, run: runs.Run | None) -> tuple[np.ndarra
     return explain.held_out_image(split, int(index))
 
 
-def choose_epoch(column, run: runs.Run | None) -> tuple[int | None, str | None]:
-    """Draw the epoch slider when the run kept its epochs; return the epoch (None = the final model) and a note."""
-    if run is None:
-        return None, None
-    snapshots = run.snapshots
-    if not snapshots:
-        return None, "This run was trained before cnnviz kept each epoch's weights: train it again for the time-lapse."
-    if len(snapshots) == 1:
-        return None, "One epoch kept: train for more epochs to watch it learn."
-    epochs = [snapshot.epoch for snapshot in snapshots]
+def choose_epoch(column, run: runs.Run | None) -> time_lapse.Replay:
+    """Draw the epoch slider when the run kept epochs to replay; return what the chosen epoch replays."""
+    epochs = time_lapse.replayable_epochs(run) if run is not None else []
+    if len(epochs) < 2:
+        return time_lapse.replay(run, None)
     epoch = column.select_slider(
         "Epoch (replay the learning)", epochs, value=epochs[-1], key=f"network_epoch_{run.run_id}"
     )
-    if not snapshots[-1].whole:
-        note = "This network is too big to keep whole each epoch: the epochs replay its first layer's filters only."
-        return epoch, note
-    return (None if epoch == epochs[-1] else epoch), None
+    return time_lapse.replay(run, epoch)
 
 
 def choose() -> Choice:
@@ -106,14 +98,15 @@ def choose() -> Choice:
         if image is None:
             st.info("Drop an image above to see it flow through the network.")
             st.stop()
-        epoch, note = choose_epoch(epoch_column, run)
-        replays_network = epoch is not None and run.snapshots[-1].whole
+        replay = choose_epoch(epoch_column, run)
+        epoch, replays_network, note = replay.epoch, replay.network_epoch is not None, replay.note
         if replays_network:
-            model, model_key = load_model_at(run.run_id, run.model_version, epoch), f"{model_key}@epoch{epoch}"
+            model = load_model_at(run.run_id, run.model_version, replay.network_epoch)
+            model_key = f"{model_key}@epoch{replay.network_epoch}"
         fit = explain.check_image_fit(run.config.dataset, image) if run is not None else None
         prepared = explain.prepare_for_model(
             image, model.input_shape[1:], fit.square_fit if fit else images.SquareFit.SQUASH
         )
-    if fit is not None and fit.warning:
-        note = fit.warning
+    notes = [text for text in (note, fit.warning if fit else None, prepared.note) if text]
+    note = " ".join(text[0].upper() + text[1:] + ("" if text.endswith(".") else ".") for text in notes) or None
     return Choice(model, model_key, run, class_names, prepared, true_class, epoch, replays_network, note)

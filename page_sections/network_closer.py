@@ -34,7 +34,7 @@ def choose_cell(output: network_view.LayerOutput, channel: int) -> tuple[int, in
     values = output.maps[..., channel]
     cell = st.session_state.get("network_cell")
     if cell is None or not (cell[0] < values.shape[0] and cell[1] < values.shape[1]):
-        cell = tuple(int(index) for index in np.unravel_index(np.argmax(values), values.shape))  # its strongest
+        cell = output.strongest_cell(channel)
     if network.is_clickable(values):
         event = st.plotly_chart(
             network.map_figure(output, channel, cell),

@@ -65,7 +65,7 @@ def show_patterns(choice, selected: tuple[str, int]) -> None:
         st.caption(
             f"The input each of {layer}'s {len(pictures)} filters answers most: grey noise, climbed "
             f"{filter_patterns.STEPS}+ steps up the filter's gradient (computed in {job.seconds:.0f} s). "
-            "A flat tile is a filter that answers nothing (a dead ReLU)."
+            "A flat tile: no input the climb found lights that filter from grey noise."
         )
         return
     if job is not None and job.state is PatternState.RUNNING:
@@ -91,14 +91,15 @@ def show_time_lapse(choice) -> None:
     figure.add_vline(x=epoch, line=dict(color=network.SELECTED_OUTLINE, width=3))
     curves_column.plotly_chart(figure, key="network_curves")
     with filters_column, ui.explained_errors(stop=False):
-        model = choice.model if choice.replays_network or choice.epoch is None else None  # None: read the kept layer
+        kept_whole = run.snapshots[-1].whole
+        model = choice.model if kept_whole else None  # None: read the first layer the epoch kept
         filters = first_filters(f"{run.run_id}@{run.model_version}@{epoch}", run, epoch, model)
         st.image(network.tiles(filters, columns=8, size=40), width="stretch")
         st.caption(f"The first convolution's filters at epoch {epoch} (grey is 0; one scale for all)")
-    answer = int(np.argmax(explain.probabilities(choice.model, choice.prepared.batch)))
+    answer = int(np.argmax(explain.probabilities(choice.model, choice.prepared.batch)))  # the replayed network's
     heatmap = grad_cam(choice.model_key, choice.model, choice.prepared.batch, answer)
     cam_column.image(explain.overlay(choice.prepared.seen, heatmap), width="stretch")
-    at = f"at epoch {epoch}" if choice.replays_network or choice.epoch is None else "of the final model"
+    at = f"at epoch {epoch}" if run.snapshots[-1].whole else "of the final model"
     cam_column.caption(f"Grad-CAM of {choice.class_names[answer]} {at}")
     if choice.true_class is not None:
         name = choice.class_names[choice.true_class]
@@ -116,7 +117,7 @@ DEEPER_LOOKS = ["What each filter looks for", "Learning, epoch by epoch"]
 def show(choice, selected: tuple[str, int]) -> None:
     """Draw one of the two deeper looks under the closer look (one at a time: tabs would compute both each click)."""
     look = st.segmented_control("Look deeper", DEEPER_LOOKS, default=DEEPER_LOOKS[0], key="network_deeper")
-    if look == DEEPER_LOOKS[0]:
+    if look in (None, DEEPER_LOOKS[0]):  # a click on the chosen option clears it: keep showing it
         show_patterns(choice, selected)
     elif look == DEEPER_LOOKS[1]:
         show_time_lapse(choice)

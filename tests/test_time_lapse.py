@@ -130,3 +130,17 @@ def test_an_epoch_cloned_from_the_final_model_is_the_same_network_and_leaves_it_
         np.testing.assert_array_equal(a, b)
     for a, b in zip(final.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_slider_replays_the_model_file_only_where_it_is_that_epoch(three_epochs, tmp_path):
+    import shutil
+
+    assert time_lapse.replay(three_epochs, 3) == time_lapse.Replay(3, None)  # the model file is epoch 3's
+    assert time_lapse.replay(three_epochs, 2) == time_lapse.Replay(2, 2)
+    stopped = tmp_path / three_epochs.folder.name
+    shutil.copytree(three_epochs.folder, stopped)
+    history = (stopped / "history.jsonl").read_text().splitlines()
+    partial = json_files.read_jsonl(stopped / "history.jsonl")[-1] | {"epoch": 4, "partial": True}
+    (stopped / "history.jsonl").write_text("\n".join([*history, __import__("json").dumps(partial)]) + "\n")
+    # Stopped inside epoch 4: model.keras holds 4.x, so epoch 3 on the slider loads epoch 3's own weights.
+    assert time_lapse.replay(runs.load_folder(stopped), 3) == time_lapse.Replay(3, 3)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+import time
+from collections.abc import Callable
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -14,3 +16,13 @@ def percentile(values: list[float], fraction: float) -> float:
 def describe_spread(values: list[float]) -> str:
     """Return `p50 | p95 | max` of some seconds as table cells."""
     return f"{statistics.median(values):.2f} | {percentile(values, 0.95):.2f} | {max(values):.2f}"
+
+
+def median_seconds(action: Callable[[], object], rounds: int) -> float:
+    """Return the median wall time of `action()` over `rounds` calls."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

@@ -34,7 +34,7 @@ def padding_before(size: int, kernel: int, stride: int, dilation: int, padding: 
     return max((output - 1) * stride + span - size, 0) // 2
 
 
-def window_at(inputs: np.ndarray, layer, row: int, column: int) -> tuple[np.ndarray, bool]:
+def window_at(inputs: np.ndarray, layer: keras.layers.Layer, row: int, column: int) -> tuple[np.ndarray, bool]:
     """Return the (kh, kw, C) input cells a convolution's kernel covers for one output cell, and if any is padding."""
     kernel_height, kernel_width = layer.kernel_size
     stride_rows, stride_columns = layer.strides
@@ -52,13 +52,13 @@ def window_at(inputs: np.ndarray, layer, row: int, column: int) -> tuple[np.ndar
     return window, not (inside_rows.all() and inside_columns.all())
 
 
-def activation_name(layer) -> str:
+def activation_name(layer: keras.layers.Layer) -> str:
     """Return the name of a layer's activation ('linear' when it has none)."""
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", "linear") if activation is not None else "linear"
 
 
-def activate(layer, value: float) -> float:
+def activate(layer: keras.layers.Layer, value: float) -> float:
     """Return the layer's own activation function applied to one number."""
     activation = getattr(layer, "activation", None)
     if activation is None:
@@ -66,13 +66,15 @@ def activate(layer, value: float) -> float:
     return float(ops.convert_to_numpy(activation(ops.convert_to_tensor(np.array([value], dtype=np.float32))))[0])
 
 
-def bias_of(layer, channel: int) -> float:
+def bias_of(layer: keras.layers.Layer, channel: int) -> float:
     """Return the layer's learned bias for one filter (0 when it has none)."""
     bias = getattr(layer, "bias", None)
     return 0.0 if bias is None else float(ops.convert_to_numpy(bias)[channel])
 
 
-def convolution_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+def convolution_cell(
+    layer: keras.layers.Layer, inputs: np.ndarray, row: int, column: int, channel: int
+) -> CellArithmetic:
     """Return a Conv2D cell: per input channel window × kernel slice, summed, plus the bias, through the activation."""
     window, padded = window_at(inputs, layer, row, column)
     kernel = ops.convert_to_numpy(layer.kernel)[..., channel].astype(np.float64)  # (kh, kw, C)
@@ -90,7 +92,9 @@ def convolution_cell(layer, inputs: np.ndarray, row: int, column: int, channel: 
     )  # fmt: skip
 
 
-def separable_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+def separable_cell(
+    layer: keras.layers.Layer, inputs: np.ndarray, row: int, column: int, channel: int
+) -> CellArithmetic:
     """Return a SeparableConv2D cell: each channel with its own depthwise kernel, then the pointwise weighted sum."""
     window, padded = window_at(inputs, layer, row, column)
     depthwise = ops.convert_to_numpy(layer.depthwise_kernel).astype(np.float64)  # (kh, kw, C, multiplier)
@@ -112,12 +116,13 @@ def separable_cell(layer, inputs: np.ndarray, row: int, column: int, channel: in
     )  # fmt: skip
 
 
-def pooling_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+def pooling_cell(layer: keras.layers.Layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
     """Return a pooling cell: the window of one channel and its largest value (or its mean)."""
     pool_height, pool_width = layer.pool_size
     stride_rows, stride_columns = layer.strides
-    if layer.padding != "valid":
-        raise CnnvizError(f"{layer.name} pools with {layer.padding!r} padding; cnnviz explains valid pooling only.")
+    if layer.padding != "valid" or pool_height != pool_width:
+        raise CnnvizError(f"{layer.name} pools {pool_height}×{pool_width} with {layer.padding!r} padding; "
+                          "cnnviz explains square valid pooling only.")  # fmt: skip
     top, left = row * stride_rows, column * stride_columns
     window = inputs[top : top + pool_height, left : left + pool_width, channel].astype(np.float64)
     is_max = "Max" in type(layer).__name__
@@ -129,7 +134,9 @@ def pooling_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int)
     )  # fmt: skip
 
 
-def elementwise_cell(layer, inputs: np.ndarray, row: int, column: int, channel: int) -> CellArithmetic:
+def elementwise_cell(
+    layer: keras.layers.Layer, inputs: np.ndarray, row: int, column: int, channel: int
+) -> CellArithmetic:
     """Return the cell of a layer that maps each number on its own (an Activation, ReLU, BatchNormalization)."""
     number = float(inputs[row, column, channel])
     output = layer(ops.convert_to_tensor(inputs[None].astype(np.float32)), training=False)
@@ -149,9 +156,9 @@ CELL_ARITHMETIC = {
 }
 
 
-def explains(layer) -> bool:
-    """Return whether cnnviz can show the arithmetic of this layer's cells."""
-    return type(layer).__name__ in CELL_ARITHMETIC
+def explains(layer: keras.layers.Layer) -> bool:
+    """Return whether cnnviz can show the arithmetic of this layer's cells (a grouped convolution it cannot)."""
+    return type(layer).__name__ in CELL_ARITHMETIC and getattr(layer, "groups", 1) == 1
 
 
 def cell_arithmetic(
@@ -159,6 +166,8 @@ def cell_arithmetic(
 ) -> CellArithmetic:
     """Return how the layer's output at (row, column, channel) was made for the first image of the batch."""
     layer = explain.split_at(model, layer_name)[0][-1]
+    if getattr(layer, "groups", 1) != 1:
+        raise CnnvizError(f"{layer_name} is a grouped convolution ({layer.groups} groups); cnnviz explains plain ones.")
     if not explains(layer):
         raise CnnvizError(
             f"{layer_name} is a {type(layer).__name__}; cnnviz shows the arithmetic of convolutions and poolings."

@@ -163,7 +163,8 @@ def compute_patterns(
         for _ in range(MAX_ROUNDS):
             climbed = climb(climbing, head[-1].activation, climbed, batch_filters, steps, step_sizes)
             reached = ops.convert_to_numpy(mean_activations(head, ops.convert_to_tensor(climbed), batch_filters))
-            lagging = (reached < TARGET_GAIN * started) & (reached > 0)
+            # Still silent (0, as ReLU gives it) counts as lagging too: the leak and a doubled step may yet light it.
+            lagging = (reached < TARGET_GAIN * started) | (reached <= 0)
             if not lagging.any():
                 break
             # A filter with small weights (or one a bias already lights on grey) rises slowly at a fixed step:

@@ -101,6 +101,11 @@ class LayerOutput:
         means = self.maps.reshape(-1, self.maps.shape[-1]).mean(axis=0)
         return [int(channel) for channel in np.argsort(-means, kind="stable")[:count]]
 
+    def strongest_cell(self, channel: int) -> tuple[int, int]:
+        """Return the (row, column) of a map's largest value: the number worth explaining first."""
+        values = self.maps[..., channel]
+        return tuple(int(index) for index in np.unravel_index(np.argmax(values), values.shape))
+
 
 @dataclass(frozen=True)
 class NetworkView:
@@ -109,6 +114,7 @@ class NetworkView:
     image: np.ndarray  # (height, width, channels) as the model takes it, raw 0..255
     layers: tuple[LayerOutput, ...]
     probabilities: np.ndarray
+    from_logits: bool = False  # the model gave scores, turned into probabilities by a softmax here
 
     def layer(self, name: str) -> LayerOutput:
         """Return one layer's output by name."""
@@ -119,10 +125,16 @@ class NetworkView:
         """Return the shown layers' names, input to output."""
         return [output.name for output in self.layers]
 
+    @property
+    def answer(self) -> int:
+        """Return the class the network gives the image."""
+        return int(np.argmax(self.probabilities))
+
     def default_map(self) -> tuple[str, int]:
-        """Return the map a student looks at first: the third convolution's (the first deep one), its first map."""
+        """Return the map a student looks at first: the third convolution's (the first deep one) strongest."""
         convolutions = [output.name for output in self.layers if "Conv" in output.kind] or self.names
-        return convolutions[min(2, len(convolutions) - 1)], 0
+        name = convolutions[min(2, len(convolutions) - 1)]
+        return name, self.layer(name).strongest_channels(1)[0]
 
     def shown_channels(self, count: int, selected: tuple[str, int]) -> dict[str, list[int]]:
         """Return, per layer, the `count` maps the overview shows: those that respond most, and the selected one."""

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from cnnviz.errors import CnnvizError
 from cnnviz.learning import arithmetic, explain
 from cnnviz.learning.network_records import LayerOutput, NetworkView
 
@@ -45,11 +46,21 @@ def network_view(model: keras.Model, batch: np.ndarray) -> NetworkView:
     nested = nested_layer_names(model)
     outputs = []
     x = ops.convert_to_tensor(batch)
-    for layer in explain.chain_layers(model):
-        x = layer(x, training=False)
-        if len(x.shape) == 4 and is_shown(layer, nested):
-            maps = ops.convert_to_numpy(x)[0].astype(np.float32)
-            outputs.append(LayerOutput(layer.name, type(layer).__name__, maps, arithmetic.explains(layer)))
-    final = ops.convert_to_numpy(x)[0]
-    probabilities = np.array([1 - final[0], final[0]]) if final.shape[-1] == 1 else final
-    return NetworkView(np.asarray(batch[0]), tuple(outputs), probabilities)
+    try:
+        for layer in explain.chain_layers(model):
+            x = layer(x, training=False)
+            if len(x.shape) == 4 and is_shown(layer, nested):
+                maps = ops.convert_to_numpy(x)[0].astype(np.float32)
+                outputs.append(LayerOutput(layer.name, type(layer).__name__, maps, arithmetic.explains(layer)))
+    except (ValueError, TypeError) as error:  # a merge layer called on one tensor, a branch's shape mismatch
+        raise CnnvizError(
+            "This model is not one chain of layers (it has branches or merges, as a ResNet does), so it cannot be "
+            f"shown column by column ({type(error).__name__}). Use a model trained here, or a Sequential one."
+        ) from None
+    final = ops.convert_to_numpy(x)[0].astype(np.float64)
+    if final.shape[-1] == 1:
+        return NetworkView(np.asarray(batch[0]), tuple(outputs), np.array([1 - final[0], final[0]]))
+    if final.min() < 0 or abs(final.sum() - 1) > 1e-3:  # scores (logits), not probabilities: a softmax makes them so
+        exponentials = np.exp(final - final.max())
+        return NetworkView(np.asarray(batch[0]), tuple(outputs), exponentials / exponentials.sum(), from_logits=True)
+    return NetworkView(np.asarray(batch[0]), tuple(outputs), final)

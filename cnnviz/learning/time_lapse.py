@@ -58,6 +58,38 @@ def load_model_at(run: Run, epoch: int, final_model: keras.Model | None = None) 
 
 
 @dataclass(frozen=True)
+class Replay:
+    """What an epoch on the slider replays: the epoch, which network to load for it, and a line to say so."""
+
+    epoch: int | None  # the slider's epoch; None when there is nothing to replay
+    network_epoch: int | None  # the epoch whose whole network to load; None: the model file is the one
+    note: str | None = None
+
+
+def replayable_epochs(run: Run) -> list[int]:
+    """Return the complete epochs the run kept weights of."""
+    return [snapshot.epoch for snapshot in run.snapshots]
+
+
+def replay(run: Run | None, epoch: int | None) -> Replay:
+    """Return what replaying `epoch` of the run shows (None: the slider is not drawn), with the note a student reads."""
+    if run is None:
+        return Replay(None, None)
+    snapshots = run.snapshots
+    if not snapshots:
+        note = "This run was trained before cnnviz kept each epoch's weights: train it again for the time-lapse."
+        return Replay(None, None, note)
+    if epoch is None:
+        return Replay(None, None, "One epoch kept: train for more epochs to watch it learn.")
+    if not snapshots[-1].whole:
+        return Replay(epoch, None, "This network is too big to keep whole each epoch: the epochs replay its first "
+                      "layer's filters only.")  # fmt: skip
+    # The model file is the last complete epoch's, unless a Stop cut the run inside the epoch after it.
+    is_model_file = epoch == snapshots[-1].epoch and not run.history[-1].partial
+    return Replay(epoch, None if is_model_file else epoch)
+
+
+@dataclass(frozen=True)
 class FirstLayerFilters:
     """The first convolution's learned kernels at one epoch, each as a small picture."""
 

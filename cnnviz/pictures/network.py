@@ -23,8 +23,8 @@ VIRIDIS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [
 # Sized so fashion_separable's ten columns and its answer fill a 1440-pixel-wide window's page at scale 1.
 TILE = 72  # pixels of one map in the overview
 COLUMN = 88  # pixels of one layer's column
-ANSWER_WIDTH = 185  # pixels for the top five classes and their probabilities
-HEADING = 64  # pixels above the maps for each column's name and shape
+ANSWER_WIDTH = 230  # pixels for the top five classes and their probabilities
+HEADING = 70  # pixels above the maps for each column's name and shape
 CLICKABLE_CELLS = 4096  # a map of up to 64×64 cells is a scatter of markers; a bigger one is a picture
 
 
@@ -82,9 +82,9 @@ def network_figure(
     for rank, index in enumerate(np.argsort(-view.probabilities)[:5]):
         notes.append(
             dict(
-                x=answer_column * COLUMN - 8, y=rank * 26 + 10, xref="x", yref="y",
+                x=answer_column * COLUMN - 8, y=rank * 28 + 10, xref="x", yref="y",
                 text=f"{html.escape(class_names[index])} {view.probabilities[index]:.1%}", showarrow=False,
-                xanchor="left", font=dict(size=15 if rank else 18, color="#222" if rank else "#c0392b"),
+                xanchor="left", font=dict(size=17 if rank else 21, color="#222" if rank else "#c0392b"),
             )
         )  # fmt: skip
     points = go.Scatter(
@@ -118,15 +118,15 @@ def heading(column: int, text: str) -> dict:
     """Return a column's heading, above it (a layout annotation)."""
     return dict(
         x=column * COLUMN + TILE / 2, y=-4, xref="x", yref="y", text=text, showarrow=False, yanchor="bottom",
-        font=dict(size=12),
+        font=dict(size=14),
     )  # fmt: skip
 
 
 def caption(column: int, row: int, text: str) -> dict:
     """Return a small caption under one map (a layout annotation)."""
     return dict(
-        x=column * COLUMN + TILE / 2, y=row * (TILE + 22) + TILE + 9, xref="x", yref="y", text=text, showarrow=False,
-        font=dict(size=12),
+        x=column * COLUMN + TILE / 2, y=row * (TILE + 22) + TILE + 11, xref="x", yref="y", text=text, showarrow=False,
+        font=dict(size=13),
     )  # fmt: skip
 
 
@@ -159,7 +159,8 @@ def map_figure(output: LayerOutput, channel: int, cell: tuple[int, int] | None, 
     low, high = output.scale
     rows, columns = np.divmod(np.arange(values.size), width)
     marker_size = max(3, size / max(height, width) - 1)
-    texts = [format_number(round(float(value), 2)) for value in values.ravel()] if max(height, width) <= 8 else None
+    # Numbers in the cells only where they fit at 150% zoom too (pool3's 3×3; a 7×7 map's overflowed).
+    texts = [format_number(round(float(value), 2)) for value in values.ravel()] if max(height, width) <= 5 else None
     figure = go.Figure(
         go.Scatter(
             x=columns, y=rows, mode="markers+text" if texts else "markers", text=texts,
@@ -212,7 +213,7 @@ def arithmetic_html(cell: CellArithmetic) -> str:
         return retitle(picture, trace, f"{place} · the window on the map before it") + total_line(cell)
     if cell.kind is CellKind.ELEMENTWISE:
         return paragraph(
-            f"{cell.activation} of the number under it, {cell.pre_activation:.4f}, is <b>{cell.value:.4f}</b>."
+            f"{cell.activation} of the number under it, {number(cell.pre_activation)}, is <b>{number(cell.value)}</b>."
         )
     channels = len(cell.terms)
     if channels <= 3 and cell.kind is CellKind.CONVOLUTION:  # an image's first convolution: all of it at once
@@ -224,11 +225,12 @@ def arithmetic_html(cell: CellArithmetic) -> str:
         trace = trace_conv2d(window, kernel, bias=cell.bias)
         return retitle(steps.channels_picture(trace, 0), trace, place) + total_line(cell)
     stage = "its own depthwise kernel" if cell.kind is CellKind.SEPARABLE else "its slice of the kernel"
+    how = "summed on its own (then weighted, below)" if cell.kind is CellKind.SEPARABLE else "summed"
     strongest = cell.largest_terms(1)[0]
     trace = trace_conv2d(strongest.window, strongest.kernel)
     picture = retitle(steps.convolution_picture(trace, 0), trace, f"{place} · input channel {strongest.channel + 1}")
     lead = paragraph(
-        f"Each of the {channels} input channels is multiplied by {stage} and summed, as on the Convolution page; "
+        f"Each of the {channels} input channels is multiplied by {stage} and {how}, as on the Convolution page; "
         f"channel {strongest.channel + 1} weighs most:"
     )
     return lead + picture + total_line(cell)
@@ -263,7 +265,15 @@ def total_line(cell: CellArithmetic) -> str:
         return paragraph(f"{cell.activation} of the window{where} → <b>{number(cell.value)}</b>")
     contributions = cell.contributions()
     largest = np.argsort(-np.abs(contributions), kind="stable")[:4]
-    shown = " + ".join(f"{format_factor(round(float(contributions[index]), 4))} (ch. {index + 1})" for index in largest)
+    if cell.kind is CellKind.SEPARABLE:  # each channel's own sum times its pointwise weight
+        terms = [
+            f"{format_factor(round(float(cell.depthwise_values[index]), 4))}×"
+            f"{format_factor(round(float(cell.pointwise[index]), 4))} (ch. {index + 1})"
+            for index in largest
+        ]
+    else:
+        terms = [f"{format_factor(round(float(contributions[index]), 4))} (ch. {index + 1})" for index in largest]
+    shown = " + ".join(terms)
     more = f" + the other {len(contributions) - len(largest)}" if len(contributions) > len(largest) else ""
     if cell.kind is CellKind.SEPARABLE:
         lead = f"Pointwise: each channel's sum × its learned weight, the {len(contributions)} added up: "

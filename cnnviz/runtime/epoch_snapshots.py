@@ -8,14 +8,13 @@ complete epochs are kept: the worker writes the file at the epoch's end, never f
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cnnviz.runtime.array_files import write_arrays
 from cnnviz.runtime.run_files import RunFiles
 
 WHOLE_NETWORK_LIMIT_BYTES = 20_000_000
@@ -47,20 +46,6 @@ def list_snapshots(folder: Path, complete_epochs: set[int]) -> list[EpochSnapsho
 def keeps_whole(weight_bytes: int) -> bool:
     """Return whether a network of this many bytes of weights is kept whole each epoch."""
     return weight_bytes <= WHOLE_NETWORK_LIMIT_BYTES
-
-
-def write_arrays(target: Path, arrays: dict[str, np.ndarray]) -> Path:
-    """Write named arrays as one .npz atomically (a temp file, then os.replace); return the file."""
-    target.parent.mkdir(exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".epoch.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def write_weights(folder: Path, epoch: int, weights: list[np.ndarray]) -> Path:

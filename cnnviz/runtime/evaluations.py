@@ -6,8 +6,6 @@ sees either a whole evaluation or none: an evaluation killed half way is never a
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -16,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnviz.errors import CnnvizError
+from cnnviz.runtime.array_files import write_arrays
 from cnnviz.runtime.json_files import read_json, write_json
 from cnnviz.runtime.run_files import RunFiles
 
@@ -188,19 +187,12 @@ def write_finished(
 
 def write_predictions(folder: Path, predictions: Predictions) -> None:
     """Write predictions.npz atomically (compressed: 10,000 × 10 probabilities take about 400 kB)."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".predictions.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez_compressed(
-                stream,
-                true_classes=predictions.true_classes.astype(np.int32),
-                predicted_classes=predictions.predicted_classes.astype(np.int32),
-                probabilities=predictions.probabilities.astype(np.float32),
-            )
-        os.replace(temporary, RunFiles(folder).predictions)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    arrays = {
+        "true_classes": predictions.true_classes.astype(np.int32),
+        "predicted_classes": predictions.predicted_classes.astype(np.int32),
+        "probabilities": predictions.probabilities.astype(np.float32),
+    }
+    write_arrays(RunFiles(folder).predictions, arrays, compressed=True)
 
 
 def read_predictions(folder: Path) -> Predictions:

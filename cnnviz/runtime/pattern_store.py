@@ -7,8 +7,6 @@ the cache stale, and the page offers to compute them again.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -18,6 +16,7 @@ import numpy as np
 
 from cnnviz.errors import CnnvizError
 from cnnviz.runtime import jobs
+from cnnviz.runtime.array_files import write_arrays
 from cnnviz.runtime.json_files import read_json, write_json
 from cnnviz.runtime.run_files import RunFiles
 from cnnviz.runtime.runs import Run
@@ -72,16 +71,7 @@ def write_job(folder: Path, layer: str, state: PatternState, **fields) -> None:
 
 def write_patterns(folder: Path, layer: str, arrays: dict[str, np.ndarray]) -> None:
     """Write a layer's patterns atomically (the record saying finished comes after, from the worker)."""
-    target = RunFiles(folder).pattern_images(layer)
-    target.parent.mkdir(exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".patterns.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_arrays(RunFiles(folder).pattern_images(layer), arrays, compressed=True)
 
 
 def read_patterns(folder: Path, layer: str) -> dict[str, np.ndarray]:
