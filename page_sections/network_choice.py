@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from cnnviz.data import images
 from cnnviz.learning import analysis, explain, time_lapse
+from cnnviz.pictures import plots
 from cnnviz.runtime import runs, settings
 from page_sections import predict_image, predict_model
 
@@ -84,6 +85,10 @@ def choose_epoch(column, run: runs.Run | None) -> time_lapse.Replay:
         return time_lapse.replay(run, None)
     epoch = column.select_slider(
         "Epoch (replay the learning)", epochs, value=epochs[-1], key=f"network_epoch_{run.run_id}"
+    )
+    # Beside the slider, the accuracy curves with its epoch marked: where in the learning this network is.
+    column.plotly_chart(
+        plots.epoch_strip(run.epochs, epoch), key="network_epoch_strip", config={"displayModeBar": False}
     )
     return time_lapse.replay(run, epoch)
 

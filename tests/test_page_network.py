@@ -35,6 +35,11 @@ def shown_cell(app) -> tuple[int, int, float, float]:
     return int(heading[1]) - 1, int(heading[2]) - 1, as_float(heading[3]), as_float(final)
 
 
+def overview_spec(app) -> dict:
+    """Return the overview's figure: the one with a picture per map (the epoch slider's curves may come first)."""
+    return next(spec for spec in plotly_specs(app) if spec["layout"].get("images"))
+
+
 def keras_value(run_dir, recipe, layer, row, column, channel, index=0) -> float:
     """Return Keras's own output of the run's layer at one cell for the test image the page shows."""
     run = runs.load_run(run_ids(run_dir, recipe)[0])
@@ -46,7 +51,7 @@ def keras_value(run_dir, recipe, layer, row, column, channel, index=0) -> float:
 def test_network_opens_on_every_layer_of_the_best_run_and_a_numbers_arithmetic(runs_dir):
     app = open_network(runs_dir)
     assert_no_errors(app)
-    overview = plotly_specs(app)[0]
+    overview = overview_spec(app)
     headings = [note["text"] for note in overview["layout"]["annotations"] if note["text"].startswith("<b>")]
     assert headings[:4] == ["<b>input</b><br>28×28×1", "<b>conv1</b><br>28×28×32", "<b>separable1</b><br>28×28×32", "<b>pool1</b><br>14×14×32"]  # noqa: E501
     assert "<b>pool3</b><br>3×3×128" in headings
@@ -100,7 +105,7 @@ def test_the_epoch_slider_replays_the_network_at_that_epoch(runs_dir):
     app.select_slider(key=f"network_epoch_{run.run_id}").set_value(1).run()
     app.button_group(key="network_deeper").set_value("Learning, epoch by epoch").run()
     assert_no_errors(app)
-    answer_line = next(note["text"] for note in plotly_specs(app)[0]["layout"]["annotations"] if "%" in note["text"])
+    answer_line = next(note["text"] for note in overview_spec(app)["layout"]["annotations"] if "%" in note["text"])
     batch = explain.held_out_images(run).load([0]).astype("float32")
     at_epoch_one = explain.probabilities(time_lapse.load_model_at(run, 1), batch)
     best = int(np.argmax(at_epoch_one))

@@ -178,3 +178,21 @@ def confidence_figure(epochs: list[int], probabilities: list[float], class_name:
         yaxis=dict(title="probability", range=[0, 1.02], tickformat=".0%"),
     )
     return figure
+
+
+def epoch_strip(history: list[EpochRecord], marked: int) -> go.Figure:
+    """Return a small chart beside the epoch slider: training and validation accuracy by epoch, the slider's epoch
+    marked (the whole curves are under Learning, epoch by epoch)."""
+    epochs = [record.epoch for record in history]
+    figure = go.Figure()
+    for name, values, dash in (
+        ("training", [record.metric("accuracy") for record in history], "dot"),
+        ("validation", [record.val_accuracy for record in history], "solid"),
+    ):
+        figure.add_trace(go.Scatter(x=epochs, y=values, mode="lines", name=name, line=dict(width=2, dash=dash)))
+    figure.add_vline(x=marked, line=dict(color="#ff7f0e", width=3))
+    figure.update_layout(
+        height=90, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, hovermode="x unified",
+        xaxis=dict(visible=False), yaxis=dict(visible=False),
+    )  # fmt: skip
+    return figure

@@ -123,7 +123,9 @@ SCREENS = {
             Part("the prediction", lambda page: page.get_by_role("heading", level=3).first, picture=False),
         ),
     ),
-    "network": Screen("network", "Network", (Part("every layer's maps for one image", css(CHART, 0)),)),
+    "network": Screen(
+        "network", "Network", (Part("every layer's maps for one image", css("[class*='st-key-network_overview']")),)
+    ),
 }
 
 

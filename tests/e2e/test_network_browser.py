@@ -11,8 +11,9 @@ from tests.e2e.test_mistakes_browser import click_point
 
 pytestmark = pytest.mark.e2e
 
-OVERVIEW_POINTS = "[data-testid='stPlotlyChart'] >> nth=0 >> .scatterlayer .trace >> nth=0 >> path.point"
-MAP_POINTS = "[data-testid='stPlotlyChart'] >> nth=1 >> .scatterlayer .trace >> nth=0 >> path.point"
+# The charts by their keys' classes: the epoch slider's small curves come before the overview when epochs were kept.
+OVERVIEW_POINTS = "[class*='st-key-network_overview'] .scatterlayer .trace >> nth=0 >> path.point"
+MAP_POINTS = "[class*='st-key-network_cells'] .scatterlayer .trace >> nth=0 >> path.point"
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,10 @@ def test_click_a_map_then_a_number_to_read_its_arithmetic(page, server_url, show
     click_point(page, page.locator(OVERVIEW_POINTS).nth(3 * layer_index))
     expect(page.get_by_text(f"conv3, map {channel + 1}", exact=False).first).to_be_visible(timeout=30_000)
     expect(page.locator(MAP_POINTS)).to_have_count(7 * 7, timeout=30_000)
-    click_point(page, page.locator(MAP_POINTS).nth(row * 7 + column))
+    cell = page.locator(MAP_POINTS).nth(row * 7 + column)
+    cell.scroll_into_view_if_needed()  # the enlarged map sits under the overview: below a small window's fold
+    page.wait_for_timeout(500)
+    click_point(page, cell)
     shown = f"Row {row + 1}, column {column + 1}: {value:.4f}"
     expect(page.get_by_text(shown, exact=False)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("its slice of the kernel", exact=False)).to_be_visible()
