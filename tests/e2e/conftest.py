@@ -26,16 +26,22 @@ def server_url(server_runs_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Launch Debian's Chromium headless (Playwright cannot download its own browser offline)."""
+def playwright():
+    """Start Playwright once a session: a second sync_playwright inside the first refuses to start."""
     if not shutil.which(CHROMIUM):
         pytest.fail("Debian's Chromium is missing: run `apt-get install -y chromium` (scripts/test does).")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Launch Debian's Chromium headless (Playwright cannot download its own browser offline)."""
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -98,59 +98,58 @@ def shoot(page: Page, class_name: str, count: int) -> None:
         expect(class_line(page, class_name, number)).to_be_visible(timeout=30_000)
 
 
-def test_two_classes_from_the_camera_trained_and_a_camera_prediction_of_the_right_class(own_server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_two_classes_from_the_camera_trained_and_a_camera_prediction_of_the_right_class(
+    own_server, tmp_path, playwright
+):
     videos = {
         "cup": write_video(tmp_path / "cup.y4m", COLOURS["cup"], round_object=True),
         "phone": write_video(tmp_path / "phone.y4m", COLOURS["phone"], round_object=False),
     }
-    with sync_playwright() as playwright:
-        cup_browser, phone_browser = (camera_browser(playwright, videos[name]) for name in ("cup", "phone"))
+    cup_browser, phone_browser = (camera_browser(playwright, videos[name]) for name in ("cup", "phone"))
+    try:
+        page = cup_browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        open_page(page, f"{own_server}/your_data", "Your data")
+        page.get_by_label("Dataset name").fill("cup and phone")
+        page.get_by_label(re.compile("^Classes, one a line")).fill("cup\nphone")
+        page.get_by_role("button", name="Make the dataset").click()
+        expect(page.get_by_role("heading", name="cup and phone: cup, phone")).to_be_visible(timeout=30_000)
+        shoot(page, "cup", PHOTOS_PER_CLASS)
+        assert_no_exception(page)
+        for part in ("stCameraInput", "stImage"):  # the camera and the first thumbnails: on the first screen
+            box = page.get_by_test_id(part).first.bounding_box()
+            assert box["y"] + min(box["height"], 200) <= 900, (part, box)
+        link = page.url
+        assert re.search(r"[?&]your_data=cup-and-phone&your_data_key=[0-9a-f]{16}", link), link
+
+        page = phone_browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        open_page(page, link, "Your data")  # the first browser's link: the same dataset, its photos kept
+        expect(class_line(page, "cup", PHOTOS_PER_CLASS)).to_be_visible(timeout=30_000)
+        shoot(page, "phone", PHOTOS_PER_CLASS)
+        page.get_by_role("button", name="Train on these photos").click()
+        expect(page.get_by_role("heading", name="Train", level=1)).to_be_visible(timeout=60_000)
+        dataset = page.get_by_role("combobox", name="Dataset")
+        expect(dataset).to_have_value("your photos: cup and phone (cup, phone)")
+        expect(page.get_by_role("combobox", name="Network")).to_have_value("Your photos: small convnet (64×64)")
+        page.get_by_role("button", name="Start").click()
         try:
-            page = cup_browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            open_page(page, f"{own_server}/your_data", "Your data")
-            page.get_by_label("Dataset name").fill("cup and phone")
-            page.get_by_label(re.compile("^Classes, one a line")).fill("cup\nphone")
-            page.get_by_role("button", name="Make the dataset").click()
-            expect(page.get_by_role("heading", name="cup and phone: cup, phone")).to_be_visible(timeout=30_000)
-            shoot(page, "cup", PHOTOS_PER_CLASS)
-            assert_no_exception(page)
-            for part in ("stCameraInput", "stImage"):  # the camera and the first thumbnails: on the first screen
-                box = page.get_by_test_id(part).first.bounding_box()
-                assert box["y"] + min(box["height"], 200) <= 900, (part, box)
-            link = page.url
-            assert re.search(r"[?&]your_data=cup-and-phone&your_data_key=[0-9a-f]{16}", link), link
-
-            page = phone_browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            open_page(page, link, "Your data")  # the first browser's link: the same dataset, its photos kept
-            expect(class_line(page, "cup", PHOTOS_PER_CLASS)).to_be_visible(timeout=30_000)
-            shoot(page, "phone", PHOTOS_PER_CLASS)
-            page.get_by_role("button", name="Train on these photos").click()
-            expect(page.get_by_role("heading", name="Train", level=1)).to_be_visible(timeout=60_000)
-            dataset = page.get_by_role("combobox", name="Dataset")
-            expect(dataset).to_have_value("your photos: cup and phone (cup, phone)")
-            expect(page.get_by_role("combobox", name="Network")).to_have_value("Your photos: small convnet (64×64)")
-            page.get_by_role("button", name="Start").click()
-            try:
-                expect(page.get_by_text(re.compile(r"finished after 40 epochs"))).to_be_visible(timeout=120_000)
-            finally:
-                page.screenshot(path=str(tmp_path / "train.png"))
-
-            for browser, name in ((phone_browser, "phone"), (cup_browser, "cup")):  # each camera: its own class
-                page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-                open_page(page, f"{own_server}/predict", "Predict")  # it opens on the best finished run: this one
-                page.get_by_test_id("stRadio").get_by_text("camera", exact=True).click()
-                page.wait_for_function(VIDEO_PLAYING, timeout=30_000)
-                camera = page.get_by_test_id("stCameraInput")
-                camera.get_by_role("button", name=re.compile("Take photo", re.I)).click(timeout=30_000)
-                try:
-                    expect(page.get_by_role("heading", name=re.compile(rf"^{name} \("))).to_be_visible(timeout=60_000)
-                finally:
-                    page.screenshot(path=str(tmp_path / f"predict_{name}.png"))
-                expect(page.get_by_text(re.compile(rf"explaining: {name} \(Grad-CAM of conv3")).first).to_be_visible()
-                expect(page.get_by_text(re.compile("^Heatmap on the background, not on your object"))).to_be_visible()
-                assert_no_exception(page)
+            expect(page.get_by_text(re.compile(r"finished after 40 epochs"))).to_be_visible(timeout=120_000)
         finally:
-            cup_browser.close()
-            phone_browser.close()
+            page.screenshot(path=str(tmp_path / "train.png"))
+
+        for browser, name in ((phone_browser, "phone"), (cup_browser, "cup")):  # each camera: its own class
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            open_page(page, f"{own_server}/predict", "Predict")  # it opens on the best finished run: this one
+            page.get_by_test_id("stRadio").get_by_text("camera", exact=True).click()
+            page.wait_for_function(VIDEO_PLAYING, timeout=30_000)
+            camera = page.get_by_test_id("stCameraInput")
+            camera.get_by_role("button", name=re.compile("Take photo", re.I)).click(timeout=30_000)
+            try:
+                expect(page.get_by_role("heading", name=re.compile(rf"^{name} \("))).to_be_visible(timeout=60_000)
+            finally:
+                page.screenshot(path=str(tmp_path / f"predict_{name}.png"))
+            expect(page.get_by_text(re.compile(rf"explaining: {name} \(Grad-CAM of conv3")).first).to_be_visible()
+            expect(page.get_by_text(re.compile("^Heatmap on the background, not on your object"))).to_be_visible()
+            assert_no_exception(page)
+    finally:
+        cup_browser.close()
+        phone_browser.close()
