@@ -51,6 +51,12 @@ def assert_on_first_screen(page: Page, selector: str, width: int, height: int) -
     element = page.locator(selector).first
     expect(element).to_be_visible()
     box = element.bounding_box()
+    for _ in range(20):  # the box once it stops moving: styles and pictures above it may still be arriving
+        page.wait_for_timeout(250)
+        again = element.bounding_box()
+        if again == box:
+            break
+        box = again
     assert box is not None, selector
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (
         f"{selector} spans y {box['y']:.0f}–{box['y'] + box['height']:.0f} on a {height} px screen"
