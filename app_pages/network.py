@@ -60,5 +60,5 @@ st.caption(
 )
 
 network_closer.show(choice, view, selected)
-network_learning.show(choice, st.session_state.network_selected)
+network_learning.show(choice, st.session_state.network_selected, view.answer)  # the view's answer: no second pass
 ui.next_step("app_pages/predict.py", "Next: Predict, with Grad-CAM on any image")

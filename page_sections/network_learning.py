@@ -79,7 +79,7 @@ def show_patterns(choice, selected: tuple[str, int]) -> None:
         st.rerun()
 
 
-def show_time_lapse(choice) -> None:
+def show_time_lapse(choice, answer: int) -> None:
     """Draw the curves with the chosen epoch marked, the first layer's filters and Grad-CAM at that epoch."""
     run = choice.run
     if run is None or not run.snapshots:
@@ -96,7 +96,6 @@ def show_time_lapse(choice) -> None:
         filters = first_filters(f"{run.run_id}@{run.model_version}@{epoch}", run, epoch, model)
         st.image(network.tiles(filters, columns=8, size=40), width="stretch")
         st.caption(f"The first convolution's filters at epoch {epoch} (grey is 0; one scale for all)")
-    answer = int(np.argmax(explain.probabilities(choice.model, choice.prepared.batch)))  # the replayed network's
     heatmap = grad_cam(choice.model_key, choice.model, choice.prepared.batch, answer)
     cam_column.image(explain.overlay(choice.prepared.seen, heatmap), width="stretch")
     at = f"at epoch {epoch}" if run.snapshots[-1].whole else "of the final model"
@@ -114,10 +113,10 @@ def show_time_lapse(choice) -> None:
 DEEPER_LOOKS = ["What each filter looks for", "Learning, epoch by epoch"]
 
 
-def show(choice, selected: tuple[str, int]) -> None:
+def show(choice, selected: tuple[str, int], answer: int) -> None:
     """Draw one of the two deeper looks under the closer look (one at a time: tabs would compute both each click)."""
     look = st.segmented_control("Look deeper", DEEPER_LOOKS, default=DEEPER_LOOKS[0], key="network_deeper")
     if look in (None, DEEPER_LOOKS[0]):  # a click on the chosen option clears it: keep showing it
         show_patterns(choice, selected)
     elif look == DEEPER_LOOKS[1]:
-        show_time_lapse(choice)
+        show_time_lapse(choice, answer)
