@@ -141,7 +141,9 @@ def reference_lines_of(recipe_name: str) -> list[ReferenceLine]:
         return []
     found = [ReferenceLine(f"book, {recipe.title}", recipe.book_accuracy, BOOK)] if recipe.book_accuracy else []
     return found + [
-        ReferenceLine(f"tutorial, {recipe.title}: {figure.split} {figure.when}", figure.accuracy, recipe.source)
+        ReferenceLine(
+            f"tutorial, {recipe.title}: {figure.split} {figure.when}", figure.accuracy, figure.source or recipe.source
+        )
         for figure in recipe.reported
     ]
 
