@@ -1,26 +1,28 @@
 """A whole lesson on one server: N protocol-level students for M minutes while trainings run back to back.
 
-Each student (benchmarks/soak_lesson.py, speaking Streamlit's protocol as benchmarks/protocol_students.py
-does) downloads the static files a fresh Chromium fetched, opens a tab, then goes round the lesson until
-the time is up: Convolution (stepping), Pooling, Augmentation (an upload of its own), Datasets and Predict
-(an upload onto a run trained first with `python -m cnnviz train`), thinking a moment between clicks and
-reopening its tab every few rounds. Meanwhile short trainings run one after another through jobs.start.
-Before the class the teacher goes round once (Keras imported, Fashion-MNIST read), untimed.
+Each student (benchmarks/soak_lesson.py and soak_model_pages.py, speaking Streamlit's protocol) downloads
+the static files a fresh Chromium fetched, opens a tab, then goes round the lesson until the time is up:
+Convolution (stepping), Pooling, Augmentation (an upload of its own), Datasets, Predict (an upload onto a run
+trained first with `python -m cnnviz train` and evaluated with `python -m cnnviz evaluate`), Mistakes (a cell,
+then one mistake's Grad-CAM), Network (an image, a clicked number, epoch 1) and Your data (a dataset of
+their own, a camera photo and a handful of uploads a round until their 20-60 are in; one student in five then
+trains on them), thinking a moment between clicks and reopening its tab every few rounds. Meanwhile short
+trainings run one after another through jobs.start. Before the class the teacher goes round once, untimed.
 
 It prints `errors = N` (exception elements, failed uploads, closed websockets, timeouts), `p95 step = S s`
-(each interaction, from the request to its last picture, after everyone has arrived), `rss growth = X %`
-(the server's VmRSS at the end against two minutes in), the server's open files (start, 2 min, end, after
-the students left) and the `cnnviz` processes left once the trainings are stopped and the server is gone.
-Goal: 0 errors, p95 under 1 s, memory growth at most 10 %, nothing leaked.
+(each interaction, from the request to its last picture, after everyone has arrived), the server's memory
+(VmRSS) every 30 s and `rss growth = X %` (the end against minute 10, or half-time in a shorter run), the
+server's open files and threads (start, end, and 60 s after the last student left), the disk the students'
+photos take against what they saved, and the `cnnviz` processes left once trainings are stopped and the
+server is gone. Goal (issue 25): 0 errors, p95 under 1 s, growth at most 5 %, nothing leaked.
 
-    python -m benchmarks.classroom_soak --students 30 --minutes 5
+    python -m benchmarks.classroom_soak --students 30 --minutes 45
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,26 +33,19 @@ from benchmarks.harness.processes import ProcessSample
 from benchmarks.harness.protocol import Tab, record_static_files
 from benchmarks.harness.server import start_server, stop_server
 from benchmarks.harness.timing import describe_spread, percentile
-from benchmarks.soak_lesson import Lesson, attend, go_through_round, make_photos
+from benchmarks.soak_lesson import MECHANICS_ROUND, Lesson, OwnPhotos, Student, attend, enrol, make_photos
+from benchmarks.soak_model_pages import MODEL_ROUND, UPLOADS_PER_ROUND, make_camera_photos
 from cnnviz.learning import training
 from cnnviz.runtime import jobs, runs
 from cnnviz.runtime.runs import RunState
 
 PREDICT_RUN_LABEL = "soak: the model Predict uses"
-GROWTH_BASELINE_SECONDS = 120
+GROWTH_FROM_SECONDS = 600  # minute 10: arrivals, first loads and the caches' filling are behind us by then
 MEMORY_SAMPLE_SECONDS = 30
 SETTLE_SECONDS = 10
+AFTER_LEAVING_SECONDS = 60  # closed tabs' sessions are freed after 30 s (CLASS_SERVER_FLAGS)
 TRAINING_POLL_SECONDS = 2.0
-PREDICT_RUN_ARGUMENTS = (
-    "--recipe",
-    "fashion_separable",
-    "--dataset",
-    "fashion_mnist",
-    "--limit",
-    "2000",
-    "--epochs",
-    "2",
-)
+ROUND = MECHANICS_ROUND + MODEL_ROUND
 
 
 @dataclass
@@ -103,33 +98,80 @@ class BackToBackTrainings:
         return [f"{run.run_id}: {run.message}" for run in loaded if run.state is RunState.FAILED]
 
 
-def parse_arguments() -> argparse.Namespace:
+def parse_arguments(arguments: list[str] | None = None) -> argparse.Namespace:
     """Return the class size, the lesson's length and how the students behave."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--minutes", type=float, default=45)
     parser.add_argument("--think-seconds", type=float, default=3, help="mean pause between two clicks")
     parser.add_argument("--rounds-per-tab", type=int, default=3, help="rounds before a student reopens the tab")
     parser.add_argument("--arrival-seconds", type=float, default=30, help="the students arrive over this long")
     parser.add_argument("--timeout-seconds", type=float, default=60, help="an interaction slower than this fails")
-    return parser.parse_args()
+    parser.add_argument("--photos", type=int, nargs=2, default=(20, 60), help="photos of their own each student takes")
+    parser.add_argument("--limit", type=int, default=2000, help="Fashion-MNIST images each training takes")
+    return parser.parse_args(arguments)
+
+
+@dataclass
+class SoakFigures:
+    """What one lesson measured: problems, interactions, the server's memory, what was left behind."""
+
+    lesson: Lesson
+    samples: list[ProcessSample]  # every 30 s of the lesson, then its end
+    after: ProcessSample  # 60 s after the last student left
+    start_files: str  # what the server's descriptors pointed to at the start and after
+    after_files: str
+    trainings: str
+    training_failures: list[str]
+    own_trainings: dict[str, int]  # the students' own-photo runs by final state
+    own_files: int  # photo files under the own-photos folder
+    own_bytes: int
+    leftovers: dict[int, str]
+    log_problems: list[str]
+    growth_from: float
+
+    @property
+    def errors(self) -> int:
+        """Return every problem a student saw."""
+        return sum(self.lesson.problems.values())
+
+    def counted_interactions(self) -> list[tuple[str, float]]:
+        """Return (what, seconds) of every interaction after everyone arrived."""
+        everyone_in = max(self.lesson.arrivals, default=float("inf"))
+        return [(what, seconds) for started, what, seconds in self.lesson.interactions if started >= everyone_in]
+
+    @property
+    def p95(self) -> float:
+        """Return the 95th percentile of every interaction after everyone arrived."""
+        every = [seconds for _, seconds in self.counted_interactions()]
+        return percentile(every, 0.95) if every else float("nan")
+
+    def growth(self) -> tuple[ProcessSample, ProcessSample, float]:
+        """Return the baseline sample, the end sample and the growth between them in percent."""
+        lesson = self.samples[:-1] or self.samples
+        baseline = min(lesson, key=lambda sample: abs(sample.seconds - self.growth_from))
+        end = self.samples[-1]
+        return baseline, end, 100 * (end.rss_kib / baseline.rss_kib - 1)
 
 
 async def teacher_round(url: str, lesson: Lesson, photos: list) -> float:
     """Go round the lesson once before class (imports Keras, reads Fashion-MNIST); return the seconds it took."""
     started = time.time()
     tab = await Tab.open(url)
-    rehearsal = Lesson(time.time() + 3600, 0, 300, lesson.predict_run_label)
-    await go_through_round(tab, rehearsal, random.Random(0), photos[0], "teacher")
+    saved_end, saved_think = lesson.ends_at, lesson.think_seconds
+    lesson.ends_at, lesson.think_seconds = time.time() + 3600, 0
+    teacher = Student(-1, photos[0], OwnPhotos(target=UPLOADS_PER_ROUND + 1, trains=False))
+    for visit in ROUND:
+        await visit(tab, lesson, teacher)
+    lesson.ends_at, lesson.think_seconds = saved_end, saved_think
+    lesson.interactions.clear()
     await tab.close()
     return time.time() - started
 
 
 async def sample_memory(pid: int, began: float, until: float, samples: list[ProcessSample]) -> None:
-    """Sample the server every half minute until the lesson ends, and at two minutes exactly."""
-    moments = sorted({*range(0, int(until - began), MEMORY_SAMPLE_SECONDS), GROWTH_BASELINE_SECONDS})
-    moments = [moment for moment in moments if moment < until - began]
-    for moment in moments:
+    """Sample the server every half minute until the lesson ends, and once more at its end."""
+    for moment in range(MEMORY_SAMPLE_SECONDS, int(until - began), MEMORY_SAMPLE_SECONDS):
         await asyncio.sleep(max(0.0, began + moment - time.time()))
         samples.append(processes.sample_process(pid, began))
     await asyncio.sleep(max(0.0, until - time.time()))
@@ -143,91 +185,108 @@ async def arrive_later(delay: float, *attend_arguments) -> None:
 
 
 async def hold_lesson(
-    url: str, server_pid: int, back_to_back: BackToBackTrainings, arguments: argparse.Namespace
-) -> tuple[Lesson, list[ProcessSample]]:
+    url: str, server_pid: int, back_to_back: BackToBackTrainings, arguments: argparse.Namespace, predict_run_id: str
+) -> tuple[Lesson, list[ProcessSample], ProcessSample, str, str]:
     """Run the lesson: students, trainings back to back and memory samples; return what was seen."""
     static_paths = await record_static_files(url)
     photos = make_photos(10)
     lesson = Lesson(time.time(), arguments.think_seconds, arguments.timeout_seconds, PREDICT_RUN_LABEL)
+    lesson.predict_run_id, lesson.photos_per_student = predict_run_id, tuple(arguments.photos)
+    lesson.camera_photos = make_camera_photos()
     print(
         f"a fresh Chromium fetched {len(static_paths)} static files; the teacher's round before class took "
         f"{await teacher_round(url, lesson, photos):.1f} s"
     )
+    lesson.problems.clear()  # the teacher's round is a rehearsal: its problems would show in its own run
     began = lesson.began = time.time()
     lesson.ends_at = began + arguments.minutes * 60
     samples = [processes.sample_process(server_pid, began)]
-    print(f"the server's open files at the start: {processes.describe_open_files(server_pid)}")
+    start_files = processes.describe_open_files(server_pid)
     background = [
         asyncio.create_task(back_to_back.keep_going(lesson.ends_at)),
         asyncio.create_task(sample_memory(server_pid, began, lesson.ends_at, samples)),
     ]
     spacing = arguments.arrival_seconds / max(1, arguments.students)
+    students = [enrol(number, photos, lesson) for number in range(arguments.students)]
     await asyncio.gather(
         *(
-            arrive_later(number * spacing, number, url, static_paths, photos, lesson, arguments.rounds_per_tab)
-            for number in range(arguments.students)
+            arrive_later(n * spacing, student, url, static_paths, lesson, arguments.rounds_per_tab, ROUND)
+            for n, student in enumerate(students)
         )
     )
     await asyncio.gather(*background)
-    await asyncio.sleep(SETTLE_SECONDS)  # the students' websockets are closed; let the server notice
-    samples.append(processes.sample_process(server_pid, began))
-    print(f"the server's open files after the students left: {processes.describe_open_files(server_pid)}")
-    return lesson, samples
+    await asyncio.sleep(AFTER_LEAVING_SECONDS)  # the students' tabs are closed; their sessions go after 30 s
+    after = processes.sample_process(server_pid, began)
+    return lesson, samples, after, start_files, processes.describe_open_files(server_pid)
 
 
-def describe_interactions(lesson: Lesson) -> tuple[float, list[str]]:
-    """Return the p95 of every interaction after everyone arrived, and one table row per kind of interaction."""
-    everyone_in = max(lesson.arrivals, default=float("inf"))
-    counted = [(what, seconds) for started, what, seconds in lesson.interactions if started >= everyone_in]
+def describe_interactions(figures: SoakFigures) -> list[str]:
+    """Return one table row per kind of interaction after everyone arrived."""
+    counted = figures.counted_interactions()
     rows = ["| interaction | count | p50 s | p95 s | max s |", "|---|---|---|---|---|"]
     for what in dict.fromkeys(what for what, _ in counted):
         values = [seconds for kind, seconds in counted if kind == what]
         rows.append(f"| {what} | {len(values)} | {describe_spread(values)} |")
-    every = [seconds for _, seconds in counted]
-    return (percentile(every, 0.95) if every else float("nan")), rows
+    return rows
 
 
-def report(
-    lesson: Lesson, samples: list[ProcessSample], back_to_back: BackToBackTrainings, leftovers: dict[int, str]
-) -> None:
+def report(figures: SoakFigures) -> None:
     """Print the soak's figures."""
-    p95, rows = describe_interactions(lesson)
-    print("\n".join(rows))
-    # Two minutes in (the sample nearest to it in a shorter run): arrivals and first loads are behind us by then.
-    baseline = min(samples[:-2], key=lambda sample: abs(sample.seconds - GROWTH_BASELINE_SECONDS))
-    end, after = samples[-2], samples[-1]
-    print("server memory (VmRSS), MiB: " + ", ".join(f"{s.seconds:.0f} s {s.rss_kib / 1024:.0f}" for s in samples))
+    lesson = figures.lesson
+    print("\n".join(describe_interactions(figures)))
+    baseline, end, growth = figures.growth()
+    series = ", ".join(f"{s.seconds / 60:.1f} {s.rss_kib / 1024:.0f}" for s in figures.samples)
+    print(f"server memory (VmRSS), minute MiB: {series}")
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(lesson.problems.items())) or "none"
-    print(f"errors = {sum(lesson.problems.values())} ({kinds})")
+    print(f"errors = {figures.errors} ({kinds})")
     for kind, example in lesson.problem_examples.items():
         print(f"  first {kind}: {example}")
     arrived = max(lesson.arrivals, default=lesson.began) - lesson.began
     print(
-        f"p95 step = {p95:.2f} s ({len(lesson.interactions)} interactions, {lesson.uploads} uploads, "
+        f"p95 step = {figures.p95:.2f} s ({len(lesson.interactions)} interactions, {lesson.uploads} uploads, "
         f"{lesson.tabs_opened} tabs opened; everyone had arrived {arrived:.0f} s in)"
     )
     print(
-        f"rss growth = {100 * (end.rss_kib / baseline.rss_kib - 1):.1f} % "
-        f"({baseline.rss_kib / 1024:.0f} MiB at {baseline.seconds:.0f} s, {end.rss_kib / 1024:.0f} MiB at the end)"
+        f"rss growth = {growth:.1f} % ({baseline.rss_kib / 1024:.0f} MiB at {baseline.seconds / 60:.1f} min, "
+        f"{end.rss_kib / 1024:.0f} MiB at the end; {figures.after.rss_kib / 1024:.0f} MiB 60 s after the students left)"
     )
+    start = figures.samples[0]
     print(
-        f"open files = {samples[0].open_files} at start, {baseline.open_files} at 2 min, {end.open_files} at the "
-        f"end, {after.open_files} after the students left"
+        f"open files = {start.open_files} at start, {end.open_files} at the end, {figures.after.open_files} 60 s "
+        f"after the students left; threads = {start.threads}, {end.threads}, {figures.after.threads}"
     )
-    print(f"trainings back to back: {back_to_back.describe()}")
-    for failure in back_to_back.failures():
+    print(f"  at the start: {figures.start_files}\n  after: {figures.after_files}")
+    print(
+        f"own photos: {figures.own_files} files ({figures.own_bytes / 1e6:.1f} MB) for the "
+        f"{lesson.own_photos_saved} the students saved; trainings on them: "
+        f"{lesson.own_trainings} started ({figures.own_trainings or 'none'})"
+    )
+    print(f"trainings back to back: {figures.trainings}")
+    for failure in figures.training_failures:
         print(f"  failed: {failure}")
-    print(f"leftover cnnviz processes = {len(leftovers)}")
-    for pid, command in leftovers.items():
+    print(f"leftover cnnviz processes = {len(figures.leftovers)}")
+    for pid, command in figures.leftovers.items():
         print(f"  {pid}: {command}")
-
-
-def print_server_problems(server_log: list[str]) -> None:
-    """Print the server log's tracebacks and errors, if any (students would have seen them as failures)."""
-    problems = [line for line in server_log if "Traceback" in line or "Error" in line or "Exception" in line]
-    print(f"server log: {len(server_log)} lines, {len(problems)} naming an error")
-    for line in problems[:10]:
+    print(f"server log: {len(figures.log_problems)} lines naming an error")
+    for line in figures.log_problems[:10]:
         print(f"  {line.rstrip()[:200]}")
+
+
+def server_problems(server_log: list[str]) -> list[str]:
+    """Return the server log's tracebacks and errors (students would have seen them as failures)."""
+    return [line for line in server_log if "Traceback" in line or "Error" in line or "Exception" in line]
+
+
+def own_photo_files(datasets_dir: Path) -> tuple[int, int]:
+    """Return how many photo files the students' datasets hold on disk and their bytes."""
+    files = [path for path in (datasets_dir / "own").rglob("*") if path.is_file() and not path.name.startswith(".")]
+    return len(files), sum(path.stat().st_size for path in files)
+
+
+def own_training_states(runs_dir: Path) -> dict[str, int]:
+    """Return the students' own-photo trainings counted by their final state."""
+    states = [run.state.value for run in runs.list_runs(runs_dir) if "/own/" in str(run.config.dataset_path or "")]
+    return {state: states.count(state) for state in dict.fromkeys(states)}
 
 
 # The README's "One server for a class": no typed paths, and a closed tab's session (its state and
@@ -236,22 +295,41 @@ CLASS_SERVER_FLAGS = ("--server.disconnectedSessionTTL", "30")
 CLASS_SERVER_ENVIRONMENT = {"CNNVIZ_ALLOW_SERVER_PATHS": "0"}
 
 
-def main() -> None:
-    """Train Predict's model, start the server, hold the lesson, stop everything, print the figures."""
-    arguments = parse_arguments()
+def train_predict_run(runs_dir: Path, limit: int) -> str:
+    """Train and evaluate the run Predict, Mistakes and Network look at (2 epochs: Network replays epoch 1)."""
+    arguments = ("--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--limit", str(limit), "--epochs", "2")
+    folder = trainings.train_with_cli(runs_dir, *arguments, "--label", PREDICT_RUN_LABEL)
+    trainings.run_cnnviz("evaluate", "--run-dir", str(folder))
+    return runs.load_folder(folder).run_id
+
+
+def hold_class(arguments: argparse.Namespace) -> SoakFigures:
+    """Train the class's model, start the server, hold the lesson, stop everything; return the figures."""
     with tempfile.TemporaryDirectory(prefix="cnnviz-soak-") as root:
-        runs_dir = Path(root) / "runs"
-        trainings.train_with_cli(runs_dir, *PREDICT_RUN_ARGUMENTS, "--label", PREDICT_RUN_LABEL)
-        process, url = start_server(runs_dir, Path(root) / "datasets", CLASS_SERVER_FLAGS, CLASS_SERVER_ENVIRONMENT)
-        back_to_back = BackToBackTrainings(runs_dir)
+        runs_dir, datasets_dir = Path(root) / "runs", Path(root) / "datasets"
+        predict_run_id = train_predict_run(runs_dir, arguments.limit)
+        process, url = start_server(runs_dir, datasets_dir, CLASS_SERVER_FLAGS, CLASS_SERVER_ENVIRONMENT)
+        back_to_back = BackToBackTrainings(runs_dir, limit=arguments.limit)
         try:
-            lesson, samples = asyncio.run(hold_lesson(url, process.pid, back_to_back, arguments))
+            lesson, samples, after, start_files, after_files = asyncio.run(
+                hold_lesson(url, process.pid, back_to_back, arguments, predict_run_id)
+            )
         finally:
             back_to_back.stop()
+            trainings.stop_every_run(runs_dir)  # the students' own trainings still queued or running
             stop_server(process)
         time.sleep(SETTLE_SECONDS)  # a worker gone with its server has a moment to exit
-        report(lesson, samples, back_to_back, processes.find_processes("cnnviz", str(runs_dir)))
-        print_server_problems(process.output)
+        own_files, own_bytes = own_photo_files(datasets_dir)
+        return SoakFigures(
+            lesson, samples, after, start_files, after_files, back_to_back.describe(), back_to_back.failures(),
+            own_training_states(runs_dir), own_files, own_bytes, processes.find_processes("cnnviz", str(root)),
+            server_problems(process.output), min(GROWTH_FROM_SECONDS, arguments.minutes * 30),
+        )  # fmt: skip
+
+
+def main() -> None:
+    """Hold a lesson as the arguments say and print its figures."""
+    report(hold_class(parse_arguments()))
 
 
 if __name__ == "__main__":

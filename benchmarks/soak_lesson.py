@@ -2,9 +2,12 @@
 
 A round: Convolution (open, then step the kernel three times), Pooling (open, one step), Augmentation
 (open, upload a photo of one's own), Datasets (open, its sample pictures), Predict (open, pick "upload",
-then upload a photo onto the trained run). Every interaction is timed from the request to the last picture
-downloaded; between two, the student thinks for a moment. Every upload is a photo no one sent before
-(same pixels, a comment of its own), so any cache keyed on an upload's bytes sees a new key each time.
+then upload a photo onto the trained run), then the trained network's pages (benchmarks/soak_model_pages.py):
+Mistakes (a cell, then one mistake), Network (an image, a clicked number, an earlier epoch) and Your data
+(photos of one's own, and for one student in five a training on them). Every interaction is timed from the
+request to the last picture downloaded; between two, the student thinks for a moment. Every upload is a
+photo no one sent before (same pixels, a comment of its own), so any cache keyed on an upload's bytes sees a
+new key each time.
 """
 
 from __future__ import annotations
@@ -45,6 +48,36 @@ class Photo:
 
 
 @dataclass
+class OwnPhotos:
+    """A student's own dataset on Your data: its link once made, the photos it holds and whether it trained."""
+
+    target: int  # photos the student takes in all (both classes)
+    trains: bool  # one student in five trains on their photos
+    link: str = ""  # the page's query string once the dataset is made (your_data=…&your_data_key=…)
+    saved: int = 0
+    trained: bool = False
+
+
+@dataclass
+class Student:
+    """One student: their seed, their photo, the round they are in and their own dataset."""
+
+    number: int
+    photo: Photo
+    own: OwnPhotos
+    rng: random.Random = field(init=False)
+    round_number: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.number)
+
+    @property
+    def tag(self) -> str:
+        """Return what makes this student's uploads in this round unique."""
+        return f"student {self.number} round {self.round_number}"
+
+
+@dataclass
 class Lesson:
     """What the whole class saw: every timed interaction and every problem."""
 
@@ -52,12 +85,17 @@ class Lesson:
     think_seconds: float
     timeout_seconds: float
     predict_run_label: str
+    predict_run_id: str = ""
+    photos_per_student: tuple[int, int] = (20, 60)
+    camera_photos: list = field(default_factory=list)  # 640×480 JPEGs, two classes' worth (make_camera_photos)
     interactions: list[tuple[float, str, float]] = field(default_factory=list)  # (started, what, seconds)
     problems: Counter = field(default_factory=Counter)
     problem_examples: dict[str, str] = field(default_factory=dict)
     arrivals: list[float] = field(default_factory=list)
     tabs_opened: int = 0
     uploads: int = 0
+    own_trainings: int = 0  # trainings students started on their own photos
+    own_photos_saved: int = 0  # photos of their own the students (and the teacher) saved on Your data
     began: float = 0.0
 
     def record_problem(self, problem: TabProblem) -> None:
@@ -89,10 +127,15 @@ def make_photos(count: int) -> list[Photo]:
 
 
 def unique_copy(photo: Photo, tag: str) -> bytes:
-    """Return the photo with a JPEG comment of its own right after the start marker: new bytes, same pixels."""
+    """Return the photo with a JPEG comment of its own: new bytes, same pixels."""
+    return unique_bytes(photo.data, tag)
+
+
+def unique_bytes(data: bytes, tag: str) -> bytes:
+    """Return a JPEG with a comment of its own right after the start marker: new bytes, same pixels."""
     comment = f"cnnviz soak {tag}".encode()
     segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
-    return photo.data[:2] + segment + photo.data[2:]
+    return data[:2] + segment + data[2:]
 
 
 async def timed(lesson: Lesson, what: str, action: Awaitable[list]) -> list:
@@ -111,19 +154,19 @@ async def think(lesson: Lesson, rng: random.Random) -> None:
     await asyncio.sleep(rng.uniform(0.5, 1.5) * lesson.think_seconds)
 
 
-async def open_page(tab: Tab, page: str) -> list:
-    """Run a page from the top and download its pictures."""
-    answers = await tab.rerun(page)
+async def open_page(tab: Tab, page: str, query_string: str = "") -> list:
+    """Run a page from the top (at an address with this query string) and download its pictures."""
+    answers = await tab.rerun(page, query_string=query_string, fresh=True)
     await tab.download_media(answers)
     return answers
 
 
-async def visit_convolution(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def visit_convolution(tab: Tab, lesson: Lesson, student: Student) -> None:
     """Open Convolution and step the kernel three times (fragment reruns of the step slider)."""
     answers = await timed(lesson, "open Convolution", open_page(tab, "convolution"))
     slider = find_widget(answers, "convolution_step")
     for step in CONVOLUTION_STEPS:
-        await think(lesson, rng)
+        await think(lesson, student.rng)
         answers = await timed(
             lesson, "step the kernel", tab.rerun("convolution", [slider_state(slider, step)], slider.fragment_id)
         )
@@ -131,11 +174,11 @@ async def visit_convolution(tab: Tab, lesson: Lesson, rng: random.Random, photo:
             raise TabProblem("exception", f"Convolution did not show step {step}")
 
 
-async def visit_pooling(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def visit_pooling(tab: Tab, lesson: Lesson, student: Student) -> None:
     """Open Pooling and step its window once."""
     answers = await timed(lesson, "open Pooling", open_page(tab, "pooling"))
     slider = find_widget(answers, "pooling_step")
-    await think(lesson, rng)
+    await think(lesson, student.rng)
     answers = await timed(lesson, "step the pool", tab.rerun("pooling", [slider_state(slider, 2)], slider.fragment_id))
     if "Step 2 of" not in text_of(answers):
         raise TabProblem("exception", "Pooling did not show step 2")
@@ -150,11 +193,11 @@ async def upload_and_rerun(tab: Tab, page: str, key: str, answers: list, data: b
     return answers
 
 
-async def visit_augmentation(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def visit_augmentation(tab: Tab, lesson: Lesson, student: Student) -> None:
     """Open Augmentation, then upload one's own photo and get its augmented copies."""
     answers = await timed(lesson, "open Augmentation", open_page(tab, "augmentation"))
-    await think(lesson, rng)
-    data = unique_copy(photo, tag)
+    await think(lesson, student.rng)
+    data, photo = unique_copy(student.photo, student.tag), student.photo
     answers = await timed(
         lesson,
         "upload to Augmentation",
@@ -165,7 +208,7 @@ async def visit_augmentation(tab: Tab, lesson: Lesson, rng: random.Random, photo
         raise TabProblem("upload", f"Augmentation did not show the uploaded photo ({photo.augmentation_caption})")
 
 
-async def visit_datasets(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def visit_datasets(tab: Tab, lesson: Lesson, student: Student) -> None:
     """Open Datasets (Fashion-MNIST: counts and 40 sample pictures)."""
     answers = await timed(lesson, "open Datasets", open_page(tab, "datasets"))
     headings = "\n".join(answer.delta.new_element.heading.body for answer in answers)
@@ -173,19 +216,19 @@ async def visit_datasets(tab: Tab, lesson: Lesson, rng: random.Random, photo: Ph
         raise TabProblem("exception", "Datasets showed no samples")
 
 
-async def visit_predict(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def visit_predict(tab: Tab, lesson: Lesson, student: Student) -> None:
     """Open Predict, pick the trained run and "upload", upload a photo and get its prediction, Grad-CAM and maps."""
     answers = await timed(lesson, "open Predict", open_page(tab, "predict"))
     run_widget = find_widget(answers, "predict_run")
     chosen = [option for option in options_of(answers, run_widget) if option.startswith(lesson.predict_run_label)]
     if not chosen:
         raise TabProblem("exception", f"Predict offers no run labelled {lesson.predict_run_label!r}")
-    await think(lesson, rng)
+    await think(lesson, student.rng)
     # The page opens on a test image of the run; the uploader shows once "upload" is picked.
     picked = [string_state(run_widget, chosen[0]), string_state(find_widget(answers, "predict_source"), "upload")]
     answers = await timed(lesson, "pick upload on Predict", tab.rerun("predict", picked))
-    await think(lesson, rng)
-    data = unique_copy(photo, tag)
+    await think(lesson, student.rng)
+    data = unique_copy(student.photo, student.tag)
     answers = await timed(
         lesson, "upload to Predict", upload_and_rerun(tab, "predict", "predict_upload", answers, data, picked)
     )
@@ -203,7 +246,7 @@ async def arrive(url: str, static_paths: list[str], lesson: Lesson) -> Tab:
     return tab
 
 
-ROUND = (visit_convolution, visit_pooling, visit_augmentation, visit_datasets, visit_predict)
+MECHANICS_ROUND = (visit_convolution, visit_pooling, visit_augmentation, visit_datasets, visit_predict)
 
 
 async def reopen(tab: Tab | None, url: str, lesson: Lesson) -> Tab:
@@ -221,21 +264,27 @@ async def reopen(tab: Tab | None, url: str, lesson: Lesson) -> Tab:
     return tab
 
 
-async def go_through_round(tab: Tab, lesson: Lesson, rng: random.Random, photo: Photo, tag: str) -> None:
+async def go_through_round(tab: Tab, lesson: Lesson, student: Student, visits: tuple) -> None:
     """Visit every page of the round in order, thinking between pages; stop when the lesson is over."""
-    for visit in ROUND:
+    for visit in visits:
         if lesson.is_over():
             return
-        await visit(tab, lesson, rng, photo, tag)
-        await think(lesson, rng)
+        await visit(tab, lesson, student)
+        await think(lesson, student.rng)
+
+
+def enrol(number: int, photos: list[Photo], lesson: Lesson) -> Student:
+    """Return a student with their photo, how many photos of their own they will take, and whether they train."""
+    low, high = lesson.photos_per_student
+    own = OwnPhotos(target=random.Random(f"photos {number}").randint(low, high), trains=number % 5 == 0)
+    return Student(number, photos[number % len(photos)], own)
 
 
 async def attend(
-    number: int, url: str, static_paths: list[str], photos: list[Photo], lesson: Lesson, rounds_per_tab: int
+    student: Student, url: str, static_paths: list[str], lesson: Lesson, rounds_per_tab: int, visits: tuple
 ) -> None:
     """One student, from arrival to the end of the lesson; a tab that broke is counted and opened anew."""
-    rng = random.Random(number)
-    photo = photos[number % len(photos)]
+    number = student.number
     try:
         tab = await asyncio.wait_for(arrive(url, static_paths, lesson), lesson.timeout_seconds * 3)
     except asyncio.TimeoutError:
@@ -245,17 +294,16 @@ async def attend(
         lesson.record_problem(problem)
         return
     lesson.arrivals.append(time.time())
-    round_number = 0
     while not lesson.is_over():
         try:
-            if round_number and round_number % rounds_per_tab == 0:
+            if student.round_number and student.round_number % rounds_per_tab == 0:
                 tab = await reopen(tab, url, lesson)
-            await go_through_round(tab, lesson, rng, photo, f"student {number} round {round_number}")
+            await go_through_round(tab, lesson, student, visits)
         except TabProblem as problem:
             lesson.record_problem(problem)
             if problem.kind in ("closed", "timeout"):  # the tab is in an unknown state: a student reloads
                 tab = await reopen_quietly(tab, url, lesson)
-        round_number += 1
+        student.round_number += 1
     await tab.close()
 
 

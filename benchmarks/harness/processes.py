@@ -17,6 +17,7 @@ class ProcessSample:
     seconds: float  # since the moment the caller counts from
     rss_kib: int
     open_files: int
+    threads: int = 0
 
 
 def stat_fields(pid: int) -> list[str]:
@@ -35,9 +36,15 @@ def open_descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def thread_count(pid: int) -> int:
+    """Return how many threads a process runs."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Threads:"))
+
+
 def sample_process(pid: int, began: float) -> ProcessSample:
-    """Return a process's memory and open descriptors now, timed from `began` (a time.time())."""
-    return ProcessSample(time.time() - began, resident_kib(pid), open_descriptors(pid))
+    """Return a process's memory, open descriptors and threads now, timed from `began` (a time.time())."""
+    return ProcessSample(time.time() - began, resident_kib(pid), open_descriptors(pid), thread_count(pid))
 
 
 def describe_open_files(pid: int) -> str:

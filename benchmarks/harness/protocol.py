@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
 import re
 import urllib.parse
 import uuid
@@ -142,17 +143,28 @@ def put_file(url: str, upload_path: str, xsrf: str, file_name: str, data: bytes,
         connection.close()
 
 
-def find_widget(answers: list[ForwardMsg], key: str) -> Widget:
-    """Return the widget drawn with `key` (Streamlit ends a keyed widget's id with `-<key>`)."""
+def find_widget(answers: list[ForwardMsg], key: str, prefix: bool = False) -> Widget:
+    """Return the widget drawn with `key` (Streamlit ends a keyed widget's id with `-<key>`), or whose key starts so."""
     for answer in answers:
         if answer.WhichOneof("type") != "delta" or answer.delta.WhichOneof("type") != "new_element":
             continue
         element = answer.delta.new_element
         element_type = element.WhichOneof("type")
         widget_id = getattr(getattr(element, element_type), "id", "")
-        if isinstance(widget_id, str) and widget_id.endswith(f"-{key}"):
+        if not isinstance(widget_id, str) or not widget_id:
+            continue
+        if widget_id.endswith(f"-{key}") or (prefix and f"-{key}" in widget_id):
             return Widget(widget_id, answer.delta.fragment_id, element_type)
-    raise TabProblem("exception", f"the page drew no widget with key {key!r}")
+    raise TabProblem("exception", f"the page drew no widget with key {key!r}{' (a prefix)' if prefix else ''}")
+
+
+def chart_spec(answers: list[ForwardMsg], widget: Widget) -> dict:
+    """Return the plotly figure a chart widget draws, as the JSON the browser gets."""
+    for answer in answers:
+        element = answer.delta.new_element
+        if element.WhichOneof("type") == "plotly_chart" and element.plotly_chart.id == widget.widget_id:
+            return json.loads(element.plotly_chart.spec)
+    raise TabProblem("exception", f"no chart {widget.widget_id} among the answers")
 
 
 def options_of(answers: list[ForwardMsg], widget: Widget) -> list[str]:
@@ -188,6 +200,69 @@ def slider_state(widget: Widget, value: float) -> WidgetState:
     return state
 
 
+def point_state(widget: Widget, point_index: int, customdata: list | None = None) -> WidgetState:
+    """Return a plotly chart's selection state after a click on one point, as the frontend sends it."""
+    point = {"point_index": point_index, "point_number": point_index, "curve_number": 0}
+    if customdata is not None:
+        point["customdata"] = customdata
+    state = WidgetState(id=widget.widget_id)
+    selection = {"points": [point], "point_indices": [point_index], "box": [], "lasso": []}
+    state.string_value = json.dumps({"selection": selection})
+    return state
+
+
+def empty_selection(widget: Widget) -> WidgetState:
+    """Return a plotly chart's selection state with nothing selected."""
+    state = WidgetState(id=widget.widget_id)
+    state.string_value = json.dumps({"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}})
+    return state
+
+
+def trigger_state(widget: Widget) -> WidgetState:
+    """Return a button's state in the run its click starts."""
+    state = WidgetState(id=widget.widget_id)
+    state.trigger_value = True
+    return state
+
+
+def strings_state(widget: Widget, values: list[str]) -> WidgetState:
+    """Return a select_slider's state holding the options shown as `values`."""
+    state = WidgetState(id=widget.widget_id)
+    state.string_array_value.data.extend(values)
+    return state
+
+
+def number_state(widget: Widget, value: float) -> WidgetState:
+    """Return a number_input's state holding one value."""
+    state = WidgetState(id=widget.widget_id)
+    state.double_value = value
+    return state
+
+
+def last_run(answers: list[ForwardMsg]) -> list[ForwardMsg]:
+    """Return the answers of the last script run (a run that ended early for st.rerun is replaced by the next)."""
+    ends = [number for number, answer in enumerate(answers) if is_early_end(answer)]
+    return answers[ends[-1] + 1 :] if ends else answers
+
+
+def is_early_end(answer: ForwardMsg) -> bool:
+    """Return whether a message ends a script run cut short by st.rerun or st.switch_page."""
+    return (
+        answer.WhichOneof("type") == "script_finished" and answer.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+    )
+
+
+def is_run_end(answer: ForwardMsg) -> bool:
+    """Return whether a message ends a script run for good (not one st.rerun cut short)."""
+    return answer.WhichOneof("type") == "script_finished" and not is_early_end(answer)
+
+
+def query_string_of(answers: list[ForwardMsg]) -> str | None:
+    """Return the address's query string the page last set (st.query_params), if it set one."""
+    changed = [answer.page_info_changed.query_string for answer in answers if answer.HasField("page_info_changed")]
+    return changed[-1] if changed else None
+
+
 def string_state(widget: Widget, value: str) -> WidgetState:
     """Return a selectbox's or radio's widget state holding the option shown as `value`."""
     state = WidgetState(id=widget.widget_id)
@@ -201,6 +276,10 @@ class Tab:
     def __init__(self, url: str, xsrf: str, websocket) -> None:
         self.url, self.xsrf, self.websocket = url, xsrf, websocket
         self.session_id = ""
+        # As the browser's widget manager: every rerun carries the page's widgets as last set (a widget left
+        # out of a rerun falls back to its default), a button's click only in the run it starts.
+        self.page_name = ""
+        self.widget_states: dict[str, WidgetState] = {}
 
     @classmethod
     async def open(cls, url: str) -> Tab:
@@ -245,22 +324,38 @@ class Tab:
         except websockets.ConnectionClosed as closed:
             raise TabProblem("closed", f"the websocket closed ({closed})") from closed
 
-    async def rerun(self, page_name: str, widgets: list[WidgetState] = (), fragment_id: str = "") -> list[ForwardMsg]:
-        """Ask for a script (or fragment) run with these widget states; return every message until it finishes."""
+    async def rerun(
+        self,
+        page_name: str,
+        widgets: list[WidgetState] = (),
+        fragment_id: str = "",
+        query_string: str = "",
+        fresh: bool = False,
+    ) -> list[ForwardMsg]:
+        """Ask for a script (or fragment) run with these widget states; return every message until it finishes.
+
+        The page's other widgets keep what they were last set to, unless `fresh` (a page opened anew) or the
+        page is another one. A run the page cuts short with st.rerun or st.switch_page is followed by the next.
+        """
+        if fresh or page_name != self.page_name:
+            self.page_name, self.widget_states = page_name, {}
+        states = {**self.widget_states, **{state.id: state for state in widgets}}
+        self.widget_states = {key: state for key, state in states.items() if not state.HasField("trigger_value")}
         message = BackMsg()
         message.rerun_script.page_name = page_name
         message.rerun_script.fragment_id = fragment_id
-        message.rerun_script.widget_states.widgets.extend(widgets)
+        message.rerun_script.query_string = query_string
+        message.rerun_script.widget_states.widgets.extend(states.values())
         await self.send(message)
-        return await self.receive_until(lambda answer: answer.WhichOneof("type") == "script_finished")
+        return await self.receive_until(is_run_end)
 
-    async def request_upload_url(self, file_name: str) -> FileURLs:
-        """Ask the session where to PUT a file, as the uploader's frontend does before each upload."""
+    async def request_upload_urls(self, file_names: list[str]) -> list[FileURLs]:
+        """Ask the session where to PUT files, as the uploader's frontend does before an upload."""
         message = BackMsg()
         request_id = uuid.uuid4().hex
         message.file_urls_request.request_id = request_id
         message.file_urls_request.session_id = self.session_id
-        message.file_urls_request.file_names.append(file_name)
+        message.file_urls_request.file_names.extend(file_names)
         await self.send(message)
         answers = await self.receive_until(
             lambda answer: (
@@ -268,28 +363,39 @@ class Tab:
                 and answer.file_urls_response.response_id == request_id
             )
         )
-        urls = answers[-1].file_urls_response.file_urls
-        if not urls:
-            raise TabProblem("upload", f"the server gave no upload URL for {file_name}")
-        return urls[0]
+        urls = list(answers[-1].file_urls_response.file_urls)
+        if len(urls) != len(file_names):
+            raise TabProblem("upload", f"the server gave {len(urls)} upload URLs for {len(file_names)} files")
+        return urls
 
     async def upload(self, widget: Widget, file_name: str, data: bytes, content_type: str) -> WidgetState:
-        """Upload one file for a file_uploader widget; return the widget state the next rerun must carry."""
-        urls = await self.request_upload_url(file_name)
+        """Upload one file for a file_uploader (or camera_input) widget; return the state the next rerun carries."""
+        return await self.upload_many(widget, [(file_name, data)], content_type)
+
+    async def upload_many(self, widget: Widget, files: list[tuple[str, bytes]], content_type: str) -> WidgetState:
+        """Upload files at once for a multiple-file uploader; return the widget state the next rerun must carry."""
+        all_urls = await self.request_upload_urls([name for name, _ in files])
         loop = asyncio.get_running_loop()
-        status = await loop.run_in_executor(
-            HTTP_POOL, put_file, self.url, urls.upload_url, self.xsrf, file_name, data, content_type
+        statuses = await asyncio.gather(
+            *(
+                loop.run_in_executor(
+                    HTTP_POOL, put_file, self.url, urls.upload_url, self.xsrf, name, data, content_type
+                )
+                for urls, (name, data) in zip(all_urls, files)
+            )
         )
-        if status != 204:
-            raise TabProblem("upload", f"PUT {file_name} answered {status}")
+        refused = [name for (name, _), status in zip(files, statuses) if status != 204]
+        if refused:
+            raise TabProblem("upload", f"PUT {', '.join(refused)} answered {sorted(set(statuses))}")
         state = WidgetState(id=widget.widget_id)
-        info = state.file_uploader_state_value.uploaded_file_info.add()
-        info.file_id, info.name, info.size = urls.file_id, file_name, len(data)
-        info.file_urls.CopyFrom(urls)
+        for urls, (name, data) in zip(all_urls, files):
+            info = state.file_uploader_state_value.uploaded_file_info.add()
+            info.file_id, info.name, info.size = urls.file_id, name, len(data)
+            info.file_urls.CopyFrom(urls)
         return state
 
     async def download_media(self, answers: list[ForwardMsg]) -> int:
-        """Fetch every picture the answers point to, as the browser does; return how many."""
-        paths = media_paths(answers)
+        """Fetch every picture the last run's answers point to, as the browser does; return how many."""
+        paths = media_paths(last_run(answers))
         await download_all(self.url, paths)
         return len(paths)
