@@ -71,11 +71,20 @@ def test_datasets_folder_source_is_hidden_when_server_paths_are_off(monkeypatch)
     assert "Folder on this server" not in options and "Zip upload" in options
 
 
-def test_datasets_missing_folder_and_tfds_are_messages(tmp_path):
+def test_datasets_missing_folder_and_tfds_are_messages(tmp_path, monkeypatch):
+    # Offline, a real tfds.load retries its download for 3.5 minutes (urllib3's backoff, seen here) before it
+    # raises ConnectionError; fail the same way at once (AppTest runs the page in this process).
+    tfds = pytest.importorskip("tensorflow_datasets")
+
+    def offline(*_, **__):
+        raise ConnectionError("Failed to resolve 'download.microsoft.com' (simulated: offline)")
+
+    monkeypatch.setattr(tfds, "load", offline)
     app = open_page("app_pages/datasets.py", timeout=120)
     app.selectbox(key="datasets_source").select("Folder on this server").run()
     app.text_input(key="datasets_path").input(str(tmp_path / "nothing here")).run()
     assert "There is no folder" in app.error[0].value
     app.selectbox(key="datasets_source").select("tensorflow-datasets").run()
     app.button(key="datasets_tfds_load").click().run()
-    assert not app.exception and "tensorflow-datasets" in app.error[0].value
+    assert not app.exception and "tensorflow-datasets could not load cats_vs_dogs" in app.error[0].value
+    assert "folder or zip upload" in app.error[0].value

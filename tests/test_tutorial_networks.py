@@ -121,15 +121,15 @@ def test_a_tensorflow_datasets_set_is_loaded_at_the_recipes_size_not_150(monkeyp
     # TFDS malaria cells come at any size: load_tfds resizes them, and must do so to the network's 64×64.
     asked = {}
 
-    def load_tfds(name, limit=None, image_size=(150, 150)):
-        asked.update(name=name, image_size=image_size)
+    def load_tfds(name, limit=None, image_size=(150, 150), selection=None):
+        asked.update(name=name, image_size=image_size, selection=selection)
         raise datasets.DatasetUnavailable("offline")
 
     monkeypatch.setattr(datasets, "load_tfds", load_tfds)
     config = training.default_config("malaria_batchnorm", "malaria")
     with pytest.raises(datasets.DatasetUnavailable):
         training.load_dataset(config)
-    assert asked == {"name": datasets.DatasetName.MALARIA, "image_size": (64, 64)}
+    assert asked == {"name": datasets.DatasetName.MALARIA, "image_size": (64, 64), "selection": None}
 
 
 def test_a_student_who_asks_gets_the_malaria_net_at_another_size(tmp_path):

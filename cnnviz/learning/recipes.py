@@ -95,7 +95,7 @@ class Recipe:
     cnnviz_layers: tuple[str, ...] = ()  # layers cnnviz adds to the tutorial's network: Dropout, gone when it is off
     resizes_data: bool = False  # data of another size is resized to input_shape (the tutorial's), not the net to it
     tutorial_limit: int | None = None  # the training images the tutorial used, a subset the Train page offers
-    class_selection: ClassSelection | None = None  # the classes (and images of each) the tutorial took from a folder
+    class_selection: ClassSelection | None = None  # the classes (and images of each) the tutorial took from a set
 
     @property
     def fed_image_shape(self) -> tuple[int, int, int]:
@@ -285,8 +285,8 @@ RECIPES: dict[str, Recipe] = {
             body=caltech_small_body,
             # Caltech 101's folder names: 101_ObjectCategories/airplanes (800 images), …/Motorbikes (798).
             class_selection=ClassSelection(("airplanes", "Motorbikes"), train_per_class=640, validation_per_class=160),
-            note="From a Caltech 101 folder it takes the tutorial's two classes, airplanes and Motorbikes, "
-            "640 + 160 images of each, and trains 5 epochs as the tutorial did.",
+            note="From a Caltech 101 folder or tensorflow-datasets' caltech101 it takes the tutorial's two classes, "
+            "airplanes and Motorbikes, 640 + 160 images of each, and trains 5 epochs as the tutorial did.",
         ),
         Recipe(
             name="malaria_batchnorm",
