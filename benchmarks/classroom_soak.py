@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def parse_arguments(arguments: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout-seconds", type=float, default=60, help="an interaction slower than this fails")
     parser.add_argument("--photos", type=int, nargs=2, default=(20, 60), help="photos of their own each student takes")
     parser.add_argument("--limit", type=int, default=2000, help="Fashion-MNIST images each training takes")
+    parser.add_argument("--figures-json", type=Path, help="also write the figures a test checks to this file")
     return parser.parse_args(arguments)
 
 
@@ -327,9 +329,33 @@ def hold_class(arguments: argparse.Namespace) -> SoakFigures:
         )  # fmt: skip
 
 
+def write_figures(figures: SoakFigures, path: Path) -> None:
+    """Write what tests/test_classroom_soak.py checks: problems, what was done, what was left behind."""
+    lesson = figures.lesson
+    summary = {
+        "errors": figures.errors,
+        "problems": dict(lesson.problem_examples),
+        "interactions": {what: [kind for _, kind, _ in lesson.interactions].count(what) for what in
+                         dict.fromkeys(kind for _, kind, _ in lesson.interactions)},
+        "p95_seconds": figures.p95,
+        "own_files": figures.own_files,
+        "own_photos_saved": lesson.own_photos_saved,
+        "own_trainings_started": lesson.own_trainings,
+        "own_trainings": figures.own_trainings,
+        "training_failures": figures.training_failures,
+        "leftovers": [f"{pid}: {command}" for pid, command in figures.leftovers.items()],
+        "log_problems": figures.log_problems,
+    }  # fmt: skip
+    path.write_text(json.dumps(summary, indent=1))
+
+
 def main() -> None:
     """Hold a lesson as the arguments say and print its figures."""
-    report(hold_class(parse_arguments()))
+    arguments = parse_arguments()
+    figures = hold_class(arguments)
+    report(figures)
+    if arguments.figures_json:
+        write_figures(figures, arguments.figures_json)
 
 
 if __name__ == "__main__":
