@@ -26,6 +26,7 @@ import asyncio
 import json
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,13 +172,30 @@ async def teacher_round(url: str, lesson: Lesson, photos: list) -> float:
     return time.time() - started
 
 
-async def sample_memory(pid: int, began: float, until: float, samples: list[ProcessSample]) -> None:
-    """Sample the server every half minute until the lesson ends, and once more at its end."""
-    for moment in range(MEMORY_SAMPLE_SECONDS, int(until - began), MEMORY_SAMPLE_SECONDS):
+def read_cache_bytes(url: str) -> dict[str, int]:
+    """Return the bytes each of Streamlit's caches holds (st.cache_data and _resource, uploads, media, session
+    state), from its /_stcore/metrics: what the server's memory holds on purpose."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        text = response.read().decode()
+    held: dict[str, int] = {}
+    for line in text.splitlines():
+        if line.startswith("cache_memory_bytes{"):
+            labels, value = line[len("cache_memory_bytes{") :].rsplit("} ", 1)
+            kind = labels.split('cache_type="', 1)[1].split('"', 1)[0]
+            name = labels.split('cache="', 1)[1].split('"', 1)[0]
+            held[f"{kind} {name}".strip()] = held.get(f"{kind} {name}".strip(), 0) + int(float(value))
+    return held
+
+
+async def sample_memory(
+    pid: int, url: str, began: float, until: float, samples: list[ProcessSample], held: list[dict[str, int]]
+) -> None:
+    """Sample the server (and what its caches hold) every half minute until the lesson ends, and at its end."""
+    moments = [*range(MEMORY_SAMPLE_SECONDS, int(until - began), MEMORY_SAMPLE_SECONDS), until - began]
+    for moment in moments:
         await asyncio.sleep(max(0.0, began + moment - time.time()))
         samples.append(processes.sample_process(pid, began))
-    await asyncio.sleep(max(0.0, until - time.time()))
-    samples.append(processes.sample_process(pid, began))
+        held.append(await asyncio.to_thread(read_cache_bytes, url))
 
 
 async def arrive_later(delay: float, *attend_arguments) -> None:
@@ -203,10 +221,11 @@ async def hold_lesson(
     began = lesson.began = time.time()
     lesson.ends_at = began + arguments.minutes * 60
     samples = [processes.sample_process(server_pid, began)]
+    held = [await asyncio.to_thread(read_cache_bytes, url)]
     start_files = processes.describe_open_files(server_pid)
     background = [
         asyncio.create_task(back_to_back.keep_going(lesson.ends_at)),
-        asyncio.create_task(sample_memory(server_pid, began, lesson.ends_at, samples)),
+        asyncio.create_task(sample_memory(server_pid, url, began, lesson.ends_at, samples, held)),
     ]
     spacing = arguments.arrival_seconds / max(1, arguments.students)
     students = [enrol(number, photos, lesson) for number in range(arguments.students)]
@@ -219,7 +238,23 @@ async def hold_lesson(
     await asyncio.gather(*background)
     await asyncio.sleep(AFTER_LEAVING_SECONDS)  # the students' tabs are closed; their sessions go after 30 s
     after = processes.sample_process(server_pid, began)
+    lesson.cache_bytes = held
     return lesson, samples, after, start_files, processes.describe_open_files(server_pid)
+
+
+def describe_held(figures: SoakFigures) -> str:
+    """Return what Streamlit's caches held at the growth baseline and at the end, the biggest changes first."""
+    held = figures.lesson.cache_bytes
+    baseline, end, _ = figures.growth()
+    first, last = held[figures.samples.index(baseline)], held[-1]
+    change = {name: last.get(name, 0) - first.get(name, 0) for name in {*first, *last}}
+    biggest = sorted(change, key=lambda name: -abs(change[name]))[:6]
+    listed = ", ".join(f"{name} {first.get(name, 0) / 2**20:.1f} → {last.get(name, 0) / 2**20:.1f}" for name in biggest)
+    return (
+        f"caches held {sum(first.values()) / 2**20:.0f} MiB at {baseline.seconds / 60:.1f} min and "
+        f"{sum(last.values()) / 2**20:.0f} MiB at the end (VmRSS {(end.rss_kib - baseline.rss_kib) / 1024:+.0f} MiB); "
+        f"biggest changes, MiB: {listed}"
+    )
 
 
 def describe_interactions(figures: SoakFigures) -> list[str]:
@@ -239,6 +274,7 @@ def report(figures: SoakFigures) -> None:
     baseline, end, growth = figures.growth()
     series = ", ".join(f"{s.seconds / 60:.1f} {s.rss_kib / 1024:.0f}" for s in figures.samples)
     print(f"server memory (VmRSS), minute MiB: {series}")
+    print(describe_held(figures))
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(lesson.problems.items())) or "none"
     print(f"errors = {figures.errors} ({kinds})")
     for kind, example in lesson.problem_examples.items():

@@ -96,6 +96,7 @@ class Lesson:
     uploads: int = 0
     own_trainings: int = 0  # trainings students started on their own photos
     own_photos_saved: int = 0  # photos of their own the students (and the teacher) saved on Your data
+    cache_bytes: list[dict[str, int]] = field(default_factory=list)  # per memory sample: what each cache held
     began: float = 0.0
 
     def record_problem(self, problem: TabProblem) -> None:

@@ -9,18 +9,23 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
 
-from cnnviz.data import datasets, images
+from cnnviz.data import datasets, images, tfds_sets
 from cnnviz.data.sources import DatasetName
 from cnnviz.data.splits import ClassSelection
 from cnnviz.errors import DatasetUnavailable
 from cnnviz.learning import recipes, training
 
-tfds = pytest.importorskip("tensorflow_datasets", reason="tensorflow-datasets is in the lock; install requirements.txt")
-tf = pytest.importorskip("tensorflow")
-
 CALTECH_SIZE = recipes.get_recipe("caltech_small").input_shape[:2]  # (150, 150)
 SMALL = ClassSelection(("airplanes", "Motorbikes"), train_per_class=6, validation_per_class=2)
+
+
+@pytest.fixture(autouse=True)
+def downloadable(monkeypatch):
+    """The mock stands in for the download, so the internet is taken as reachable (this machine is offline)."""
+    monkeypatch.setattr(tfds_sets, "can_reach_internet", lambda: True)
 
 
 def mocked(num_examples: int = 1000, **options):
@@ -48,14 +53,14 @@ def fingerprints(pictures) -> Counter:
     return Counter(np.ascontiguousarray(picture).tobytes() for picture in pictures)
 
 
-def test_caltech_from_tfds_keeps_airplanes_and_motorbikes_only_in_the_selections_order():
+def test_caltech_from_tfds_keeps_airplanes_and_motorbikes_only_in_a_folders_order():
     with mocked():
         examples = mocked_examples("caltech101", "train+test")
         dataset = datasets.load(DatasetName.CALTECH101, image_size=CALTECH_SIZE, selection=SMALL)
         again = datasets.load(DatasetName.CALTECH101, image_size=CALTECH_SIZE, selection=SMALL)
     found = Counter(class_name for _, class_name in examples)
     assert (found["airplanes"], found["motorbikes"]) == (6, 14), "the mock's labels, counted here (of 1,000)"
-    assert dataset.class_names == ["airplanes", "Motorbikes"], "the selection's names and order, not tfds's"
+    assert dataset.class_names == ["Motorbikes", "airplanes"], "the selection's names, in a folder's order"
     table = {row["class"]: row for row in dataset.count_table()}
     for class_name, tfds_name in (("airplanes", "airplanes"), ("Motorbikes", "motorbikes")):
         train, validation, test = expected_counts(found[tfds_name], SMALL)
@@ -65,7 +70,7 @@ def test_caltech_from_tfds_keeps_airplanes_and_motorbikes_only_in_the_selections
     for split in dataset.splits().values():
         assert set(split.labels.tolist()) == {0, 1} or split.name == "test"
         assert split.images.shape[1:] == (*CALTECH_SIZE, 3) and split.images.dtype == np.uint8
-    for label, tfds_name in enumerate(("airplanes", "motorbikes")):
+    for label, tfds_name in enumerate(("motorbikes", "airplanes")):
         kept = [split.images[split.labels == label] for split in dataset.splits().values()]
         mine = [images.fit_image(image, (*CALTECH_SIZE, 3)).astype(np.uint8) for image, name in examples]
         wanted = [picture for picture, (_, name) in zip(mine, examples) if name == tfds_name]
@@ -96,7 +101,8 @@ def tutorial_sized_caltech(self, split, decoders=None, read_config=None, **_):
 def test_the_recipe_takes_640_plus_160_of_each_class_from_tfds():
     with mocked(as_dataset_fn=tutorial_sized_caltech):
         dataset = training.load_dataset(training.default_config("caltech_small", "caltech101"))
-    assert dataset.class_names == ["airplanes", "Motorbikes"] and dataset.image_shape == (150, 150, 3)
+    # Numbered as a folder's classes are (Keras sorts them, capitals first): label 0 is Motorbikes either way.
+    assert dataset.class_names == ["Motorbikes", "airplanes"] and dataset.image_shape == (150, 150, 3)
     table = {row["class"]: row for row in dataset.count_table()}
     assert (table["airplanes"]["train"], table["airplanes"]["validation"]) == (640, 160)
     assert (table["Motorbikes"]["train"], table["Motorbikes"]["validation"]) == (638, 160), "798: a fifth is 160"
@@ -116,3 +122,12 @@ def test_a_tfds_set_with_none_of_the_selections_classes_is_taken_whole():
         dataset = datasets.load(DatasetName.CATS_VS_DOGS, image_size=(32, 32), selection=SMALL)
     assert dataset.class_names == ["cat", "dog"], "as a folder without the classes: its own classes"
     assert len(dataset.train) == 10 and dataset.train.images.shape[1:] == (32, 32, 3)
+
+
+def test_a_set_not_on_this_machine_is_refused_at_once_offline(monkeypatch):
+    # A real tfds.load offline retries its download for minutes (205 s measured) before it fails.
+    monkeypatch.setattr(tfds_sets, "can_reach_internet", lambda: False)
+    monkeypatch.setattr(tfds, "load", lambda *arguments, **options: pytest.fail("tfds.load was called offline"))
+    with pytest.raises(DatasetUnavailable, match="not on this machine yet") as raised:
+        datasets.load(DatasetName.CALTECH101, image_size=(32, 32), selection=SMALL)
+    assert "folder or a zip of class subfolders" in str(raised.value)

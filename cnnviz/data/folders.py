@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from cnnviz.data import images, own_photos
-from cnnviz.data.splits import Dataset, Split
+from cnnviz.data.splits import VALIDATION_FRACTION, Dataset, Split
 from cnnviz.errors import InvalidDataset
 from cnnviz.runtime import settings
 
@@ -151,7 +151,7 @@ def load_folder(
     path: str | Path,
     image_size: tuple[int, int] = (150, 150),
     channels: int = 3,
-    validation_fraction: float = 0.2,
+    validation_fraction: float = VALIDATION_FRACTION,
     test_fraction: float = 0.0,
     seed: int = 0,
     only: Collection[str] | None = None,

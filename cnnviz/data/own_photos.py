@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from cnnviz.data import images
+from cnnviz.data.splits import VALIDATION_FRACTION
 from cnnviz.errors import InvalidDataset, InvalidImage
 from cnnviz.runtime import settings
 
@@ -30,7 +31,7 @@ MAX_PHOTOS_PER_CLASS = 200
 MAX_SIDE = 256  # photos are kept at most this many pixels a side: the networks take 64, thumbnails 96
 MAX_NAME_LENGTH = 40
 THUMBNAIL_SIDE = 96
-VALIDATION_FRACTION, SPLIT_SEED = 0.2, 0
+SPLIT_SEED = 0
 JPEG_QUALITY = 90
 OWN_FOLDER = "own"
 METADATA_FILE = ".cnnviz-own-photos.json"  # hidden: folder scans skip names that start with a dot

@@ -12,6 +12,8 @@ import numpy as np
 from cnnviz.data import images
 from cnnviz.errors import CnnvizError, InvalidDataset
 
+VALIDATION_FRACTION = 0.2  # of a class's images: a folder's, an own-photo dataset's and a tfds selection's split
+
 
 @dataclass(frozen=True)
 class ClassSelection:
