@@ -238,8 +238,24 @@ async def hold_lesson(
     await asyncio.gather(*background)
     await asyncio.sleep(AFTER_LEAVING_SECONDS)  # the students' tabs are closed; their sessions go after 30 s
     after = processes.sample_process(server_pid, began)
+    after_files = processes.describe_open_files(server_pid)
     lesson.cache_bytes = held
-    return lesson, samples, after, start_files, processes.describe_open_files(server_pid)
+    lesson.after_next_tabs = await open_next_tabs(url, server_pid, began)
+    return lesson, samples, after, start_files, after_files
+
+
+async def open_next_tabs(url: str, server_pid: int, began: float) -> ProcessSample:
+    """Open and close two tabs after the class, as the next one arriving does; return the server's state then.
+
+    Streamlit drops a closed tab's expired session only when another tab closes, and the session's event loop
+    (a socket pair and an epoll) closes when the garbage collector next runs, after a script run.
+    """
+    for _ in range(2):
+        tab = await Tab.open(url)
+        await tab.rerun("convolution", fresh=True)
+        await tab.close()
+        await asyncio.sleep(SETTLE_SECONDS)
+    return processes.sample_process(server_pid, began)
 
 
 def describe_held(figures: SoakFigures) -> str:
@@ -294,6 +310,12 @@ def report(figures: SoakFigures) -> None:
         f"after the students left; threads = {start.threads}, {end.threads}, {figures.after.threads}"
     )
     print(f"  at the start: {figures.start_files}\n  after: {figures.after_files}")
+    nudged = lesson.after_next_tabs
+    if nudged is not None:
+        print(
+            f"  once two more tabs opened and closed: open files {nudged.open_files}, threads {nudged.threads}, "
+            f"{nudged.rss_kib / 1024:.0f} MiB"
+        )
     print(
         f"own photos: {figures.own_files} files ({figures.own_bytes / 1e6:.1f} MB) for the "
         f"{lesson.own_photos_saved} the students saved; trainings on them: "
