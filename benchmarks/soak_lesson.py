@@ -28,10 +28,9 @@ from benchmarks.harness.protocol import (
     download_all,
     find_widget,
     options_of,
-    slider_state,
-    string_state,
     text_of,
 )
+from benchmarks.harness.widget_states import slider_state, string_state
 from cnnviz.data import images
 
 PHOTO_LONG_SIDE = 1200  # a phone photo scaled for the web: about 150-250 kB as JPEG

@@ -18,15 +18,17 @@ from benchmarks.harness.protocol import (
     Tab,
     TabProblem,
     chart_spec,
-    empty_selection,
     find_widget,
-    number_state,
     options_of,
-    point_state,
     query_string_of,
+    text_of,
+)
+from benchmarks.harness.widget_states import (
+    empty_selection,
+    number_state,
+    point_state,
     string_state,
     strings_state,
-    text_of,
     trigger_state,
 )
 from benchmarks.soak_lesson import Lesson, Student, open_page, think, timed, unique_bytes

@@ -4,7 +4,8 @@ A tab fetches the XSRF cookie as the browser's first request does, opens the web
 and fragment runs with widget states, uploads files the way st.file_uploader's frontend does (a
 FileURLsRequest BackMsg, an HTTP PUT of a multipart form to the URL the server answers, then the
 widget's FileUploaderState in the next rerun), and downloads every picture an answer points to. Static
-files are fetched as a browser does: over six kept-alive connections per host.
+files are fetched as a browser does: over six kept-alive connections per host. The states a tab sends for one
+widget (a click, a value, a selection) are built in widget_states.py.
 
 Every way a tab can fail raises TabProblem with its kind, so a benchmark can count them:
 `exception` (an exception element in a ForwardMsg, or a widget the page did not draw), `upload` (a PUT
@@ -193,52 +194,6 @@ def media_paths(answers: list[ForwardMsg]) -> list[str]:
     return sorted({match.decode() for answer in answers for match in MEDIA_URL.findall(answer.SerializeToString())})
 
 
-def slider_state(widget: Widget, value: float) -> WidgetState:
-    """Return a slider's widget state holding one value."""
-    state = WidgetState(id=widget.widget_id)
-    state.double_array_value.data.append(value)
-    return state
-
-
-def point_state(widget: Widget, point_index: int, customdata: list | None = None) -> WidgetState:
-    """Return a plotly chart's selection state after a click on one point, as the frontend sends it."""
-    point = {"point_index": point_index, "point_number": point_index, "curve_number": 0}
-    if customdata is not None:
-        point["customdata"] = customdata
-    state = WidgetState(id=widget.widget_id)
-    selection = {"points": [point], "point_indices": [point_index], "box": [], "lasso": []}
-    state.string_value = json.dumps({"selection": selection})
-    return state
-
-
-def empty_selection(widget: Widget) -> WidgetState:
-    """Return a plotly chart's selection state with nothing selected."""
-    state = WidgetState(id=widget.widget_id)
-    state.string_value = json.dumps({"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}})
-    return state
-
-
-def trigger_state(widget: Widget) -> WidgetState:
-    """Return a button's state in the run its click starts."""
-    state = WidgetState(id=widget.widget_id)
-    state.trigger_value = True
-    return state
-
-
-def strings_state(widget: Widget, values: list[str]) -> WidgetState:
-    """Return a select_slider's state holding the options shown as `values`."""
-    state = WidgetState(id=widget.widget_id)
-    state.string_array_value.data.extend(values)
-    return state
-
-
-def number_state(widget: Widget, value: float) -> WidgetState:
-    """Return a number_input's state holding one value."""
-    state = WidgetState(id=widget.widget_id)
-    state.double_value = value
-    return state
-
-
 def last_run(answers: list[ForwardMsg]) -> list[ForwardMsg]:
     """Return the answers of the last script run (a run that ended early for st.rerun is replaced by the next)."""
     ends = [number for number, answer in enumerate(answers) if is_early_end(answer)]
@@ -261,13 +216,6 @@ def query_string_of(answers: list[ForwardMsg]) -> str | None:
     """Return the address's query string the page last set (st.query_params), if it set one."""
     changed = [answer.page_info_changed.query_string for answer in answers if answer.HasField("page_info_changed")]
     return changed[-1] if changed else None
-
-
-def string_state(widget: Widget, value: str) -> WidgetState:
-    """Return a selectbox's or radio's widget state holding the option shown as `value`."""
-    state = WidgetState(id=widget.widget_id)
-    state.string_value = value
-    return state
 
 
 class Tab:
