@@ -51,3 +51,10 @@ def number_state(widget: Widget, value: float) -> WidgetState:
     state = WidgetState(id=widget.widget_id)
     state.double_value = value
     return state
+
+
+def string_state(widget: Widget, value: str) -> WidgetState:
+    """Return a selectbox's or radio's widget state holding the option shown as `value`."""
+    state = WidgetState(id=widget.widget_id)
+    state.string_value = value
+    return state
