@@ -4,7 +4,7 @@ state line and its downloads."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -85,6 +85,16 @@ def preload_charts() -> None:
 
     empty = go.Figure(layout=dict(height=10, margin=dict(l=0, r=0, t=0, b=0), xaxis_visible=False, yaxis_visible=False))
     st.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, key="preload_charts")
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def shared_figure(key: tuple, _build: Callable[[], object]):
+    """Return the figure `_build` makes, built once per key for every student (a figure is never changed once drawn).
+
+    Plotly checks every property as a figure is built: the Mistakes gallery and the Network overview took a
+    fifth of a class server's CPU being built again on every rerun (BENCHMARKS.md, "Where a lesson's time went").
+    """
+    return _build()
 
 
 def large_text(text: str) -> None:

@@ -36,6 +36,12 @@ def load_model(run_id: str, version: str):
     return mistakes.load_model(run, jobs.evaluation_of(run))
 
 
+@st.cache_resource(max_entries=32)
+def thumbnails(run_id: str, version: str, cell: confusion.Cell, _matrix: confusion.Confusion) -> list:
+    """Return a cell's thumbnails, made once per cell for the whole class (they only change with the evaluation)."""
+    return mistakes.thumbnails(load_split(run_id, version), _matrix, cell)
+
+
 @st.cache_data(max_entries=32)
 def explain(run_id: str, version: str, index: int, _confusion) -> mistakes.Explanation:
     """Return one image with its two Grad-CAMs, computed once per image."""
@@ -102,14 +108,17 @@ if st.session_state.get("mistakes_cell") not in cells:
     st.session_state.mistakes_cell = cells[0]  # the commonest mistake: the first screen shows a gallery at once
 ui.stack_when_narrow("mistakes_matrix_row")
 matrix_column, gallery_column = st.container(key="mistakes_matrix_row").columns([3, 2])
-figure = matrices.confusion_figure(matrix, st.session_state.mistakes_cell)
+figure = ui.shared_figure(
+    ("mistakes_matrix", run.run_id, evaluation.version, st.session_state.mistakes_cell),
+    lambda: matrices.confusion_figure(matrix, st.session_state.mistakes_cell),
+)
 matrix_column.plotly_chart(figure, key="mistakes_matrix", on_select="rerun", selection_mode="points")
 with gallery_column:
     ui.large_text(f"{evaluation.describe().capitalize()}. {matrix.describe()}")
     cell = st.selectbox("Cell", cells, format_func=matrix.describe_cell, key="mistakes_cell")
     st.caption(f"Under each image: how sure it was of {matrix.class_names[cell.predicted]}. Click one to see why.")
     with ui.explained_errors(stop=False):
-        gallery = mistakes.thumbnails(load_split(run.run_id, evaluation.version), matrix, cell)
+        gallery = thumbnails(run.run_id, evaluation.version, cell, matrix)
         shown = [thumbnail.image.index for thumbnail in gallery]
         picked = matrices.clicked_point(st.session_state.get("mistakes_gallery"))
         new_pick = picked is not None and picked < len(shown) and picked != st.session_state.get("mistakes_picked")
@@ -117,11 +126,13 @@ with gallery_column:
             st.session_state.mistakes_image = shown[picked]
         st.session_state.mistakes_picked = picked
         chosen = st.session_state.get("mistakes_image")
+        marked = shown.index(chosen) if chosen in shown else None
         st.plotly_chart(
-            matrices.gallery_figure(
-                [each.picture for each in gallery],
-                [each.caption for each in gallery],
-                shown.index(chosen) if chosen in shown else None,
+            ui.shared_figure(
+                ("mistakes_gallery", run.run_id, evaluation.version, cell, marked),
+                lambda: matrices.gallery_figure(
+                    [each.picture for each in gallery], [each.caption for each in gallery], marked
+                ),
             ),
             key="mistakes_gallery",
             on_select="rerun",

@@ -38,18 +38,18 @@ maps_shown = st.session_state.get("network_maps", 3)
 selected = st.session_state.get("network_selected")
 if selected is None or selected[0] not in view.names:
     selected = view.default_map()
-event = st.plotly_chart(
-    network.network_figure(view, choice.class_names, view.shown_channels(maps_shown, selected), selected),
-    on_select="rerun",
+# A new chart for each selection: a click's point would otherwise stay selected and undo the pickers below.
+overview_key = f"network_overview_{choice.model_key}_{choice.prepared.key}_{selected[0]}_{selected[1]}"
+st.plotly_chart(
+    ui.shared_figure(
+        ("network_overview", choice.model_key, choice.prepared.key, maps_shown, tuple(selected)),
+        lambda: network.network_figure(view, choice.class_names, view.shown_channels(maps_shown, selected), selected),
+    ),
+    on_select=lambda: network_closer.follow_map_click(overview_key),  # before the next run: one run a click
     selection_mode="points",
-    # A new chart for each selection: a click's point would otherwise stay selected and undo the pickers below.
-    key=f"network_overview_{choice.model_key}_{choice.prepared.key}_{selected[0]}_{selected[1]}",
+    key=overview_key,
     config={"displayModeBar": False},
 )
-clicked = network.clicked_map(event)
-if clicked is not None and clicked != selected:
-    st.session_state.network_selected, st.session_state.network_cell = clicked, None
-    st.rerun()
 st.session_state.network_selected = selected
 answer = choice.class_names[view.answer]
 truth = f" (its true class: {choice.class_names[choice.true_class]})" if choice.true_class is not None else ""

@@ -87,9 +87,10 @@ def choose_epoch(column, run: runs.Run | None) -> time_lapse.Replay:
         "Epoch (replay the learning)", epochs, value=epochs[-1], key=f"network_epoch_{run.run_id}"
     )
     # Beside the slider, the accuracy curves with its epoch marked: where in the learning this network is.
-    column.plotly_chart(
-        plots.epoch_strip(run.epochs, epoch), key="network_epoch_strip", config={"displayModeBar": False}
+    strip = ui.shared_figure(
+        ("network_epoch_strip", run.run_id, len(run.epochs), epoch), lambda: plots.epoch_strip(run.epochs, epoch)
     )
+    column.plotly_chart(strip, key="network_epoch_strip", config={"displayModeBar": False})
     return time_lapse.replay(run, epoch)
 
 

@@ -14,6 +14,20 @@ def cell_arithmetic(model_key: str, _model, batch: np.ndarray, layer: str, row: 
     return arithmetic.cell_arithmetic(_model, batch, layer, row, column, channel)
 
 
+def follow_map_click(chart_key: str) -> None:
+    """Select the map a click on the overview picked (the chart's callback: the page then draws it at once)."""
+    clicked = network.clicked_map(st.session_state.get(chart_key))
+    if clicked is not None and clicked != tuple(st.session_state.get("network_selected") or ()):
+        st.session_state.network_selected, st.session_state.network_cell = clicked, None
+
+
+def follow_cell_click(chart_key: str, width: int) -> None:
+    """Choose the cell a click on the enlarged map picked (the chart's callback: no second run for a click)."""
+    clicked = network.clicked_cell(st.session_state.get(chart_key), width)
+    if clicked is not None:
+        st.session_state.network_cell = clicked
+
+
 def choose_map(view: network_view.NetworkView, selected: tuple[str, int]) -> tuple[str, int]:
     """Draw the layer and map pickers (a click on the overview sets them too); return the chosen pair."""
     layer_column, channel_column, count_column = st.columns([2, 1, 1])
@@ -29,24 +43,27 @@ def choose_map(view: network_view.NetworkView, selected: tuple[str, int]) -> tup
     return layer, int(channel)
 
 
-def choose_cell(output: network_view.LayerOutput, channel: int) -> tuple[int, int]:
-    """Draw the enlarged map (a click picks a cell; a big map has row and column pickers); return the cell."""
+def choose_cell(output: network_view.LayerOutput, channel: int, view_key: str) -> tuple[int, int]:
+    """Draw the enlarged map (a click picks a cell; a big map has row and column pickers); return the cell.
+
+    `view_key` names the model and the image the map comes from: the enlarged map is built once for all who look.
+    """
     values = output.maps[..., channel]
     cell = st.session_state.get("network_cell")
     if cell is None or not (cell[0] < values.shape[0] and cell[1] < values.shape[1]):
         cell = output.strongest_cell(channel)
     if network.is_clickable(values):
-        event = st.plotly_chart(
-            network.map_figure(output, channel, cell),
-            on_select="rerun",
+        chart_key = f"network_cells_{output.name}_{channel}"
+        st.plotly_chart(
+            ui.shared_figure(
+                ("network_map", view_key, output.name, channel, tuple(cell)),
+                lambda: network.map_figure(output, channel, cell),
+            ),
+            on_select=lambda: follow_cell_click(chart_key, values.shape[1]),
             selection_mode="points",
-            key=f"network_cells_{output.name}_{channel}",
+            key=chart_key,
             config={"displayModeBar": False},
         )
-        clicked = network.clicked_cell(event, values.shape[1])
-        if clicked is not None and clicked != tuple(cell):
-            st.session_state.network_cell = clicked
-            st.rerun()
     else:
         row_column, column_column = st.columns(2)
         row = row_column.number_input("Row", 1, values.shape[0], cell[0] + 1, key=f"network_row_{output.name}") - 1
@@ -64,7 +81,7 @@ def show(choice, view: network_view.NetworkView, selected: tuple[str, int]) -> N
     map_column, arithmetic_column = st.columns([2, 3])
     with map_column:
         st.markdown(f"**{layer}, map {channel + 1}** of {output.maps.shape[-1]} ({output.kind}, {output.shape_text})")
-        row, column = choose_cell(output, channel)
+        row, column = choose_cell(output, channel, f"{choice.model_key}_{choice.prepared.key}")
     with arithmetic_column:
         st.markdown(f"**Row {row + 1}, column {column + 1}: {output.maps[row, column, channel]:.4f}**: how it was made")
         if not output.explained:

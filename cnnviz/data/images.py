@@ -258,7 +258,8 @@ def png_data_uri(image: np.ndarray) -> str:
     import base64
 
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
+    # The lightest compression: twice as fast on a network's enlarged tiles, for a few per cent more bytes.
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
