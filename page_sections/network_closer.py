@@ -9,9 +9,11 @@ from cnnviz.pictures import network
 
 
 @st.cache_data(max_entries=64)
-def cell_arithmetic(model_key: str, _model, batch: np.ndarray, layer: str, row: int, column: int, channel: int):
-    """Return how one number was made, once per model, image and cell."""
-    return arithmetic.cell_arithmetic(_model, batch, layer, row, column, channel)
+def cell_arithmetic(
+    model_key: str, _model, batch: np.ndarray, layer: str, row: int, column: int, channel: int, _inputs: np.ndarray
+):
+    """Return how one number was made, once per model, image and cell (from the layer's input the view kept)."""
+    return arithmetic.cell_arithmetic(_model, batch, layer, row, column, channel, _inputs)
 
 
 def follow_map_click(chart_key: str) -> None:
@@ -88,7 +90,9 @@ def show(choice, view: network_view.NetworkView, selected: tuple[str, int]) -> N
             st.info(f"{output.kind} layers are not explained cell by cell yet: pick a convolution or a pooling.")
             return
         with ui.explained_errors(stop=False):
-            cell = cell_arithmetic(choice.model_key, choice.model, choice.prepared.batch, layer, row, column, channel)
+            cell = cell_arithmetic(
+                choice.model_key, choice.model, choice.prepared.batch, layer, row, column, channel, output.inputs
+            )
             st.markdown(network.arithmetic_html(cell), unsafe_allow_html=True)
             if len(cell.terms) > 3:
                 st.plotly_chart(network.contributions_figure(cell), key="network_contributions")

@@ -62,6 +62,11 @@ def test_the_trained_networks_learned_weights_give_keras_numbers_in_every_layer(
     for output in view.layers:  # the view's maps are Keras's own layer outputs
         np.testing.assert_allclose(output.maps, explain.activations(model, batch, output.name), atol=1e-5)
     np.testing.assert_allclose(view.probabilities, explain.probabilities(model, batch), atol=1e-6)
+    for output in view.layers:  # the page's arithmetic starts from the inputs the view kept: Keras's numbers still
+        np.testing.assert_array_equal(output.inputs, arithmetic.layer_input(model, batch, output.name))
+        row, column, channel = corner_and_inner_cells(output.maps.shape)[2]
+        cell = arithmetic.cell_arithmetic(model, batch, output.name, row, column, channel, output.inputs)
+        assert abs(cell.value - float(output.maps[row, column, channel])) < TOLERANCE, output.name
 
 
 def test_a_separable_cell_is_depthwise_per_channel_then_the_pointwise_sum():

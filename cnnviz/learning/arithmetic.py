@@ -162,9 +162,19 @@ def explains(layer: keras.layers.Layer) -> bool:
 
 
 def cell_arithmetic(
-    model: keras.Model, batch: np.ndarray, layer_name: str, row: int, column: int, channel: int
+    model: keras.Model,
+    batch: np.ndarray,
+    layer_name: str,
+    row: int,
+    column: int,
+    channel: int,
+    inputs: np.ndarray | None = None,
 ) -> CellArithmetic:
-    """Return how the layer's output at (row, column, channel) was made for the first image of the batch."""
+    """Return how the layer's output at (row, column, channel) was made for the first image of the batch.
+
+    `inputs`, what the layer received for that image when a forward pass already has it, saves running the
+    layers before it again.
+    """
     layer = explain.split_at(model, layer_name)[0][-1]
     if getattr(layer, "groups", 1) != 1:
         raise CnnvizError(f"{layer_name} is a grouped convolution ({layer.groups} groups); cnnviz explains plain ones.")
@@ -172,7 +182,7 @@ def cell_arithmetic(
         raise CnnvizError(
             f"{layer_name} is a {type(layer).__name__}; cnnviz shows the arithmetic of convolutions and poolings."
         )
-    inputs = layer_input(model, batch, layer_name).astype(np.float64)
+    inputs = (layer_input(model, batch, layer_name) if inputs is None else inputs).astype(np.float64)
     output_shape = layer.compute_output_shape((1, *inputs.shape))[1:]
     if not (0 <= row < output_shape[0] and 0 <= column < output_shape[1] and 0 <= channel < output_shape[2]):
         shape = "×".join(map(str, output_shape))

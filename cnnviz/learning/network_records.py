@@ -85,6 +85,7 @@ class LayerOutput:
     kind: str  # the Keras class name, e.g. "SeparableConv2D"
     maps: np.ndarray  # (height, width, channels) float32
     explained: bool  # a click on one of its numbers can show the arithmetic
+    inputs: np.ndarray | None = None  # what an explained layer received: its arithmetic needs no second pass
 
     @property
     def shape_text(self) -> str:

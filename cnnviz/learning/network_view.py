@@ -48,10 +48,12 @@ def network_view(model: keras.Model, batch: np.ndarray) -> NetworkView:
     x = ops.convert_to_tensor(batch)
     try:
         for layer in explain.chain_layers(model):
-            x = layer(x, training=False)
+            inputs, x = x, layer(x, training=False)
             if len(x.shape) == 4 and is_shown(layer, nested):
                 maps = ops.convert_to_numpy(x)[0].astype(np.float32)
-                outputs.append(LayerOutput(layer.name, type(layer).__name__, maps, arithmetic.explains(layer)))
+                explained = arithmetic.explains(layer)
+                received = ops.convert_to_numpy(inputs)[0] if explained else None
+                outputs.append(LayerOutput(layer.name, type(layer).__name__, maps, explained, received))
     except (ValueError, TypeError) as error:  # a merge layer called on one tensor, a branch's shape mismatch
         raise CnnvizError(
             "This model is not one chain of layers (it has branches or merges, as a ResNet does), so it cannot be "
