@@ -67,6 +67,19 @@ def test_create_list_and_summarize(tmp_path):
     assert run.model_path is None and run.evaluation() is None and run.progress() is None
 
 
+def test_a_listed_run_is_read_again_exactly_when_one_of_its_files_changed(tmp_path):
+    folder = runs.create_run(make_config(), tmp_path)
+    first = runs.load_folder(folder)
+    assert runs.load_folder(folder) is first, "nothing changed: the run read before, no file read"
+    runs.set_status(folder, runs.RunState.RUNNING, "epoch 1")  # replaced at once: a new file, in the same tick
+    runs.set_status(folder, runs.RunState.RUNNING, "epoch 2")
+    json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.8, "loss": 0.6})
+    (run,) = runs.list_runs(tmp_path)
+    assert (run.state, run.message, run.epochs_done) == (runs.RunState.RUNNING, "epoch 2", 1)
+    runs.rename(run.run_id, "mine", tmp_path)
+    assert runs.load_run(run.run_id, tmp_path).label == "mine"
+
+
 def test_a_partial_epoch_is_never_a_best_or_an_epoch_done(tmp_path):
     folder = runs.create_run(make_config(), tmp_path)
     json_files.append_jsonl(folder / "history.jsonl", {"epoch": 1, "val_accuracy": 0.656, "loss": 0.9, "partial": True})

@@ -32,6 +32,22 @@ class RunFiles:
         """Return history.jsonl: one record per epoch."""
         return self.folder / "history.jsonl"
 
+    def stamps(self) -> tuple:
+        """Return the (inode, mtime, size) of the config, status and history: any write to them changes one.
+
+        JSON files are replaced whole (a new inode each write) and the history only grows, so a change shows
+        even within one tick of the file system's clock.
+        """
+        stamps = []
+        for path in (self.config, self.status, self.history):
+            try:
+                info = path.stat()
+            except OSError:
+                stamps.append(None)
+                continue
+            stamps.append((info.st_ino, info.st_mtime_ns, info.st_size))
+        return tuple(stamps)
+
     @property
     def batches(self) -> Path:
         """Return batches.jsonl: the recent batch records of the live curve."""

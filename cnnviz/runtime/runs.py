@@ -301,8 +301,24 @@ def create_run(config: RunConfig, runs_dir: Path | None = None) -> Path:
     return folder
 
 
+# The runs read so far, each with its files' stamps: a class's pages list every run on every rerun, and a
+# lesson's store grows to some 150 runs (BENCHMARKS.md, "A whole lesson, every page").
+_read_runs: dict[Path, tuple[tuple, Run]] = {}
+
+
 def load_folder(folder: Path) -> Run:
-    """Return the run stored in `folder`."""
+    """Return the run stored in `folder`, read again only when one of its files changed."""
+    stamps = RunFiles(folder).stamps()
+    known = _read_runs.get(folder)
+    if known is not None and known[0] == stamps:
+        return known[1]
+    run = read_folder(folder)
+    _read_runs[folder] = (stamps, run)
+    return run
+
+
+def read_folder(folder: Path) -> Run:
+    """Return the run stored in `folder`, read from its files."""
     data = read_json(RunFiles(folder).config)
     state, status = read_state(folder)
     if state is None:
