@@ -23,9 +23,9 @@ class ServerDidNotStart(RuntimeError):
 class ServerProcess(subprocess.Popen):
     """A streamlit server whose output a thread keeps reading into `output` (a full pipe would block its logging)."""
 
-    def __init__(self, command: list[str], environment: dict[str, str]) -> None:
+    def __init__(self, command: list[str], environment: dict[str, str], root: Path = ROOT) -> None:
         super().__init__(
-            command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command, cwd=root, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         self.output: list[str] = []
         self.reader = threading.Thread(target=self.read_output, daemon=True)
@@ -66,8 +66,12 @@ def start_server(
     datasets_dir: Path,
     extra_arguments: tuple[str, ...] = (),
     environment: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> tuple[ServerProcess, str]:
-    """Start the app as the README does on a free port (with any extra flags and variables); return it and its URL."""
+    """Start the app as the README does on a free port (with any extra flags and variables); return it and its URL.
+
+    `root` is the checkout whose app.py (and cnnviz) it serves: another commit's worktree, to compare two.
+    """
     port = find_free_port()
     variables = os.environ | (environment or {})
     variables |= {"CNNVIZ_RUNS_DIR": str(runs_dir), "CNNVIZ_DATASETS_DIR": str(datasets_dir)}
@@ -75,7 +79,7 @@ def start_server(
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), *extra_arguments,
     ]  # fmt: skip
-    process = ServerProcess(command, variables)
+    process = ServerProcess(command, variables, root)
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(url, process)
     return process, url
