@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 import urllib.request
@@ -155,6 +156,22 @@ async def sample_memory(
         held.append(await asyncio.to_thread(read_cache_bytes, url))
 
 
+def cpu_seconds_now(server_pid: int) -> dict[str, float]:
+    """Return the CPU seconds used so far by the server, by this process (the students) and by the whole machine."""
+    return {
+        "server": processes.process_cpu_seconds(server_pid),
+        "students (this soak)": sum(os.times()[:2]),
+        "machine": processes.machine_cpu_seconds(),
+    }
+
+
+def cores_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Return the cores each used on average between two readings; the rest of the machine is trainings and all."""
+    used = {who: (after[who] - before[who]) / seconds for who in before}
+    used["trainings and the rest"] = used["machine"] - used["server"] - used["students (this soak)"]
+    return used
+
+
 async def arrive_later(delay: float, *attend_arguments) -> None:
     """Wait for this student's turn to arrive, then attend."""
     await asyncio.sleep(delay)
@@ -177,6 +194,7 @@ async def hold_lesson(
     lesson.problems.clear()  # the teacher's round is a rehearsal: its problems would show in its own run
     began = lesson.began = time.time()
     lesson.ends_at = began + arguments.minutes * 60
+    cpu_before = cpu_seconds_now(server_pid)
     samples = [processes.sample_process(server_pid, began)]
     held = [await asyncio.to_thread(read_cache_bytes, url)]
     start_files = processes.describe_open_files(server_pid)
@@ -193,6 +211,7 @@ async def hold_lesson(
         )
     )
     await asyncio.gather(*background)
+    lesson.cores_used = cores_used(cpu_before, cpu_seconds_now(server_pid), time.time() - began)
     await asyncio.sleep(AFTER_LEAVING_SECONDS)  # the students' tabs are closed; their sessions go after 30 s
     after = processes.sample_process(server_pid, began)
     after_files = processes.describe_open_files(server_pid)

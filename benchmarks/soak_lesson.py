@@ -97,6 +97,7 @@ class Lesson:
     own_photos_saved: int = 0  # photos of their own the students (and the teacher) saved on Your data
     cache_bytes: list[dict[str, int]] = field(default_factory=list)  # per memory sample: what each cache held
     after_next_tabs: object = None  # the server's ProcessSample once two tabs opened and closed after the class
+    cores_used: dict[str, float] = field(default_factory=dict)  # CPU seconds over the lesson per wall second, by who
     began: float = 0.0
 
     def record_problem(self, problem: TabProblem) -> None:

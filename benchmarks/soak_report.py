@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +117,8 @@ def report(figures: SoakFigures) -> None:
         f"{lesson.own_photos_saved} the students saved; trainings on them: "
         f"{lesson.own_trainings} started ({figures.own_trainings or 'none'})"
     )
+    cores = ", ".join(f"{who} {value:.2f}" for who, value in lesson.cores_used.items())
+    print(f"cores used over the lesson (of {os.cpu_count()}): {cores}")
     print(f"trainings back to back: {figures.trainings}")
     for failure in figures.training_failures:
         print(f"  failed: {failure}")
@@ -143,5 +146,6 @@ def write_figures(figures: SoakFigures, path: Path) -> None:
         "training_failures": figures.training_failures,
         "leftovers": [f"{pid}: {command}" for pid, command in figures.leftovers.items()],
         "log_problems": figures.log_problems,
+        "cores_used": lesson.cores_used,
     }  # fmt: skip
     path.write_text(json.dumps(summary, indent=1))

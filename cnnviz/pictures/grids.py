@@ -8,11 +8,12 @@ Pages must show these with `st.markdown(..., unsafe_allow_html=True)`: `st.html`
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 
 import numpy as np
-from plotly.colors import sample_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 from cnnviz.lesson.convolution import format_number
 
@@ -164,6 +165,13 @@ def cell_svg(grid: Grid, row: int, column: int, background: str, text_colour: st
     return "".join(parts)
 
 
+@functools.cache
+def colorscale_of(name: str) -> tuple:
+    """Return a named plotly colour scale's stops, looked up once: plotly's lookup by name walks its whole colours
+    module every time (BENCHMARKS.md, "What one round costs the server")."""
+    return tuple(tuple(stop) for stop in get_colorscale(name))
+
+
 def grid_svg(grid: Grid) -> str:
     """Return a whole grid: caption, cells coloured by value, the lit cells outlined, the winner ringed."""
     values = np.asarray(grid.values, dtype=float)
@@ -171,7 +179,7 @@ def grid_svg(grid: Grid) -> str:
     is_padding = padding_mask(values.shape, grid.padding)
     is_shown = ~is_padding & ~np.isnan(values)
     fractions = colour_fractions(np.nan_to_num(values), is_shown)
-    backgrounds = sample_colorscale(grid.colorscale, [float(f) for f in fractions.ravel()])
+    backgrounds = sample_colorscale([list(stop) for stop in colorscale_of(grid.colorscale)], fractions.ravel().tolist())
     parts = [f'<g data-grid="{html.escape(grid.name)}" aria-label="{html.escape(grid.caption)}">']
     if grid.caption:
         parts.append(

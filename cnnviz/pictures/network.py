@@ -16,6 +16,7 @@ from cnnviz.data import images
 from cnnviz.learning.network_records import CellArithmetic, CellKind, LayerOutput, NetworkView
 from cnnviz.lesson.convolution import format_factor, format_number, trace_conv2d, trace_pool2d
 from cnnviz.pictures import steps
+from cnnviz.pictures.unchecked import VIRIDIS_SCALE, unchecked_figure
 
 SELECTED_OUTLINE = "#ff7f0e"
 # Viridis at five stops: dark for the smallest value of a layer, yellow for its largest, readable on a projector.
@@ -87,8 +88,9 @@ def network_figure(
                 xanchor="left", font=dict(size=16 if rank else 19, color="#222" if rank else "#c0392b"),
             )
         )  # fmt: skip
-    points = go.Scatter(
-        x=x, y=y, mode="markers", customdata=customdata, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+    points = dict(
+        type="scatter", x=x, y=y, mode="markers", customdata=customdata, hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
         marker=dict(symbol="square", size=TILE - 8, color="rgba(0,0,0,0)"),
         selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)), showlegend=False,
     )  # fmt: skip
@@ -103,7 +105,7 @@ def network_figure(
         yaxis=dict(range=[height - HEADING, -HEADING], scaleanchor="x", constraintoward="top", **hidden),
         images=tiles, annotations=notes, shapes=shapes,
     )  # fmt: skip
-    return go.Figure(points, layout)
+    return unchecked_figure([points], layout)
 
 
 def tile(picture: np.ndarray, column: int, row: int) -> dict:
@@ -162,30 +164,32 @@ def map_figure(output: LayerOutput, channel: int, cell: tuple[int, int] | None, 
     marker_size = max(3, size / max(height, width) - 1)
     # Numbers in the cells only where they fit at 150% zoom too (pool3's 3×3; a 7×7 map's overflowed).
     texts = [format_number(round(float(value), 2)) for value in values.ravel()] if max(height, width) <= 5 else None
-    figure = go.Figure(
-        go.Scatter(
-            x=columns, y=rows, mode="markers+text" if texts else "markers", text=texts,
-            textfont=dict(size=max(9, min(15, marker_size / 3.4)), color="white"),
-            marker=dict(
-                symbol="square", size=marker_size, color=values.ravel(), colorscale="Viridis", cmin=low, cmax=high
-            ),
-            customdata=np.stack([rows + 1, columns + 1], axis=-1),
-            hovertemplate="row %{customdata[0]}, column %{customdata[1]}: %{marker.color:.4f}<extra></extra>",
-            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
-        )
+    points = dict(
+        type="scatter", x=columns.tolist(), y=rows.tolist(), mode="markers+text" if texts else "markers", text=texts,
+        textfont=dict(size=max(9, min(15, marker_size / 3.4)), color="white"),
+        marker=dict(
+            symbol="square", size=marker_size, color=values.ravel().tolist(), colorscale=VIRIDIS_SCALE,
+            cmin=low, cmax=high,
+        ),
+        customdata=np.stack([rows + 1, columns + 1], axis=-1).tolist(),
+        hovertemplate="row %{customdata[0]}, column %{customdata[1]}: %{marker.color:.4f}<extra></extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
     )  # fmt: skip
+    shapes = []
     if cell is not None:
-        figure.add_shape(
-            type="rect", x0=cell[1] - 0.5, x1=cell[1] + 0.5, y0=cell[0] - 0.5, y1=cell[0] + 0.5,
-            line=dict(color=SELECTED_OUTLINE, width=3),
+        shapes.append(
+            dict(
+                type="rect", x0=cell[1] - 0.5, x1=cell[1] + 0.5, y0=cell[0] - 0.5, y1=cell[0] + 0.5,
+                line=dict(color=SELECTED_OUTLINE, width=3),
+            )
         )  # fmt: skip
     hidden = dict(showgrid=False, zeroline=False, showticklabels=False)
-    figure.update_layout(
+    layout = dict(
         width=size + 20, height=size + 20, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", dragmode=False,
         xaxis=dict(range=[-0.5, width - 0.5], **hidden),
-        yaxis=dict(range=[height - 0.5, -0.5], scaleanchor="x", **hidden),
+        yaxis=dict(range=[height - 0.5, -0.5], scaleanchor="x", **hidden), shapes=shapes,
     )  # fmt: skip
-    return figure
+    return unchecked_figure([points], layout)
 
 
 def clicked_cell(selection_event: dict | None, width: int) -> tuple[int, int] | None:
