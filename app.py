@@ -20,6 +20,12 @@ def speed_up_server_sockets() -> int:
 
 
 @st.cache_resource
+def shorten_switch_interval() -> float:
+    """Hand the GIL between the sessions' threads every 1 ms, once per server (see the function it calls)."""
+    return server.shorten_switch_interval()
+
+
+@st.cache_resource
 def preload_lazy_modules() -> None:
     """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables),
     the modules that draw the pictures, and Keras for the pages that load a model. The lesson pages themselves
@@ -90,6 +96,7 @@ PAGES = [
 ]
 
 speed_up_server_sockets()
+shorten_switch_interval()
 navigation = st.navigation(PAGES)
 device, backend, versions = describe_machine()
 st.sidebar.caption(
