@@ -153,7 +153,7 @@ async def add_photos(tab: Tab, lesson: Lesson, student: Student, answers: list) 
     before = counts.get(class_name, 0)
     picked = [string_state(find_widget(answers, "your_data_class"), class_name)]
     base = lesson.camera_photos[class_number]
-    camera = find_widget(answers, "your_data_camera")
+    camera = find_widget(answers, "your_data_camera_", prefix=True)  # a new camera after every saved shot
     shot = await tab.upload(camera, "image.jpg", unique_bytes(base, f"{student.tag} camera"), "image/jpeg")
     answers = await timed(
         lesson, "take a camera photo", tab.rerun("your_data", [*picked, shot], query_string=student.own.link)

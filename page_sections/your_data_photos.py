@@ -40,13 +40,10 @@ def show_result() -> None:
         st.warning(line)
 
 
-def save(
-    dataset: own_photos.OwnDataset, class_name: str, files: list[UploadedFile], release_files: bool = True
-) -> None:
+def save(dataset: own_photos.OwnDataset, class_name: str, files: list[UploadedFile]) -> None:
     """Save the files to a class, release them from memory, keep what happened, and draw the page again."""
     keep_result(own_photos.add_photos(dataset, class_name, [(file.name, file.getvalue()) for file in files]))
-    if release_files:
-        release(files)
+    release(files)
     st.rerun()  # the counts, the thumbnails and the uploader (emptied) show the photos saved
 
 
@@ -65,12 +62,14 @@ def add(dataset: own_photos.OwnDataset) -> None:
     with choice_column:
         show_result()
         train_button(dataset)
-    shot = camera_column.camera_input(f"Take a photo of {class_name}", key="your_data_camera")
+    # A new camera after every saved shot: the live picture again, ready for the next one. With one camera the
+    # student had to press Clear photo first, and a shot taken while that was still on its way never arrived.
+    shot_number = st.session_state.setdefault("your_data_shot_number", 0)
+    shot = camera_column.camera_input(f"Take a photo of {class_name}", key=f"your_data_camera_{shot_number}")
     camera_column.caption(own_photos.CAMERA_HELP)
-    if isinstance(shot, UploadedFile) and shot.file_id != st.session_state.get("your_data_last_shot"):
-        st.session_state.your_data_last_shot = shot.file_id  # the next run sees the same shot: save it once
-        # Not released: the camera shows it from the server until Clear photo, which deletes it (one a tab).
-        save(dataset, class_name, [shot], release_files=False)
+    if isinstance(shot, UploadedFile):
+        st.session_state.your_data_shot_number = shot_number + 1
+        save(dataset, class_name, [shot])
     files = [file for file in uploads or [] if isinstance(file, UploadedFile)]
     if files:
         st.session_state.your_data_upload_number = upload_number + 1

@@ -63,9 +63,10 @@ def test_camera_shots_and_uploads_fill_the_classes_and_train_opens_on_them(tmp_p
     assert_no_errors(app)
     assert "### Kitchen things: cup, phone" in markdown_text(app)
     assert own_photos.CAMERA_HELP in [caption.value for caption in app.caption]  # a refused camera: what to do
-    for name, data in shots("coffee", 5):
-        app.camera_input(key="your_data_camera").upload(name, data).run()
+    for number, (name, data) in enumerate(shots("coffee", 5)):
+        app.camera_input(key=f"your_data_camera_{number}").upload(name, data).run()
         app.run()  # a rerun sees the same shot: it is saved once
+        assert [camera.key for camera in app.camera_input] == [f"your_data_camera_{number + 1}"], "a live camera again"
     assert class_lines(app)[0] == "**cup** · 5 photos (4 to train on, 1 to validate with)"
     assert "phone has 0, add 5 more" in app.info[0].value and app.button(key="your_data_train").disabled
     app.radio(key="your_data_class").set_value("phone").run()
@@ -142,9 +143,9 @@ def test_saved_uploads_are_released_from_the_servers_memory(monkeypatch):
     app = make()
     upload(app, shots("coffee", 3))
     assert len(released) == 3 and len(set(released)) == 3
-    # A camera shot stays until Clear photo (the camera shows it from the server), which deletes it: one a tab.
-    app.camera_input(key="your_data_camera").upload(*shots("coffee", 1, seed=7)[0]).run()
-    assert len(released) == 3 and class_lines(app)[0].startswith("**cup** · 4 photos")
+    # A camera shot too: once saved, a new camera replaces the one that showed it.
+    app.camera_input(key="your_data_camera_0").upload(*shots("coffee", 1, seed=7)[0]).run()
+    assert len(released) == 4 and class_lines(app)[0].startswith("**cup** · 4 photos")
 
 
 def test_train_keeps_the_dataset_chosen_while_photos_are_added():
