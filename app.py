@@ -26,6 +26,12 @@ def shorten_switch_interval() -> float:
 
 
 @st.cache_resource
+def sweep_expired_sessions() -> None:
+    """End closed tabs' sessions once their reconnection time ran out, once per server (see the function it calls)."""
+    server.sweep_sessions_in_background()
+
+
+@st.cache_resource
 def preload_lazy_modules() -> None:
     """Import, once per server and while the first page is read, what later pages would wait for: pandas (tables),
     the modules that draw the pictures, and Keras for the pages that load a model. The lesson pages themselves
@@ -97,6 +103,7 @@ PAGES = [
 
 speed_up_server_sockets()
 shorten_switch_interval()
+sweep_expired_sessions()
 navigation = st.navigation(PAGES)
 device, backend, versions = describe_machine()
 st.sidebar.caption(

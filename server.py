@@ -122,3 +122,48 @@ def import_in_background(names: tuple[str, ...] = ("pandas",), then: tuple[str, 
     thread = threading.Thread(target=import_all, name="cnnviz-preload", daemon=True)
     thread.start()
     return thread
+
+
+SESSION_SWEEP_SECONDS = 10.0  # how often the closed tabs' sessions whose reconnection time ran out are ended
+
+
+def shut_down_expired_sessions() -> int:
+    """End the closed tabs' sessions whose reconnection time (server.disconnectedSessionTTL) ran out; return how many.
+
+    Streamlit only forgets such a session, and only when it next stores another one: it never shuts it down, so
+    the session's event loop (a socket pair and an epoll) stays open until the garbage collector frees it, which,
+    with the class gone, nothing makes happen (BENCHMARKS.md, "A whole lesson, every page"). This reads Streamlit's
+    private session storage: must run on its event loop thread; where the storage moved it does nothing.
+    """
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return 0
+    storage = getattr(
+        getattr(getattr(Runtime.instance(), "_session_mgr", None), "_session_storage", None), "_cache", None
+    )
+    expire = getattr(storage, "expire", None)
+    if expire is None:
+        return 0
+    expired = expire()
+    for _session_id, session_info in expired:
+        session_info.session.shutdown()
+    if expired:
+        gc.collect()  # the ended sessions' event loops close as they are freed
+    return len(expired)
+
+
+def sweep_sessions_in_background(interval: float = SESSION_SWEEP_SECONDS) -> threading.Thread:
+    """Every `interval` seconds, have Streamlit's event loop end the sessions whose reconnection time ran out."""
+    from streamlit.runtime import Runtime
+
+    def sweep_forever() -> None:
+        while True:
+            time.sleep(interval)
+            objects = getattr(Runtime.instance(), "_async_objs", None) if Runtime.exists() else None
+            if objects is not None and not objects.eventloop.is_closed():
+                objects.eventloop.call_soon_threadsafe(shut_down_expired_sessions)
+
+    thread = threading.Thread(target=sweep_forever, name="cnnviz-session-sweep", daemon=True)
+    thread.start()
+    return thread
