@@ -1,9 +1,10 @@
 """Figures plotly does not check as they are built: the few a class server builds for every click.
 
-Plotly checks every property of a figure against its schema while building it: for the Network page's overview
-(28 tiles and their captions) that was most of its time, 13 ms unchecked against several times that checked
-(BENCHMARKS.md, "What one round costs the server"). The figures built here are checked in the tests instead (tests/test_network_figures.py
-builds each one again through plotly's checks), so a misspelt property still fails.
+Plotly checks every property of a figure against its schema while building it: for the Network page's
+overview (28 tiles and their captions) that was most of its time; unchecked it takes 13 ms (BENCHMARKS.md,
+"What one round costs the server"). The figures built here are checked in the tests instead
+(tests/test_network_figures.py builds each one again through plotly's checks), so a misspelt property
+still fails.
 """
 
 from __future__ import annotations
