@@ -13,7 +13,6 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
 
 from cnnviz.errors import CnnvizError, RunNotFound
@@ -24,55 +23,10 @@ from cnnviz.runtime.json_files import read_json, read_jsonl, write_json
 from cnnviz.runtime.records import METRICS, BatchRecord, EpochRecord
 from cnnviz.runtime.run_config import RunConfig, clean_label
 from cnnviz.runtime.run_files import RunFiles
+from cnnviz.runtime.run_states import Progress, RunState
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9_]{1,40}-[0-9a-f]{4}$")
 RAY_LAUNCHER = "ray"  # status.json's "launcher" for a run submitted to a Ray cluster
-
-
-class RunState(str, Enum):
-    """Where a run is in its life: queued → running (→ stopping) → finished, stopped or failed."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-    @property
-    def is_active(self) -> bool:
-        """Return whether the run may still change (queued, or a worker is on it)."""
-        return self in (RunState.QUEUED, RunState.RUNNING, RunState.STOPPING)
-
-    @property
-    def has_worker(self) -> bool:
-        """Return whether a worker process should be alive for the run."""
-        return self in (RunState.RUNNING, RunState.STOPPING)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a running training is: epoch and batch, speed and time left (from the latest batch record)."""
-
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    images_per_second: float
-    eta_seconds: float
-
-    @property
-    def fraction(self) -> float:
-        """Return the share of the whole run done, 0..1."""
-        return min(1.0, (self.epoch - 1 + self.batch / max(self.batches, 1)) / max(self.epochs, 1))
-
-    def describe(self) -> str:
-        """Return the progress as one line: epoch, batch, images/s and ETA."""
-        minutes, seconds = divmod(int(self.eta_seconds), 60)
-        return (
-            f"epoch {self.epoch}/{self.epochs} · batch {self.batch}/{self.batches} · "
-            f"{self.images_per_second:,.0f} images/s · ETA {minutes}:{seconds:02d}"
-        )
 
 
 @dataclass(frozen=True)
