@@ -3,6 +3,8 @@ descriptors are back with no one visiting: Streamlit alone only forgets them whe
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -23,6 +25,12 @@ async def open_and_close_tabs(url: str, count: int) -> None:
         await tab.close()
 
 
+def run_apart(coroutine: Coroutine) -> None:
+    """Run `coroutine` on an event loop of its own thread: the session's sync Playwright keeps one running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def descriptors_once_settled(pid: int, at_most: int, seconds: float) -> int:
     """Return the server's open descriptors as soon as they are at most `at_most`, or after `seconds`."""
     deadline = time.monotonic() + seconds
@@ -36,9 +44,9 @@ def test_closed_tabs_sessions_are_ended_and_their_descriptors_freed_with_no_one_
         tmp_path / "runs", tmp_path / "datasets", ("--server.disconnectedSessionTTL", str(TTL_SECONDS))
     )
     try:
-        asyncio.run(open_and_close_tabs(url, 1))  # the first visit imports and opens what the server keeps
+        run_apart(open_and_close_tabs(url, 1))  # the first visit imports and opens what the server keeps
         settled = descriptors_once_settled(process.pid, 0, TTL_SECONDS + 15)
-        asyncio.run(open_and_close_tabs(url, 5))
+        run_apart(open_and_close_tabs(url, 5))
         assert processes.open_descriptors(process.pid) > settled, "five sessions hold descriptors while kept"
         after = descriptors_once_settled(process.pid, settled, TTL_SECONDS + 25)
         assert after <= settled, processes.describe_open_files(process.pid)
