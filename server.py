@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import gc
 import os
 import socket
@@ -12,7 +9,6 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
 
 FREEZE_LOCK = threading.Lock()
 modules_at_last_freeze = 0
@@ -157,29 +153,8 @@ def shut_down_expired_sessions() -> int:
     return len(expired)
 
 
-@functools.cache
-def find_malloc_trim() -> Callable[[int], int] | None:
-    """Return the C library's malloc_trim, or None where the C library has none."""
-    return getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
-
-
-def return_freed_memory() -> bool:
-    """Hand the memory glibc's allocator holds free back to the system (`malloc_trim`); return whether it could.
-
-    Streamlit runs each page in a thread of its own, and glibc gives threads arenas of their own: what a rerun frees
-    stays in its arena, held, and a class server's memory climbed for 14 minutes with 441 of its 902 MiB of arenas
-    free (BENCHMARKS.md, "A whole lesson, every page"). ctypes lets go of the GIL for the call.
-    """
-    trim = find_malloc_trim()
-    if trim is None:  # not glibc (macOS, musl): nothing to hand back this way
-        return False
-    trim(0)
-    return True
-
-
 def sweep_sessions_in_background(interval: float = SESSION_SWEEP_SECONDS) -> threading.Thread:
-    """Every `interval` seconds, have Streamlit's event loop end the sessions whose reconnection time ran out,
-    then hand the memory freed since back to the system."""
+    """Every `interval` seconds, have Streamlit's event loop end the sessions whose reconnection time ran out."""
     from streamlit.runtime import Runtime
 
     def sweep_forever() -> None:
@@ -188,7 +163,6 @@ def sweep_sessions_in_background(interval: float = SESSION_SWEEP_SECONDS) -> thr
             objects = getattr(Runtime.instance(), "_async_objs", None) if Runtime.exists() else None
             if objects is not None and not objects.eventloop.is_closed():
                 objects.eventloop.call_soon_threadsafe(shut_down_expired_sessions)
-            return_freed_memory()
 
     thread = threading.Thread(target=sweep_forever, name="cnnviz-session-sweep", daemon=True)
     thread.start()

@@ -1,10 +1,8 @@
 """The Streamlit-server tweaks in server.py."""
 
 import gc
-import os
 import socket
 import sys
-import threading
 
 import server
 
@@ -64,26 +62,3 @@ def test_the_keras_reset_streamlit_makes_after_each_run_collects_at_most_every_t
     monkeypatch.setattr(server, "last_collection", server.last_collection - server.COLLECTION_INTERVAL_SECONDS)
     keras.backend.clear_session()
     assert len(collections) == 2, "the next run after the interval collects again"
-
-
-def resident_mib() -> float:
-    """Return this process's resident memory in MiB (Linux's /proc)."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def test_memory_freed_in_a_threads_arena_goes_back_to_the_system():
-    # A page's rerun runs in a thread of its own; what it frees stays in that thread's glibc arena until trimmed.
-    kept: list[list[bytes]] = []
-
-    def allocate_then_free_most() -> None:
-        chunks = [bytes(500) for _ in range(400_000)]  # 200 MB of small blocks, as figures and arrays make
-        kept.append(chunks[::1000])  # a few survivors scattered through it, as a session's state is
-        del chunks
-
-    thread = threading.Thread(target=allocate_then_free_most)
-    thread.start()
-    thread.join()
-    held = resident_mib()
-    assert server.return_freed_memory(), "Linux's glibc has malloc_trim"
-    assert resident_mib() < held - 100, (held, resident_mib())
