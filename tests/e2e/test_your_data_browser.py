@@ -79,8 +79,8 @@ def class_line(page: Page, class_name: str, photos: int):
     return page.get_by_text(re.compile(rf"^{class_name} · {photos} photos? \("))
 
 
-# The camera's stream has played 1.5 s. Streamlit restarts it once its width settles (a 1 s debounce), and a click
-# while it restarts takes no picture at all: seen once in a full suite, the camera still live and nothing sent.
+# The camera's stream has played 1.5 s: a click soon after it started took no picture at all once in a full suite (the
+# camera still live, nothing sent). Streamlit's camera sets its width after a 1 s debounce, which can restart the stream.
 VIDEO_PLAYING = (
     "() => { const v = document.querySelector('[data-testid=stCameraInput] video');"
     " return v && v.readyState >= 2 && v.currentTime > 1.5 }"
