@@ -79,8 +79,9 @@ def class_line(page: Page, class_name: str, photos: int):
     return page.get_by_text(re.compile(rf"^{class_name} · {photos} photos? \("))
 
 
-# The camera's stream has played 1.5 s: a click soon after it started took no picture at all once in a full suite (the
-# camera still live, nothing sent). Streamlit's camera sets its width after a 1 s debounce, which can restart the stream.
+# The camera's stream has played 1.5 s: a click soon after it started took no picture at all once in a full suite
+# (the camera still live, nothing sent). Streamlit's camera sets its width after a 1 s debounce, which can restart
+# the stream.
 VIDEO_PLAYING = (
     "() => { const v = document.querySelector('[data-testid=stCameraInput] video');"
     " return v && v.readyState >= 2 && v.currentTime > 1.5 }"
@@ -130,8 +131,11 @@ def test_two_classes_from_the_camera_trained_and_a_camera_prediction_of_the_righ
         page.get_by_role("button", name="Train on these photos").click()
         expect(page.get_by_role("heading", name="Train", level=1)).to_be_visible(timeout=60_000)
         dataset = page.get_by_role("combobox", name="Dataset")
-        expect(dataset).to_have_value("your photos: cup and phone (cup, phone)")
-        expect(page.get_by_role("combobox", name="Network")).to_have_value("Your photos: small convnet (64×64)")
+        # The heading shows before the rest of Train on a busy machine: the choices get the time a rerun takes there.
+        expect(dataset).to_have_value("your photos: cup and phone (cup, phone)", timeout=30_000)
+        expect(page.get_by_role("combobox", name="Network")).to_have_value(
+            "Your photos: small convnet (64×64)", timeout=30_000
+        )
         page.get_by_role("button", name="Start").click()
         try:
             expect(page.get_by_text(re.compile(r"finished after 40 epochs"))).to_be_visible(timeout=120_000)
