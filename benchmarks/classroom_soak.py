@@ -254,8 +254,7 @@ def own_training_states(runs_dir: Path) -> dict[str, int]:
 # The README's "One server for a class": no typed paths, and a closed tab's session (its state and
 # uploads) freed after 30 s instead of Streamlit's 120 s, so the memory of 60 reopened tabs is not held.
 CLASS_SERVER_FLAGS = ("--server.disconnectedSessionTTL", "30")
-# The README's class server: no typed paths, and glibc's allocator at two arenas (scripts/run-app sets it too): each
-# script run is a thread, and with a heap per thread the freed memory of 30 sessions sat spread over 16 heaps.
+# and glibc at two heaps, as scripts/run-app starts the server (why: the comment there).
 CLASS_SERVER_ENVIRONMENT = {"CNNVIZ_ALLOW_SERVER_PATHS": "0", "MALLOC_ARENA_MAX": "2"}
 
 
