@@ -11,10 +11,11 @@ trainings run one after another through jobs.start. Before the class the teacher
 
 It prints `errors = N` (exception elements, failed uploads, closed websockets, timeouts), `p95 step = S s`
 (each interaction, from the request to its last picture, after everyone has arrived), the server's memory
-(VmRSS) every 30 s and `rss growth = X %` (the end against minute 10, or half-time in a shorter run), the
-server's open files and threads (start, end, and 60 s after the last student left), the disk the students'
-photos take against what they saved, and the `cnnviz` processes left once trainings are stopped and the
-server is gone. Goal (issue 25): 0 errors, p95 under 1 s, growth at most 5 %, nothing leaked.
+(VmRSS) every 30 s and `rss growth = X %` (the end against minute 10, or half-time in a shorter run; samples
+move ±100 MiB with the collector, so `rss trend` also gives the last 5 minutes' mean against the first 5's and a
+fitted line), the server's open files and threads (start, end, and 60 s after the last student left), the disk
+the students' photos take against what they saved, and the `cnnviz` processes left once trainings are stopped
+and the server is gone. Goal (issue 25): 0 errors, p95 under 1 s, growth at most 5 %, nothing leaked.
 
     python -m benchmarks.classroom_soak --students 30 --minutes 45
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,22 @@ class SoakFigures:
         end = self.samples[-1]
         return baseline, end, 100 * (end.rss_kib / baseline.rss_kib - 1)
 
+    def trend(self, window_minutes: float = 5.0) -> tuple[float, float]:
+        """Return the growth in percent from the baseline to the end by two measures a single sample cannot tip:
+        the mean of the last `window_minutes` against the first's, and a least-squares line through every sample."""
+        return describe_trend([(s.seconds, s.rss_kib) for s in self.samples[:-1]], self.growth_from, window_minutes)
+
+
+def describe_trend(samples: list[tuple[float, float]], since: float, window_minutes: float) -> tuple[float, float]:
+    """Return (window means, fitted line) growth in percent of (seconds, value) samples from `since` to the last."""
+    kept = [(seconds, value) for seconds, value in samples if seconds >= since]
+    end, window = kept[-1][0], 60 * window_minutes
+    first = statistics.fmean(value for seconds, value in kept if seconds < since + window)
+    last = statistics.fmean(value for seconds, value in kept if seconds > end - window)
+    slope, intercept = statistics.linear_regression([seconds for seconds, _ in kept], [value for _, value in kept])
+    fitted_start, fitted_end = intercept + slope * kept[0][0], intercept + slope * end
+    return 100 * (last / first - 1), 100 * (fitted_end / fitted_start - 1)
+
 
 def describe_held(figures: SoakFigures) -> str:
     """Return what Streamlit's caches held at the growth baseline and at the end, the biggest changes first."""
@@ -99,6 +116,11 @@ def report(figures: SoakFigures) -> None:
     print(
         f"rss growth = {growth:.1f} % ({baseline.rss_kib / 1024:.0f} MiB at {baseline.seconds / 60:.1f} min, "
         f"{end.rss_kib / 1024:.0f} MiB at the end; {figures.after.rss_kib / 1024:.0f} MiB 60 s after the students left)"
+    )
+    windows, line = figures.trend()
+    print(
+        f"rss trend from {baseline.seconds / 60:.1f} min = {windows:+.1f} % (the last 5 minutes' mean against the "
+        f"first 5's), {line:+.1f} % (a straight line through the samples)"
     )
     start = figures.samples[0]
     print(

@@ -8,6 +8,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.harness.protocol import find_widget, multipart_body, text_of
 from benchmarks.soak_lesson import make_photos, unique_copy
+from benchmarks.soak_report import describe_trend
 from cnnviz.data import images
 
 
@@ -46,3 +47,14 @@ def test_a_widget_is_found_by_its_key_with_its_fragment():
         "slider",
     )
     assert "Step 2 of 9" in text_of([caption, message])
+
+
+def test_the_memory_trend_is_not_tipped_by_one_low_sample():
+    # Minute 10 to 20 every 30 s: flat at 1,000 but for a dip to 900 at minute 10 and a rise of 1 a minute.
+    samples = [(600 + 30 * i, 1000 + i / 2) for i in range(21)]
+    samples[0] = (600, 900)
+    windows, line = describe_trend(samples, since=600, window_minutes=5)
+    # By hand: the first 5 minutes' mean (minutes 10-14.5) is (900 + 1000.5 + ... + 1004.5) / 10 = 992.25,
+    # the last 5's (minutes 15.5-20) 1007.75: +1.56 %; the end sample against minute 10's says +12.2 %.
+    assert round(windows, 2) == round(100 * (1007.75 / 992.25 - 1), 2)
+    assert 0 < line < 5  # the dip pulls the line's start down too, less: +3.7 %
