@@ -4,8 +4,11 @@ state line and its downloads."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -95,6 +98,45 @@ def shared_figure(key: tuple, _build: Callable[[], object]):
     fifth of a class server's CPU being built again on every rerun (BENCHMARKS.md, "Where a lesson's time went").
     """
     return _build()
+
+
+Value = TypeVar("Value")
+
+
+class SharedCache:
+    """Values kept for every student up to a total size in bytes, the least recently used dropped first.
+
+    `st.cache_data(max_entries=…)` counts entries, not bytes, and copies each value out on every hit: one
+    Network view is 0.75 MiB for Fashion-MNIST and 12 MiB at 150×150, and a class of 30 picking among 50
+    test images at two epochs wanted 100 of them, not the 16 it held (BENCHMARKS.md, "A whole lesson")."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.held = max_bytes, 0
+        self.entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self.lock = threading.Lock()  # every session's script thread shares this cache
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Value], size_of: Callable[[Value], int]) -> Value:
+        """Return the value kept for `key`, else make it (outside the lock: others' hits do not wait) and keep it."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][0]
+        value = make()
+        size = size_of(value)
+        with self.lock:
+            if key not in self.entries and size <= self.max_bytes:
+                self.entries[key] = (value, size)
+                self.held += size
+                while self.held > self.max_bytes:
+                    _, (_, dropped) = self.entries.popitem(last=False)
+                    self.held -= dropped
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def shared_cache(name: str, max_bytes: int) -> SharedCache:
+    """Return the server's one SharedCache of this name (values in it are never changed once made)."""
+    return SharedCache(max_bytes)
 
 
 def large_text(text: str) -> None:

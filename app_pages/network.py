@@ -16,15 +16,23 @@ ui.title_with_intro(
 )
 
 
-@st.cache_data(max_entries=16)
-def view_of(model_key: str, _model, batch) -> network_view.NetworkView:
-    """Return every layer's maps for the image (one forward pass), once per model and image."""
-    return network_view.network_view(_model, batch)
+# 128 views of a Fashion-MNIST run (0.75 MiB each) or 8 at 150×150 (12 MiB): a class's images, and a bound in bytes
+# where the 16 entries before held up to 192 MiB.
+VIEWS_BYTES = 96 * 2**20
+
+
+def view_of(choice: network_choice.Choice) -> network_view.NetworkView:
+    """Return every layer's maps for the image (one forward pass), once per model and image for the whole class."""
+    return ui.shared_cache("network_views", VIEWS_BYTES).get_or_make(
+        (choice.model_key, choice.prepared.key),
+        lambda: network_view.network_view(choice.model, choice.prepared.batch),
+        lambda view: view.nbytes,
+    )
 
 
 choice = network_choice.choose()
 with ui.explained_errors():
-    view = view_of(choice.model_key, choice.model, choice.prepared.batch)
+    view = view_of(choice)
 if choice.note:
     st.warning(choice.note, icon=":material/info:")
 if view.from_logits:

@@ -117,6 +117,13 @@ class NetworkView:
     probabilities: np.ndarray
     from_logits: bool = False  # the model gave scores, turned into probabilities by a softmax here
 
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes its arrays hold (what keeping it in a cache costs)."""
+        arrays = [self.image, self.probabilities]
+        arrays += [array for output in self.layers for array in (output.maps, output.inputs) if array is not None]
+        return sum(array.nbytes for array in arrays)
+
     def layer(self, name: str) -> LayerOutput:
         """Return one layer's output by name."""
         return next(output for output in self.layers if output.name == name)
