@@ -57,12 +57,14 @@ class SoakFigures:
     def trend(self, window_minutes: float = 5.0) -> tuple[float, float]:
         """Return the growth in percent from the baseline to the end by two measures a single sample cannot tip:
         the mean of the last `window_minutes` against the first's, and a least-squares line through every sample."""
-        return describe_trend([(s.seconds, s.rss_kib) for s in self.samples[:-1]], self.growth_from, window_minutes)
+        return describe_trend([(s.seconds, s.rss_kib) for s in self.samples], self.growth_from, window_minutes)
 
 
 def describe_trend(samples: list[tuple[float, float]], since: float, window_minutes: float) -> tuple[float, float]:
     """Return (window means, fitted line) growth in percent of (seconds, value) samples from `since` to the last."""
     kept = [(seconds, value) for seconds, value in samples if seconds >= since]
+    if len(kept) < 2:  # a lesson too short to have a trend
+        return float("nan"), float("nan")
     end, window = kept[-1][0], 60 * window_minutes
     first = statistics.fmean(value for seconds, value in kept if seconds < since + window)
     last = statistics.fmean(value for seconds, value in kept if seconds > end - window)

@@ -1,6 +1,7 @@
 """The classroom soak's own helpers: unique uploads, the upload form, widgets found by key."""
 
 import io
+import math
 
 import numpy as np
 from PIL import Image
@@ -58,3 +59,8 @@ def test_the_memory_trend_is_not_tipped_by_one_low_sample():
     # the last 5's (minutes 15.5-20) 1007.75: +1.56 %; the end sample against minute 10's says +12.2 %.
     assert round(windows, 2) == round(100 * (1007.75 / 992.25 - 1), 2)
     assert 0 < line < 5  # the dip pulls the line's start down too, less: +3.7 %
+
+
+def test_a_lesson_too_short_for_a_trend_says_so():
+    windows, line = describe_trend([(0, 900), (30, 1000)], since=30, window_minutes=5)
+    assert math.isnan(windows) and math.isnan(line)
