@@ -106,9 +106,8 @@ Value = TypeVar("Value")
 class SharedCache:
     """Values kept for every student up to a total size in bytes, the least recently used dropped first.
 
-    `st.cache_data(max_entries=…)` counts entries, not bytes, and copies each value out on every hit: one
-    Network view is 0.75 MiB for Fashion-MNIST and 12 MiB at 150×150, and a class of 30 picking among 50
-    test images at two epochs wanted 100 of them, not the 16 it held (BENCHMARKS.md, "A whole lesson")."""
+    `st.cache_data(max_entries=…)` counts entries, not bytes, and copies each value out on every hit; values
+    whose size varies 16-fold with the model need a bound in bytes (BENCHMARKS.md, "A whole lesson, every page")."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes, self.held = max_bytes, 0

@@ -16,9 +16,7 @@ ui.title_with_intro(
 )
 
 
-# 128 views of a Fashion-MNIST run (0.75 MiB each) or 8 at 150×150 (12 MiB): a class's images, and a bound in bytes
-# where the 16 entries before held up to 192 MiB.
-VIEWS_BYTES = 96 * 2**20
+VIEWS_BYTES = 96 * 2**20  # a class's picks of one run's test images (BENCHMARKS.md, "A whole lesson, every page")
 
 
 def view_of(choice: network_choice.Choice) -> network_view.NetworkView:
