@@ -31,10 +31,6 @@ def view_of(choice: network_choice.Choice) -> network_view.NetworkView:
 choice = network_choice.choose()
 with ui.explained_errors():
     view = view_of(choice)
-if choice.note:
-    st.warning(choice.note, icon=":material/info:")
-if view.from_logits:
-    st.caption("This model gives scores (logits), not probabilities: the answer shows them through a softmax.")
 if not view.layers:
     st.warning("This model has no convolution or pooling layer, so there are no feature maps to show: only its answer.")
     st.plotly_chart(plots.probability_figure(choice.class_names, list(view.probabilities)), key="network_probabilities")
@@ -64,6 +60,11 @@ st.caption(
     f"{view.describe_shapes()}. The network says **{answer}**{truth}{epoch}. Each column shows the "
     f"{maps_shown} maps that respond most; pick another below."
 )
+# Notes under the picture, not above it: with the epoch strip above, a note pushed the maps off a 960×600 screen.
+if choice.note:
+    st.warning(choice.note, icon=":material/info:")
+if view.from_logits:
+    st.caption("This model gives scores (logits), not probabilities: the answer shows them through a softmax.")
 
 network_closer.show(choice, view, selected)
 network_learning.show(choice, st.session_state.network_selected, view.answer)  # the view's answer: no second pass

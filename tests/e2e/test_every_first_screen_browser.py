@@ -131,9 +131,10 @@ SCREENS = {
 
 @pytest.fixture(scope="module")
 def trained_store(server_runs_dir):
-    """The least the pages need: one real run on 500 Fashion-MNIST images for one epoch, evaluated by the CLI."""
+    """The least the pages need: one real run on 500 Fashion-MNIST images, evaluated by the CLI (two epochs: Network
+    draws its epoch slider and curve strip above the maps, as for any run a class trains)."""
     trained = run_cnnviz(
-        "train", "--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "1", "--limit", "500",
+        "train", "--recipe", "fashion_separable", "--dataset", "fashion_mnist", "--epochs", "2", "--limit", "500",
         "--runs-dir", str(server_runs_dir),
     )  # fmt: skip
     assert trained.returncode == 0, trained.stderr[-2000:]
@@ -143,9 +144,18 @@ def trained_store(server_runs_dir):
     return server_runs_dir
 
 
+# No element still a skeleton (its code loading in a fresh browser), every chart drawn by plotly.js, every image
+# loaded: until then a placeholder of another height above the idea (Network's epoch strip) can hold it 90 px low,
+# and on a slow machine for longer than the quarter second that counts as settled.
+DRAWN = """() => !document.querySelector("[data-testid='stMain'] [data-testid='stSkeleton']")
+    && [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(chart => chart.querySelector('.main-svg'))
+    && [...document.querySelectorAll("[data-testid='stMain'] img")].every(image => image.complete)"""
+
+
 def settled_box(element: Locator, page: Page) -> dict:
-    """Return the element's box once it has stopped moving (pictures above or beside it may still be arriving)."""
+    """Return the element's box once every picture has been drawn and it has stopped moving."""
     expect(element).to_be_visible(timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
     box = element.bounding_box()
     for _ in range(20):
         page.wait_for_timeout(250)
