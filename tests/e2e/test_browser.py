@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cnnviz.data import images
 from cnnviz.learning import recipes
@@ -45,6 +45,28 @@ def open_page(page: Page, url: str, title: str) -> None:
     page.goto(url)
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+
+# No element still a skeleton (its code loading in a fresh browser), every chart drawn by plotly.js, every image
+# loaded: until then a placeholder of another height above the idea (Network's epoch strip) can hold it 90 px low,
+# and on a slow machine for longer than the quarter second that counts as settled.
+DRAWN = """() => !document.querySelector("[data-testid='stMain'] [data-testid='stSkeleton']")
+    && [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(chart => chart.querySelector('.main-svg'))
+    && [...document.querySelectorAll("[data-testid='stMain'] img")].every(image => image.complete)"""
+
+
+def settled_box(element: Locator, page: Page) -> dict:
+    """Return the element's box once every picture has been drawn and it has stopped moving."""
+    expect(element).to_be_visible(timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
+    box = element.bounding_box()
+    for _ in range(20):
+        page.wait_for_timeout(250)
+        again = element.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
 
 
 def assert_no_exception(page: Page) -> None:

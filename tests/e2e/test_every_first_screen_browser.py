@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from cnnviz.runtime import runs
 from tests.apptest_helpers import run_cnnviz
-from tests.e2e.test_browser import assert_no_exception, open_page
+from tests.e2e.test_browser import assert_no_exception, open_page, settled_box
 
 pytestmark = pytest.mark.e2e
 
@@ -142,28 +142,6 @@ def trained_store(server_runs_dir):
     evaluated = run_cnnviz("evaluate", "--run-dir", str(run.folder))
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     return server_runs_dir
-
-
-# No element still a skeleton (its code loading in a fresh browser), every chart drawn by plotly.js, every image
-# loaded: until then a placeholder of another height above the idea (Network's epoch strip) can hold it 90 px low,
-# and on a slow machine for longer than the quarter second that counts as settled.
-DRAWN = """() => !document.querySelector("[data-testid='stMain'] [data-testid='stSkeleton']")
-    && [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(chart => chart.querySelector('.main-svg'))
-    && [...document.querySelectorAll("[data-testid='stMain'] img")].every(image => image.complete)"""
-
-
-def settled_box(element: Locator, page: Page) -> dict:
-    """Return the element's box once every picture has been drawn and it has stopped moving."""
-    expect(element).to_be_visible(timeout=60_000)
-    page.wait_for_function(DRAWN, timeout=60_000)
-    box = element.bounding_box()
-    for _ in range(20):
-        page.wait_for_timeout(250)
-        again = element.bounding_box()
-        if again == box:
-            return box
-        box = again
-    return box
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)

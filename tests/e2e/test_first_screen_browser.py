@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import ROOT
+from tests.e2e.test_browser import SVG_FONT_SIZE, settled_box
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +20,6 @@ POOLING_PARTS = [
     "[data-grid=pooled-average]",
     "[data-arithmetic=pooling]",
 ]
-# The rendered size of an SVG text: its font-size times the picture's scale (the SVG is fitted to its box).
-SVG_FONT_SIZE = """element => {
-    const svg = element.ownerSVGElement, box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
-    return parseFloat(element.getAttribute('font-size')) * Math.min(box.width / view.width, box.height / view.height);
-}"""
 
 
 @pytest.fixture
@@ -48,15 +44,7 @@ def open_at(browser, server_url):
 
 def assert_on_first_screen(page: Page, selector: str, width: int, height: int) -> dict:
     """Fail unless the element is drawn wholly inside the viewport, without scrolling; return its box."""
-    element = page.locator(selector).first
-    expect(element).to_be_visible()
-    box = element.bounding_box()
-    for _ in range(20):  # the box once it stops moving: styles and pictures above it may still be arriving
-        page.wait_for_timeout(250)
-        again = element.bounding_box()
-        if again == box:
-            break
-        box = again
+    box = settled_box(page.locator(selector).first, page)
     assert box is not None, selector
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (
         f"{selector} spans y {box['y']:.0f}–{box['y'] + box['height']:.0f} on a {height} px screen"
