@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -68,6 +68,28 @@ def keep_settings(page: str, names: list[str]) -> None:
             st.session_state[kept] = st.session_state[key]
         elif kept in st.session_state:
             st.session_state[key] = st.session_state[kept]
+
+
+PICKED_RUN = "picked_run"  # the run a student last picked on Predict, Mistakes or Network: the others open on it
+
+
+def prepare_run_picker(key: str, choices: Collection[str], default: Callable[[], str]) -> None:
+    """Set a run picker's value before it is drawn: the run this student last picked on any model page, else the
+    picker's own, else `default()`. Draw the picker with `on_change=remember_picked_run, args=(key,)`.
+
+    Streamlit forgets a widget's value on a page that did not draw it, so a student who picked their run on
+    Mistakes found Network on the best finished run again, and had to pick theirs on every page, every round.
+    """
+    picked = st.session_state.get(PICKED_RUN)
+    if picked in choices:
+        st.session_state[key] = picked
+    elif st.session_state.get(key) not in choices:
+        st.session_state[key] = default()
+
+
+def remember_picked_run(key: str) -> None:
+    """Remember the run just picked in the picker `key`, for the other model pages (a widget's on_change)."""
+    st.session_state[PICKED_RUN] = st.session_state[key]
 
 
 def setting(key: str, default):

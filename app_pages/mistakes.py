@@ -65,11 +65,14 @@ if not choices:
     st.info("No run has finished an epoch yet: train one on the Train page, then evaluate it here.")
     st.stop()
 by_id = {run.run_id: run for run in choices}
-if st.session_state.get("mistakes_run") not in by_id:
-    st.session_state.mistakes_run = mistakes.default_run(choices).run_id
+ui.prepare_run_picker("mistakes_run", by_id, lambda: mistakes.default_run(choices).run_id)
 labels = {run.run_id: mistakes.choice_label(run, jobs.evaluation_of(run)) for run in choices}
 run_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-run = by_id[run_column.selectbox("Run", list(labels), format_func=labels.get, key="mistakes_run")]
+picked = run_column.selectbox(
+    "Run", list(labels), format_func=labels.get, key="mistakes_run",
+    on_change=ui.remember_picked_run, args=("mistakes_run",),
+)  # fmt: skip
+run = by_id[picked]
 evaluation = jobs.evaluation_of(run)
 evaluating = evaluation is not None and evaluation.is_running
 with ui.explained_errors(stop=False):
