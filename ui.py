@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -73,9 +73,9 @@ def keep_settings(page: str, names: list[str]) -> None:
 PICKED_RUN = "picked_run"  # the run a student last picked on Predict, Mistakes or Network: the others open on it
 
 
-def prepare_run_picker(key: str, choices: Collection[str], default: Callable[[], str]) -> None:
-    """Set a run picker's value before it is drawn: the run this student last picked on any model page, else the
-    picker's own, else `default()`. Draw the picker with `on_change=remember_picked_run, args=(key,)`.
+def run_picker(column, label: str, choices: dict[str, str], key: str, default: Callable[[], str]) -> str:
+    """Draw a model page's run picker (choices: id → label) on the run this student last picked on any model page,
+    else the picker's own, else `default()`; return the chosen id.
 
     Streamlit forgets a widget's value on a page that did not draw it, so a student who picked their run on
     Mistakes found Network on the best finished run again, and had to pick theirs on every page, every round.
@@ -85,6 +85,9 @@ def prepare_run_picker(key: str, choices: Collection[str], default: Callable[[],
         st.session_state[key] = picked
     elif st.session_state.get(key) not in choices:
         st.session_state[key] = default()
+    return column.selectbox(
+        label, list(choices), format_func=choices.get, key=key, on_change=remember_picked_run, args=(key,)
+    )
 
 
 def remember_picked_run(key: str) -> None:

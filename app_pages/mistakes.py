@@ -65,14 +65,9 @@ if not choices:
     st.info("No run has finished an epoch yet: train one on the Train page, then evaluate it here.")
     st.stop()
 by_id = {run.run_id: run for run in choices}
-ui.prepare_run_picker("mistakes_run", by_id, lambda: mistakes.default_run(choices).run_id)
 labels = {run.run_id: mistakes.choice_label(run, jobs.evaluation_of(run)) for run in choices}
 run_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-picked = run_column.selectbox(
-    "Run", list(labels), format_func=labels.get, key="mistakes_run",
-    on_change=ui.remember_picked_run, args=("mistakes_run",),
-)  # fmt: skip
-run = by_id[picked]
+run = by_id[ui.run_picker(run_column, "Run", labels, "mistakes_run", lambda: mistakes.default_run(choices).run_id)]
 evaluation = jobs.evaluation_of(run)
 evaluating = evaluation is not None and evaluation.is_running
 with ui.explained_errors(stop=False):

@@ -47,13 +47,13 @@ def choose_model(column) -> tuple:
     trained = runs.trained_runs()
     choices = analysis.choice_labels(trained)
     choices["upload"] = "an uploaded .keras file"
-    ui.prepare_run_picker(
-        "network_run", choices, lambda: analysis.best_finished_run(trained).run_id if trained else "upload"
+    chosen = ui.run_picker(
+        column,
+        "Trained run",
+        choices,
+        "network_run",
+        lambda: analysis.best_finished_run(trained).run_id if trained else "upload",
     )
-    chosen = column.selectbox(
-        "Trained run", list(choices), format_func=choices.get, key="network_run",
-        on_change=ui.remember_picked_run, args=("network_run",),
-    )  # fmt: skip
     if chosen == "upload":
         upload = column.file_uploader(
             f"A Keras 3 model (.keras, at most {settings.max_upload_mb()} MB)", type=["keras"], key="network_model"

@@ -48,11 +48,9 @@ def choose(source_column, model_column) -> tuple:
                 st.info("No trained model yet: train one on the Train page (one epoch is enough to try this page).")
                 st.stop()
             choices = analysis.choice_labels(trained)
-            ui.prepare_run_picker("predict_run", choices, lambda: analysis.best_finished_run(trained).run_id)
-            chosen = model_column.selectbox(
-                "Trained run", list(choices), format_func=choices.get, key="predict_run",
-                on_change=ui.remember_picked_run, args=("predict_run",),
-            )  # fmt: skip
+            chosen = ui.run_picker(
+                model_column, "Trained run", choices, "predict_run", lambda: analysis.best_finished_run(trained).run_id
+            )
             run = runs.load_run(chosen)
             model, model_key = load_model(run.run_id, run.model_version), f"{run.run_id}@{run.model_version}"
         else:

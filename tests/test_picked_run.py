@@ -27,4 +27,3 @@ def test_a_run_picked_on_predict_is_the_one_network_and_mistakes_open_on(trained
     app.switch_page("app_pages/network.py")
     app.run()
     assert app.selectbox(key="network_run").value == default
-
